@@ -1,0 +1,1 @@
+"""Running AgentStack on Ray: settings, connections, stream topology, migrations, the launcher."""

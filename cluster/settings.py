@@ -1,0 +1,76 @@
+"""Platform settings: one object, built at each entry point from `AGENTSTACK_*` env vars.
+
+`REDIS_URL` and `CLICKHOUSE_URL` (unprefixed, as every tool spells them) switch from the embedded
+Valkey / chDB to external services with no code change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The checkout the platform runs from; its `.agentstack/` folder holds embedded data by default.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PlatformSettings(BaseSettings):
+    """Settings shared by every deployment and actor of one AgentStack installation."""
+
+    model_config = SettingsConfigDict(env_prefix="AGENTSTACK_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".agentstack",
+        description="Folder for the embedded Valkey (AOF) and chDB data, and the local API key file.",
+    )
+    redis_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("REDIS_URL", "AGENTSTACK_REDIS_URL"),
+        description="External Redis/Valkey (redis://host:port/db). Unset: start the embedded Valkey.",
+    )
+    clickhouse_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CLICKHOUSE_URL", "AGENTSTACK_CLICKHOUSE_URL"),
+        description="External ClickHouse (http(s)://user:pass@host:8123/db). Unset: embedded chDB.",
+    )
+    valkey_port: int = Field(6390, ge=1, le=65535, description="Port of the embedded Valkey (127.0.0.1).")
+    partitions: int = Field(4, ge=1, le=1024, description="Number of span stream partitions P.")
+    writer_actors: int = Field(1, ge=1, le=1024, description="Actors in the ClickHouse writer pool.")
+    writer_batch_size: int = Field(2000, ge=1, description="Max spans one writer read/insert carries.")
+    writer_block_ms: int = Field(500, ge=1, description="How long a writer waits for new entries (ms).")
+    bootstrap_api_key: str | None = Field(
+        None, description="On first start, use this value as the default project's API key."
+    )
+    api_key_cache_ttl_s: float = Field(5.0, ge=0, description="Per-replica API key lookup cache TTL (s).")
+    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
+    max_decompressed_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest accepted body after gzip decompression."
+    )
+    namespace: str = Field("agentstack", description="Ray namespace of the platform's named actors.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The Redis URL every component connects to (external or the embedded Valkey)."""
+        return self.redis_url or f"redis://127.0.0.1:{self.valkey_port}/0"
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def embedded_clickhouse(self) -> bool:
+        return not self.clickhouse_url
+
+    @property
+    def chdb_path(self) -> Path:
+        return self.data_dir / "chdb"
+
+    @property
+    def local_key_file(self) -> Path:
+        return self.data_dir / "local-api-key"

@@ -1,0 +1,146 @@
+"""ClickHouse access through clickhouse-connect: embedded chDB (`chdb://path`) or a server (`http(s)://`).
+
+`Store` is the synchronous client of one process. chDB allows one process per data path, so in
+embedded mode exactly one actor (`cluster.store_owner.StoreOwner`) holds the `Store` and everyone
+else calls it; with an external server every process opens its own `Store`. `StoreClient` hides
+the difference behind one async interface for deployments and actors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import clickhouse_connect
+
+from cluster.settings import PlatformSettings
+
+logger = logging.getLogger(__name__)
+
+STORE_ACTOR_NAME = "store"
+
+
+class Store:
+    """A synchronous ClickHouse connection (chDB or server) with a small, explicit surface."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._client = clickhouse_connect.get_client(dsn=dsn)
+
+    @classmethod
+    def from_settings(cls, settings: PlatformSettings) -> Store:
+        if settings.clickhouse_url:
+            return cls(settings.clickhouse_url)
+        settings.chdb_path.mkdir(parents=True, exist_ok=True)
+        return cls(f"chdb://{settings.chdb_path}")
+
+    def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        """Run a statement that returns no rows (DDL, mutations)."""
+        self._client.command(sql, parameters=params)
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a SELECT; rows come back as dicts keyed by column name."""
+        result = self._client.query(sql, parameters=params)
+        names = result.column_names
+        return [dict(zip(names, row)) for row in result.result_rows]
+
+    def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
+        """Insert row tuples in one batch; returns the number of rows written."""
+        if not rows:
+            return 0
+        self._client.insert(table, list(rows), column_names=list(columns))
+        return len(rows)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class StoreClient(Protocol):
+    """The async face of the store used by deployments and actors."""
+
+    async def command(self, sql: str, params: dict[str, Any] | None = None) -> None: ...
+
+    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int: ...
+
+
+class DirectStoreClient:
+    """Async wrapper over a process-local `Store` (external ClickHouse, or the store owner itself)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = asyncio.Lock()  # one clickhouse-connect client is not safe for concurrent calls
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        async with self._lock:
+            return await asyncio.to_thread(fn, *args)
+
+    async def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        await self._run(self._store.command, sql, params)
+
+    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return await self._run(self._store.query, sql, params)
+
+    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
+        return await self._run(self._store.insert, table, rows, columns)
+
+
+class ActorStoreClient:
+    """Async client of the embedded store-owner actor, found by name (and found again if it restarts)."""
+
+    def __init__(self, namespace: str, wait_s: float = 60.0) -> None:
+        self._namespace = namespace
+        self._wait_s = wait_s
+        self._handle: Any = None
+
+    async def _actor(self) -> Any:
+        if self._handle is not None:
+            return self._handle
+        import ray
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._wait_s
+        while True:
+            try:
+                self._handle = ray.get_actor(STORE_ACTOR_NAME, namespace=self._namespace)
+                return self._handle
+            except ValueError:
+                if loop.time() > deadline:
+                    raise StoreUnavailable(
+                        f"the embedded store actor '{STORE_ACTOR_NAME}' is not running "
+                        f"(namespace '{self._namespace}'): is the platform application deployed?"
+                    ) from None
+                await asyncio.sleep(0.25)
+
+    async def _call(self, method: str, *args: Any) -> Any:
+        import ray
+
+        actor = await self._actor()
+        try:
+            return await getattr(actor, method).remote(*args)
+        except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as exc:
+            self._handle = None  # the owner restarted or moved: look it up again next time
+            raise StoreUnavailable(f"the embedded store actor is unavailable: {exc}") from exc
+
+    async def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        await self._call("command", sql, params)
+
+    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return await self._call("query", sql, params)
+
+    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
+        return await self._call("insert", table, rows, columns)
+
+
+class StoreUnavailable(RuntimeError):
+    """The ClickHouse store cannot be reached right now (retry later)."""
+
+
+def connect_store(settings: PlatformSettings) -> StoreClient:
+    """The store client for this process: direct with `CLICKHOUSE_URL`, else via the owner actor."""
+    if settings.clickhouse_url:
+        return DirectStoreClient(Store.from_settings(settings))
+    return ActorStoreClient(settings.namespace)

@@ -1,0 +1,40 @@
+import { formatAttributeValue, formatNumber } from '../lib/format';
+import type { Attributes } from '../lib/types';
+
+interface SpanHighlightsProps {
+  attributes: Attributes;
+}
+
+/** Well-known GenAI attributes surfaced above the full attribute table. */
+const HIGHLIGHTS: { label: string; keys: string[] }[] = [
+  { label: 'Model', keys: ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model', 'model'] },
+  { label: 'Provider', keys: ['gen_ai.system', 'gen_ai.provider.name'] },
+  { label: 'Input tokens', keys: ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens'] },
+  {
+    label: 'Output tokens',
+    keys: ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens'],
+  },
+  { label: 'Total tokens', keys: ['gen_ai.usage.total_tokens', 'llm.usage.total_tokens'] },
+  { label: 'Tool', keys: ['gen_ai.tool.name', 'tool.name'] },
+  { label: 'Cost', keys: ['gen_ai.usage.cost', 'llm.usage.cost', 'cost_usd'] },
+];
+
+export function SpanHighlights({ attributes }: SpanHighlightsProps) {
+  const items = HIGHLIGHTS.flatMap(({ label, keys }) => {
+    const key = keys.find((k) => attributes[k] !== undefined && attributes[k] !== null && attributes[k] !== '');
+    if (!key) return [];
+    const value = attributes[key];
+    return [{ label, key, text: typeof value === 'number' ? formatNumber(value) : formatAttributeValue(value) }];
+  });
+  if (!items.length) return null;
+  return (
+    <div className="highlights" data-testid="span-highlights">
+      {items.map((item) => (
+        <div key={item.label} className="highlight" title={item.key}>
+          <span className="highlight-label">{item.label}</span>
+          <span className="highlight-value mono">{item.text}</span>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+/** Wire types of the AgentStack query API (`/api/v1`). Keep in sync with the backend. */
+
+export type TraceStatus = 'OK' | 'ERROR';
+
+/** Span kinds emitted by the SDK; other strings are possible and must be tolerated. */
+export type SpanKind =
+  | 'agent'
+  | 'llm'
+  | 'tool'
+  | 'memory'
+  | 'chain'
+  | 'retriever'
+  | 'span'
+  | (string & {});
+
+export interface TraceSummary {
+  trace_id: string;
+  name: string;
+  service_name: string;
+  start_time: string;
+  end_time: string;
+  duration_ms: number;
+  span_count: number;
+  error_count: number;
+  status: TraceStatus;
+}
+
+export interface TraceListResponse {
+  items: TraceSummary[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export type Attributes = Record<string, unknown>;
+
+export interface SpanEvent {
+  name: string;
+  timestamp: string;
+  attributes: Attributes;
+}
+
+export interface Span {
+  span_id: string;
+  parent_span_id: string | null;
+  trace_id: string;
+  name: string;
+  kind: SpanKind;
+  service_name: string;
+  start_time: string;
+  end_time: string;
+  /** Milliseconds from the start of the trace. */
+  offset_ms: number;
+  duration_ms: number;
+  status: TraceStatus;
+  status_message: string;
+  attributes: Attributes;
+  events: SpanEvent[];
+  /** JSON-encoded (usually) input payload, or null when not recorded. */
+  input: string | null;
+  /** JSON-encoded (usually) output payload, or null when not recorded. */
+  output: string | null;
+}
+
+export interface TraceDetail extends TraceSummary {
+  spans: Span[];
+}
+
+export interface ApiErrorBody {
+  error: {
+    code: string;
+    message: string;
+  };
+}

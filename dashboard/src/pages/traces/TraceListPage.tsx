@@ -1,0 +1,91 @@
+import { useCallback } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorState } from '../../components/ErrorState';
+import { InlineError } from '../../components/InlineError';
+import { LoadingState } from '../../components/LoadingState';
+import { Pagination } from '../../components/Pagination';
+import { RefreshButton } from '../../components/RefreshButton';
+import { TraceTable } from '../../components/TraceTable';
+import { listTraces } from '../../lib/api';
+import { formatNumber } from '../../lib/format';
+import { useApiResource } from '../../lib/useApiResource';
+
+export const PAGE_SIZE = 50;
+export const REFRESH_INTERVAL_MS = 5000;
+
+function parsePage(raw: string | null): number {
+  const n = Number.parseInt(raw ?? '', 10);
+  return Number.isFinite(n) && n >= 1 ? n : 1;
+}
+
+export function TraceListPage() {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const page = parsePage(searchParams.get('page'));
+
+  const { data, error, loading, refreshing, reload } = useApiResource(
+    (signal) => listTraces({ page, pageSize: PAGE_SIZE }, signal),
+    [page],
+    { refreshIntervalMs: REFRESH_INTERVAL_MS },
+  );
+
+  const setPage = useCallback(
+    (next: number) => {
+      setSearchParams((prev) => {
+        const params = new URLSearchParams(prev);
+        if (next <= 1) params.delete('page');
+        else params.set('page', String(next));
+        return params;
+      });
+    },
+    [setSearchParams],
+  );
+
+  let body;
+  if (loading) {
+    body = <LoadingState label="Loading traces…" />;
+  } else if (error && !data) {
+    body = <ErrorState title="Could not load traces" message={error.message} onRetry={reload} />;
+  } else if (data && data.total === 0 && data.items.length === 0) {
+    body = (
+      <EmptyState title="No traces" testId="traces-empty">
+        No traces yet — run <code>make demo</code> or instrument your agent with <code>@observe</code>
+      </EmptyState>
+    );
+  } else if (data && data.items.length === 0) {
+    body = (
+      <EmptyState title="Nothing on this page">
+        Page {page} is past the last page. <Link to="/traces">Go to the first page</Link>
+      </EmptyState>
+    );
+  } else if (data) {
+    body = (
+      <>
+        <TraceTable traces={data.items} />
+        <Pagination
+          page={data.page || page}
+          pageSize={data.page_size || PAGE_SIZE}
+          total={data.total}
+          onPageChange={setPage}
+        />
+      </>
+    );
+  }
+
+  return (
+    <div className="page" data-testid="trace-list-page">
+      <div className="page-header">
+        <div>
+          <h1 className="page-title">Traces</h1>
+          <p className="page-subtitle muted">
+            {data ? `${formatNumber(data.total)} total` : '\u00a0'} · auto-refreshes every{' '}
+            {REFRESH_INTERVAL_MS / 1000}s
+          </p>
+        </div>
+        <RefreshButton onClick={reload} busy={loading || refreshing} />
+      </div>
+      {error && data ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
+      {body}
+    </div>
+  );
+}

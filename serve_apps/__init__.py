@@ -1,0 +1,1 @@
+"""Ray Serve applications: ingestion (`/v1`), query API + web UI (`/`), and the platform supervisor."""

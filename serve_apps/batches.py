@@ -1,0 +1,98 @@
+"""Turning a request body into validated spans grouped per partition (no HTTP, no Redis here)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+from agentstack.schema import BatchError, SpanValidationError, spans_from_payload, validate_span
+from cluster.streams import partition_for
+
+JSON_TYPES = ("application/json", "text/json")
+MSGPACK_TYPES = ("application/msgpack", "application/x-msgpack", "application/vnd.msgpack")
+
+
+class BodyError(Exception):
+    """A body that cannot be taken: HTTP status, code and message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def inflate(body: bytes, encoding: str, limit: int) -> bytes:
+    """Undo `Content-Encoding`, stopping as soon as the output passes `limit` (gzip bombs)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip"):
+        raise BodyError(415, "unsupported_encoding", f"Content-Encoding {encoding!r} is not supported; use gzip or none")
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise BodyError(400, "bad_gzip", f"the body is not valid gzip: {exc}") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise BodyError(413, "payload_too_large", f"the body inflates past {limit} bytes; send smaller batches")
+    if not inflater.eof:
+        raise BodyError(400, "bad_gzip", "the gzip body is truncated")
+    return out
+
+
+def decode(body: bytes, content_type: str) -> Any:
+    """Parse the body by its media type (JSON or msgpack)."""
+    media = content_type.split(";")[0].strip().lower()
+    if media in JSON_TYPES or media == "":
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BodyError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+    if media in MSGPACK_TYPES:
+        try:
+            return msgpack.unpackb(body, raw=False)
+        except Exception as exc:  # noqa: BLE001 - msgpack raises several unrelated types
+            raise BodyError(400, "bad_msgpack", f"the body is not valid msgpack: {exc}") from exc
+    raise BodyError(
+        415,
+        "unsupported_media_type",
+        f"Content-Type {media!r} is not supported; send application/json or application/msgpack",
+    )
+
+
+@dataclass
+class Batch:
+    """The accepted spans of one request, grouped by partition, and the rejected ones with reasons."""
+
+    by_partition: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    accepted: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def build_batch(payload: Any, project_id: str, partitions: int) -> Batch:
+    """Validate every span of a decoded payload; one bad span is rejected, the rest kept.
+
+    Raises:
+        BodyError: 422 when the payload is not a batch of spans at all.
+    """
+    try:
+        raw_spans = spans_from_payload(payload)
+    except BatchError as exc:
+        raise BodyError(422, "invalid_batch", str(exc)) from exc
+    batch = Batch()
+    for index, raw in enumerate(raw_spans):
+        try:
+            span = validate_span(raw)
+        except SpanValidationError as exc:
+            span_id = raw.get("span_id") if isinstance(raw, dict) else None
+            batch.rejected.append({"index": index, "span_id": span_id, "field": exc.field, "error": exc.reason})
+            continue
+        span["project_id"] = project_id
+        batch.by_partition.setdefault(partition_for(span["trace_id"], partitions), []).append(span)
+        batch.accepted += 1
+    return batch

@@ -1,0 +1,51 @@
+"""The platform application (`/_platform`): owns and supervises Valkey, the store and the writer pool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from ray import serve
+
+from cluster.platform import Platform
+from cluster.settings import PlatformSettings
+from serve_apps.errors import install_error_handlers
+
+
+def create_platform_app(platform: Platform) -> FastAPI:
+    app = FastAPI(title="AgentStack platform", docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+
+    @app.get("/status")
+    async def status() -> dict[str, Any]:
+        return await platform.status()
+
+    return app
+
+
+@serve.deployment(
+    num_replicas=1,
+    ray_actor_options={"num_cpus": 0.1},
+    health_check_period_s=5,
+    graceful_shutdown_timeout_s=30,
+)
+@serve.ingress()
+class PlatformDeployment:
+    """Exactly one replica: it starts the stateful parts, then supervises them."""
+
+    async def __init__(self) -> None:
+        self.platform = Platform(PlatformSettings())
+        await self.platform.start()
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return create_platform_app(self.platform)
+
+    def check_health(self) -> None:
+        if not self.platform.healthy():
+            raise RuntimeError("platform supervisor or embedded Valkey is down")
+
+    async def __del__(self) -> None:
+        await self.platform.stop()
+
+
+app = PlatformDeployment.bind()
