@@ -82,32 +82,19 @@ class StreamConsumer:
         Raises:
             Exception: whatever the handler raised; the batch stays pending and is read again.
         """
-        start_id = "0" if self._own_pending else ">"
-        response = await self.redis.xreadgroup(
-            self.group,
-            self.consumer,
-            {stream: start_id for stream in self.streams},
-            count=self.count,
-            block=None if self._own_pending else self.block_ms,
-        )
-        entries = [
-            (stream.decode() if isinstance(stream, bytes) else stream, entry_id, fields)
-            for stream, items in (response or [])
-            for entry_id, fields in items
-            if fields  # a pending entry already trimmed from the stream comes back without fields
-        ]
+        entries = await self._read()
         if not entries:
-            if self._own_pending:
-                self._own_pending = False
             return 0
         spans: list[dict[str, Any]] = []
         acks: dict[str, list[bytes]] = {}
         for stream, entry_id, fields in entries:
+            acks.setdefault(stream, []).append(entry_id)
+            if not fields:  # a pending entry already trimmed from the stream: nothing left to handle
+                continue
             try:
                 spans.extend(decode_entry(fields))
             except Exception as exc:  # noqa: BLE001 - any decode failure makes it a poison entry
                 await self._dead_letter(stream, entry_id, fields, exc)
-            acks.setdefault(stream, []).append(entry_id)
         try:
             if spans:
                 await self.handler(spans)
@@ -123,6 +110,26 @@ class StreamConsumer:
         self.stats.batches += 1
         self.stats.spans += len(spans)
         return len(spans)
+
+    async def _read(self) -> list[tuple[str, bytes, dict[bytes, bytes]]]:
+        """Own pending entries first (id "0"); once none are left, new entries (">", blocking)."""
+        while True:
+            own = self._own_pending
+            response = await self.redis.xreadgroup(
+                self.group,
+                self.consumer,
+                {stream: "0" if own else ">" for stream in self.streams},
+                count=self.count,
+                block=None if own else self.block_ms,
+            )
+            entries = [
+                (stream.decode() if isinstance(stream, bytes) else stream, entry_id, fields)
+                for stream, items in (response or [])
+                for entry_id, fields in items
+            ]
+            if entries or not own:
+                return entries
+            self._own_pending = False
 
     async def _dead_letter(self, stream: str, entry_id: bytes, fields: dict[bytes, bytes], exc: Exception) -> None:
         logger.error("entry %s of %s cannot be decoded (%s); moved to %s", entry_id, stream, exc, DEAD_LETTER_STREAM)
