@@ -1,0 +1,137 @@
+"""Turning arbitrary Python values into bounded JSON text for a span's ``input`` / ``output``.
+
+Capture must never fail and never cost much: odd objects fall back to ``repr``, cycles and deep
+nesting are cut, long containers and strings are trimmed *before* serialising, and the result is
+capped at :data:`MAX_CAPTURE_BYTES` with the schema's truncation marker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from agentstack.schema import TRUNCATION_MARKER
+
+__all__ = ["MAX_CAPTURE_BYTES", "to_json_text", "truncate_utf8", "safe_repr"]
+
+MAX_CAPTURE_BYTES = 16 * 1024
+_MAX_DEPTH = 12
+_MAX_ITEMS = 256
+_MARKER_BYTES = TRUNCATION_MARKER.encode("utf-8")
+
+
+def truncate_utf8(text: str, max_bytes: int = MAX_CAPTURE_BYTES) -> str:
+    """Return ``text`` if its UTF-8 form fits in ``max_bytes``, else a prefix ending in the truncation marker.
+
+    The result, marker included, is never longer than ``max_bytes`` bytes and never splits a character.
+    """
+    if len(text) * 4 <= max_bytes:  # cheap exit: even all-4-byte characters would fit
+        return text
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= max_bytes:
+        return text
+    keep = max(0, max_bytes - len(_MARKER_BYTES))
+    return encoded[:keep].decode("utf-8", "ignore") + TRUNCATION_MARKER
+
+
+def safe_repr(value: object) -> str:
+    """``repr(value)``, or a placeholder naming the type when the object's ``__repr__`` itself fails."""
+    try:
+        text = repr(value)
+    except Exception:  # a user's __repr__ may raise anything; capture must not
+        return f"<{type(value).__qualname__} object (repr failed)>"
+    return text if isinstance(text, str) else f"<{type(value).__qualname__} object>"
+
+
+def to_json_text(value: Any, max_bytes: int = MAX_CAPTURE_BYTES) -> str:
+    """Serialise ``value`` to JSON text for a span, never raising.
+
+    The result is always JSON (a string becomes a JSON string) unless it had to be truncated. Objects
+    JSON cannot represent become their ``repr``; pydantic models and dataclasses become their fields.
+
+    Args:
+        value: anything.
+        max_bytes: cap on the UTF-8 size of the result, truncation marker included.
+
+    Returns:
+        The text, at most ``max_bytes`` bytes long.
+    """
+    try:
+        text = json.dumps(_jsonable(value, max_bytes, 0, set()), ensure_ascii=False, allow_nan=False)
+    except Exception:  # belt and braces: _jsonable should already have made everything serialisable
+        text = safe_repr(value)
+    return truncate_utf8(text, max_bytes)
+
+
+def _jsonable(value: Any, max_chars: int, depth: int, seen: set[int]) -> Any:
+    """Convert ``value`` into plain JSON types, bounded in depth, width and string length."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # NaN/Infinity are not JSON
+    if isinstance(value, str):
+        return value[:max_chars]
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal, PurePath, dt.timedelta)):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<{len(value)} bytes>"
+    if depth >= _MAX_DEPTH:
+        return safe_repr(value)[:max_chars]
+    if id(value) in seen:
+        return "<cycle>"
+    seen.add(id(value))
+    try:
+        return _container(value, max_chars, depth, seen)
+    finally:
+        seen.discard(id(value))
+
+
+def _container(value: Any, max_chars: int, depth: int, seen: set[int]) -> Any:
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for i, (key, item) in enumerate(value.items()):
+            if i >= _MAX_ITEMS:
+                out["…"] = f"{len(value) - _MAX_ITEMS} more items"
+                break
+            name = key if isinstance(key, str) else safe_repr(key)
+            out[name] = _jsonable(item, max_chars, depth + 1, seen)
+        return out
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_jsonable(item, max_chars, depth + 1, seen) for _, item in zip(range(_MAX_ITEMS), value)]
+        if len(value) > _MAX_ITEMS:
+            items.append(f"… {len(value) - _MAX_ITEMS} more items")
+        return items
+    fields = _model_fields(value)
+    if fields is not None:
+        return _jsonable(fields, max_chars, depth, seen)
+    return safe_repr(value)[:max_chars]
+
+
+def _model_fields(value: Any) -> dict[str, Any] | None:
+    """The fields of a dataclass instance or a pydantic (v2 or v1) model, else ``None``."""
+    try:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
+        cls = type(value)
+        if hasattr(cls, "model_fields") and callable(getattr(value, "model_dump", None)):  # pydantic v2
+            result = value.model_dump()
+        elif hasattr(cls, "__fields__") and callable(getattr(value, "dict", None)):  # pydantic v1
+            result = value.dict()
+        else:
+            return None
+        return result if isinstance(result, dict) else None
+    except Exception:  # a model whose dump fails is shown by repr instead
+        return None
+    return None

@@ -1,0 +1,292 @@
+"""``@observe``: trace a function call as a span, for sync, async, generator and async generator functions.
+
+All four wrappers share one before/after pair, :class:`_Call`: it opens the span and captures the
+input, then closes it with the output (status OK) or the exception (recorded, status ERROR). The
+wrappers differ only in how they run the function. A generator's span stays open while the stream
+is consumed and ends when it is exhausted, closed early, or fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar, cast, overload
+
+from agentstack import context
+from agentstack.span import Span, SpanKind, check_kind
+from agentstack.tracer import get_tracer
+
+__all__ = ["observe"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_MAX_STREAM_ITEMS = 1000  # items of a stream kept for the captured output
+_SKIPPED_PARAMETERS = ("self", "cls")
+
+
+@dataclass(frozen=True)
+class _Options:
+    name: str
+    kind: str
+    attributes: Mapping[str, Any]
+    capture_input: bool | None
+    capture_output: bool | None
+    signature: inspect.Signature | None
+
+
+class _Call:
+    """One invocation of an observed function: the before (``__init__``) and after (``succeed``/``fail``)."""
+
+    __slots__ = ("span", "_capture_output", "_items", "_more_items")
+
+    def __init__(self, options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        tracer = get_tracer()
+        self.span: Span = tracer.start_span(options.name, options.kind, options.attributes)
+        default = tracer.settings.capture_content
+        capture_input = default if options.capture_input is None else options.capture_input
+        self._capture_output = default if options.capture_output is None else options.capture_output
+        self._items: list[Any] = []
+        self._more_items = False
+        if capture_input:
+            self.span.set_input(_bound_arguments(options.signature, args, kwargs))
+
+    def collect(self, item: Any) -> None:
+        """Remember one item a stream yielded, for the output."""
+        if not self._capture_output:
+            return
+        if len(self._items) < _MAX_STREAM_ITEMS:
+            self._items.append(item)
+        else:
+            self._more_items = True
+
+    def succeed(self, result: Any = None, *, streamed: bool = False) -> None:
+        """End the span with status OK (unless the function set one) and the captured output."""
+        if self._capture_output:
+            self.span.set_output(self._stream_output() if streamed else result)
+        if self.span.status == "UNSET":
+            self.span.set_status("OK")
+        self.span.end()
+
+    def fail(self, exc: BaseException) -> None:
+        """End the span with the exception recorded and status ERROR."""
+        if self._capture_output and self._items:
+            self.span.set_output(self._stream_output())
+        self.span.set_error(exc)
+        self.span.end()
+
+    def _stream_output(self) -> Any:
+        # Text streams (LLM tokens) read best joined; anything else is shown as the list of items.
+        if self._items and all(isinstance(item, str) for item in self._items):
+            return "".join(self._items) + ("…" if self._more_items else "")
+        return self._items + (["…"] if self._more_items else [])
+
+
+def _bound_arguments(signature: inspect.Signature | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The call's arguments by parameter name, without a leading ``self``/``cls``."""
+    if signature is None:
+        return {"args": list(args), "kwargs": kwargs}
+    try:
+        arguments = signature.bind(*args, **kwargs).arguments
+    except TypeError:  # the call itself is wrong and will raise; still show what was passed
+        return {"args": list(args), "kwargs": kwargs}
+    first = next(iter(signature.parameters), None)
+    if first in _SKIPPED_PARAMETERS:
+        arguments.pop(first, None)
+    return arguments
+
+
+def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(func)
+    except (TypeError, ValueError):  # some builtins and C callables have none
+        return None
+
+
+def _wrap(func: Callable[P, R], options: _Options) -> Callable[P, R]:
+    if inspect.isasyncgenfunction(func):
+        wrapper: Callable[..., Any] = _wrap_async_generator(func, options)
+    elif inspect.isgeneratorfunction(func):
+        wrapper = _wrap_generator(func, options)
+    elif inspect.iscoroutinefunction(func):
+        wrapper = _wrap_coroutine(func, options)
+    else:
+        wrapper = _wrap_function(func, options)
+    return cast(Callable[P, R], functools.wraps(func)(wrapper))
+
+
+def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = _Call(options, args, kwargs)
+        token = context.attach(call.span)
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            call.fail(exc)
+            raise
+        finally:
+            context.detach(token)
+        call.succeed(result)
+        return result
+
+    return wrapper
+
+
+def _wrap_coroutine(func: Callable[..., Any], options: _Options) -> Callable[..., Any]:
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = _Call(options, args, kwargs)
+        token = context.attach(call.span)
+        try:
+            result = await func(*args, **kwargs)
+        except BaseException as exc:
+            call.fail(exc)
+            raise
+        finally:
+            context.detach(token)
+        call.succeed(result)
+        return result
+
+    return wrapper
+
+
+# The generator wrappers drive the inner generator by hand rather than with ``yield from`` so that
+# each step runs with the stream's span current (see context.StreamContext), and forward what the
+# consumer sends, throws or closes.
+def _wrap_generator(func: Callable[..., Generator[Any, Any, Any]], options: _Options) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        call = _Call(options, args, kwargs)
+        stream = context.StreamContext(call.span)
+        try:
+            generator = func(*args, **kwargs)
+            step: Callable[[], Any] = generator.__next__
+            while True:
+                with stream:
+                    item = step()
+                call.collect(item)
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with stream:
+                        generator.close()
+                    call.succeed(streamed=True)  # the consumer stopped early: not an error
+                    raise
+                except BaseException as thrown:
+                    step = functools.partial(generator.throw, thrown)
+                else:
+                    step = functools.partial(generator.send, sent)
+        except StopIteration as stop:
+            call.succeed(streamed=True)
+            return stop.value
+        except GeneratorExit:
+            raise  # already handled above
+        except BaseException as exc:
+            call.fail(exc)
+            raise
+
+    return wrapper
+
+
+def _wrap_async_generator(func: Callable[..., AsyncGenerator[Any, Any]], options: _Options) -> Callable[..., Any]:
+    async def wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        call = _Call(options, args, kwargs)
+        stream = context.StreamContext(call.span)
+        try:
+            generator = func(*args, **kwargs)
+            step: Callable[[], Awaitable[Any]] = generator.__anext__
+            while True:
+                with stream:
+                    item = await step()
+                call.collect(item)
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with stream:
+                        await generator.aclose()
+                    call.succeed(streamed=True)
+                    raise
+                except BaseException as thrown:
+                    step = functools.partial(generator.athrow, thrown)
+                else:
+                    step = functools.partial(generator.asend, sent)
+        except StopAsyncIteration:
+            call.succeed(streamed=True)
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            call.fail(exc)
+            raise
+
+    return wrapper
+
+
+@overload
+def observe(func: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def observe(
+    func: None = None,
+    /,
+    *,
+    name: str | None = None,
+    kind: SpanKind | str = SpanKind.SPAN,
+    attributes: Mapping[str, Any] | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def observe(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    kind: SpanKind | str = SpanKind.SPAN,
+    attributes: Mapping[str, Any] | None = None,
+    capture_input: bool | None = None,
+    capture_output: bool | None = None,
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+    """Trace every call of the decorated function as a span.
+
+    Works as ``@observe`` and as ``@observe(...)``, on plain, async, generator and async generator
+    functions (and methods). The span is current while the function runs, so spans opened inside
+    become its children. It ends with status OK and the return value as output, or, if the function
+    raises, with the exception recorded (type, message, stack trace) and status ERROR, and the
+    exception propagates unchanged. A generator's span ends when the stream is exhausted, closed, or
+    fails; its output is the yielded items (text items joined).
+
+    Args:
+        func: the function, when used as a bare ``@observe``.
+        name: the span name; defaults to the function's ``__qualname__``.
+        kind: a :class:`SpanKind` such as ``"agent"``, ``"llm"``, ``"tool"``, ``"memory"``.
+        attributes: attributes set on every span of this function.
+        capture_input: record the call's arguments (without ``self``/``cls``) as JSON, ≤ 16 KB;
+            defaults to the ``capture_content`` setting.
+        capture_output: record the return value likewise; defaults to ``capture_content``.
+
+    Returns:
+        The wrapped function (same signature), or a decorator when called with options.
+
+    Raises:
+        ValueError: an empty name or an invalid kind (at decoration time).
+    """
+    kind_value = check_kind(kind)
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+
+    def decorate(target: Callable[P, R]) -> Callable[P, R]:
+        if isinstance(target, (classmethod, staticmethod)):  # @observe placed above @classmethod
+            return cast(Callable[P, R], type(target)(decorate(target.__func__)))
+        options = _Options(
+            name=name or str(getattr(target, "__qualname__", None) or getattr(target, "__name__", "function")),
+            kind=kind_value,
+            attributes=dict(attributes or {}),
+            capture_input=capture_input,
+            capture_output=capture_output,
+            signature=_signature(target),
+        )
+        return _wrap(target, options)
+
+    return decorate(func) if func is not None else decorate

@@ -1,0 +1,300 @@
+"""Background batch export of finished spans, after OpenTelemetry's ``BatchSpanProcessor``.
+
+Ending a span only appends its wire dict to a bounded in-memory queue; a daemon thread sends
+batches to the collector when ``batch_size`` spans are waiting, every ``export_interval``, on
+:meth:`BatchExporter.flush`, and at interpreter exit. Nothing here ever raises into the code being
+observed: problems are logged, counted in :meth:`BatchExporter.stats`, and the spans dropped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agentstack.config import Settings, env_var
+from agentstack.transport import HttpTransport, SendResult
+
+__all__ = ["BatchExporter", "SpanExporter"]
+
+logger = logging.getLogger(__name__)
+
+_WireSpan = dict[str, Any]
+_Item = tuple[int, _WireSpan]  # (sequence number, span): flush waits by sequence number
+
+
+class SpanExporter(Protocol):
+    """Where a tracer sends finished spans. Implementations must never raise from :meth:`export`."""
+
+    def export(self, span: _WireSpan) -> None:
+        """Accept one finished span (wire-schema dict); must be fast and never raise."""
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Deliver everything accepted so far; ``True`` if all of it was delivered within ``timeout``."""
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Flush, then release resources; later spans are dropped."""
+
+    def stats(self) -> dict[str, int]:
+        """Counters: ``queued``, ``sent``, ``dropped``, ``failed``."""
+
+
+@dataclass
+class _FlushWaiter:
+    target: int  # the last sequence number queued when flush() was called
+    remaining: int  # spans with seq <= target not yet sent, dropped or failed
+    ok: bool = True
+
+
+class BatchExporter:
+    """Queues spans in memory and sends them in batches from a background thread.
+
+    Counters (see :meth:`stats`): ``sent`` were accepted by the collector; ``dropped`` were discarded
+    without delivery: queue overflow (oldest first), ended after shutdown, or refused by the collector
+    with a non-retryable 4xx or listed as ``rejected``; ``failed`` could not be delivered after the
+    retries (collector unreachable or answering 429/5xx).
+
+    Args:
+        settings: batch size, interval, queue size, URL, key and timeout.
+        transport: sends one batch; by default an :class:`~agentstack.transport.HttpTransport`.
+        max_retries: retries per batch for the default transport.
+        backoff_initial: first retry delay in seconds for the default transport (doubles, with jitter).
+        backoff_max: longest retry delay in seconds for the default transport.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: HttpTransport | None = None,
+        max_retries: int = 3,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.batch_size = settings.batch_size
+        self.interval = settings.export_interval / 1000.0
+        self._closed = False
+        self._init_state()
+        self._transport = transport or HttpTransport(
+            settings,
+            max_retries=max_retries,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+            wait=lambda seconds: self._stop.wait(seconds),  # looked up per call: _stop is replaced at fork
+        )
+        # Weak references: neither hook may keep a discarded exporter (and its thread) alive.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _call(ref, "_after_fork"))
+        self._atexit_hook = lambda: _call(ref, "_at_exit")
+        atexit.register(self._atexit_hook)
+
+    def _init_state(self) -> None:
+        """Fresh locks, queue and counters (at start and in a forked child, where the old ones are unsafe)."""
+        # Re-entrant: garbage collection can finalise an observed generator (ending its span, so
+        # calling export) in the middle of any allocation, including one made while holding this lock.
+        self._lock = threading.RLock()
+        self._work_ready = threading.Condition(self._lock)
+        self._settled = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._queue: collections.deque[_Item] = collections.deque(maxlen=self.settings.max_queue_size)
+        self._seq = 0
+        self._in_flight = 0
+        self._waiters: list[_FlushWaiter] = []
+        self._counts = {"sent": 0, "dropped": 0, "failed": 0}
+        self._stopping = False
+        self._deadline: float | None = None
+        self._next_export = time.monotonic() + self.interval
+        self._worker: threading.Thread | None = None
+        self._warned_full = False
+
+    # -- producer side ----------------------------------------------------------------------------
+    def export(self, span: _WireSpan) -> None:
+        """Queue one finished span; when the queue is full the oldest queued span is dropped."""
+        overflowed = False
+        with self._lock:
+            if self._closed:
+                self._counts["dropped"] += 1
+                return
+            if len(self._queue) == self._queue.maxlen:
+                oldest, _ = self._queue.popleft()
+                self._counts["dropped"] += 1
+                self._settle([oldest], ok=False)
+                overflowed, self._warned_full = not self._warned_full, True
+            self._seq += 1
+            self._queue.append((self._seq, span))
+            if len(self._queue) >= self.batch_size:
+                self._work_ready.notify()
+            self._ensure_worker()
+        if overflowed:  # logged outside the lock: a logging handler may itself create spans
+            logger.warning(
+                "AgentStack: export queue full (%d spans), dropping the oldest. The collector is slow or "
+                "unreachable; raise %s if this is a burst.",
+                self.settings.max_queue_size, env_var("max_queue_size"),
+            )  # fmt: skip
+
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Block until every span queued so far was delivered or given up on.
+
+        Args:
+            timeout: seconds to wait at most; ``None`` waits as long as it takes.
+
+        Returns:
+            ``True`` if all of them were accepted by the collector, ``False`` if any was dropped or
+            failed, or the timeout passed first (the rest keep being retried in the background).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            pending = len(self._queue) + self._in_flight
+            if pending == 0:
+                return True
+            waiter = _FlushWaiter(target=self._seq, remaining=pending)
+            self._waiters.append(waiter)
+            self._work_ready.notify()
+            self._ensure_worker()
+            inline = self._worker is None  # no thread can be started (interpreter shutting down)
+        if inline:
+            self._drain_inline()
+        with self._lock:
+            while waiter.remaining > 0:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    self._waiters.remove(waiter)
+                    return False
+                self._settled.wait(left)
+            return waiter.ok
+
+    def shutdown(self, timeout: float | None = 30.0) -> bool:
+        """Refuse new spans, flush for up to ``timeout`` seconds, then stop the background thread.
+
+        Returns:
+            Whether every queued span was delivered. Calling it again returns ``True``.
+        """
+        with self._lock:
+            if self._closed:
+                return True
+            self._closed = True
+        atexit.unregister(self._atexit_hook)
+        started = time.monotonic()
+        delivered = self.flush(timeout)
+        with self._lock:  # whatever flush could not deliver in time now fails fast
+            self._stopping = True
+            self._deadline = time.monotonic()
+            self._work_ready.notify()
+            worker = self._worker
+        self._stop.set()
+        if worker is not None and worker is not threading.current_thread():
+            left = 1.0 if timeout is None else max(0.1, timeout - (time.monotonic() - started))
+            worker.join(min(left, 1.0))
+        return delivered
+
+    def stats(self) -> dict[str, int]:
+        """``queued`` (waiting or being sent now), ``sent``, ``dropped`` and ``failed`` span counts."""
+        with self._lock:
+            return {"queued": len(self._queue) + self._in_flight, **self._counts}
+
+    # -- worker side ------------------------------------------------------------------------------
+    def _ensure_worker(self) -> None:
+        """Start the worker thread if it is not running (first span, after a fork, or after a crash). Lock held."""
+        if (self._worker is not None and self._worker.is_alive()) or self._stopping:
+            return
+        worker = threading.Thread(target=self._run, name="agentstack-exporter", daemon=True)
+        try:
+            worker.start()
+        except RuntimeError:  # "can't create new thread at interpreter shutdown"
+            self._worker = None
+            return
+        self._worker = worker
+
+    def _run(self) -> None:
+        """The worker loop: supervised, so an unexpected error is logged and the loop goes on."""
+        while True:
+            try:
+                batch = self._next_batch()
+                if batch is None:
+                    return
+                self._export_batch(batch)
+            except Exception:
+                logger.exception("AgentStack: unexpected error in the export thread; continuing")
+                self._stop.wait(1.0)  # do not spin if the error repeats
+
+    def _next_batch(self) -> list[_Item] | None:
+        """Wait until a batch is due and take it; ``None`` once stopping with nothing left."""
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                due = len(self._queue) >= self.batch_size or self._waiters or self._stopping
+                if self._queue and (due or now >= self._next_export):
+                    return self._take_batch(now)
+                if self._stopping:
+                    return None
+                if now >= self._next_export:
+                    self._next_export = now + self.interval
+                self._work_ready.wait(self._next_export - now)
+
+    def _take_batch(self, now: float) -> list[_Item]:
+        """Pop up to ``batch_size`` spans and mark them in flight. Lock held."""
+        batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+        self._in_flight += len(batch)
+        self._next_export = now + self.interval
+        return batch
+
+    def _export_batch(self, batch: list[_Item]) -> None:
+        """Send one batch and account for every span in it, whatever happens."""
+        try:
+            result = self._transport.send([span for _, span in batch], self._deadline)
+        except Exception:
+            logger.exception("AgentStack: unexpected error sending %d spans; they are dropped", len(batch))
+            result = SendResult(failed=len(batch))
+        with self._lock:
+            self._in_flight -= len(batch)
+            self._counts["sent"] += result.sent
+            self._counts["dropped"] += result.dropped
+            self._counts["failed"] += result.failed
+            self._settle([seq for seq, _ in batch], ok=result.ok)
+
+    def _drain_inline(self) -> None:
+        """Send everything queued from the calling thread (used when no worker thread can run)."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                batch = self._take_batch(time.monotonic())
+            self._export_batch(batch)
+
+    def _settle(self, seqs: list[int], ok: bool) -> None:
+        """Count spans as done for the flush waiters that wait for them. Lock held."""
+        for waiter in list(self._waiters):
+            done = sum(1 for seq in seqs if seq <= waiter.target)
+            if done:
+                waiter.remaining -= done
+                waiter.ok = waiter.ok and ok
+                if waiter.remaining <= 0:
+                    self._waiters.remove(waiter)
+        self._settled.notify_all()
+
+    # -- process lifecycle ------------------------------------------------------------------------
+    def _after_fork(self) -> None:
+        # The parent's thread does not exist in the child and its locks may be held; the parent
+        # still owns (and sends) the spans that were queued, so the child starts empty.
+        self._init_state()
+        if self._closed:
+            self._stopping = True
+
+    def _at_exit(self) -> None:
+        self.shutdown(self.settings.timeout)
+
+
+def _call(ref: weakref.ref[BatchExporter], method: str) -> None:
+    exporter = ref()
+    if exporter is not None:
+        try:
+            getattr(exporter, method)()
+        except Exception:  # a hook run by the interpreter must not raise
+            logger.exception("AgentStack: exporter %s hook failed", method)

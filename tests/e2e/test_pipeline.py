@@ -1,0 +1,122 @@
+"""The whole data path on its real parts: SDK → Serve ingest → Valkey streams → writer actors → chDB → query API."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import urllib.error
+import urllib.request
+
+AGENT = r'''
+import asyncio, sys
+import agentstack
+from agentstack import observe
+
+@observe(kind="tool")
+def search(query):
+    return [f"result for {query}"]
+
+@observe(kind="llm", name="llm.chat")
+async def think(prompt):
+    await asyncio.sleep(0.01)
+    return prompt.upper()
+
+@observe(kind="agent", name=sys.argv[1])
+async def agent(question):
+    hits = search(question)
+    answers = await asyncio.gather(think(hits[0]), think("second"))
+    return answers
+
+@observe(kind="agent", name=sys.argv[1] + "-fails")
+def failing():
+    search("x")
+    raise RuntimeError("tool exploded")
+
+asyncio.run(agent("what is ray?"))
+try:
+    failing()
+except RuntimeError:
+    pass
+ok = agentstack.flush(10)
+print("FLUSHED", ok)
+sys.exit(0 if ok else 3)
+'''
+
+
+def _trace_named(stack, name):
+    status, body = stack.get("/api/v1/traces?page_size=200")
+    assert status == 200, body
+    return next((t for t in body["items"] if t["name"] == name), None)
+
+
+def test_sdk_traces_are_stored_and_queryable(stack):
+    run = stack.run_agent(AGENT, "e2e-agent")
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = stack.wait_for(lambda: _trace_named(stack, "e2e-agent"))
+    assert summary["span_count"] == 4 and summary["status"] == "OK"
+
+    status, trace = stack.get(f"/api/v1/traces/{summary['trace_id']}")
+    assert status == 200
+    spans = {s["span_id"]: s for s in trace["spans"]}
+    root = next(s for s in trace["spans"] if s["parent_span_id"] is None)
+    children = [s for s in trace["spans"] if s["parent_span_id"] == root["span_id"]]
+    assert root["name"] == "e2e-agent" and root["kind"] == "agent"
+    assert sorted(s["name"] for s in children) == ["llm.chat", "llm.chat", "search"]  # gather: siblings
+    assert all(s["parent_span_id"] in spans for s in trace["spans"] if s is not root)
+    assert [s["start_time"] for s in trace["spans"]] == sorted(s["start_time"] for s in trace["spans"])
+
+    failed = stack.wait_for(lambda: _trace_named(stack, "e2e-agent-fails"))
+    assert failed["status"] == "ERROR" and failed["error_count"] >= 1
+    _, detail = stack.get(f"/api/v1/traces/{failed['trace_id']}")
+    root = next(s for s in detail["spans"] if s["parent_span_id"] is None)
+    assert root["status"] == "ERROR"
+    assert any(e["name"] == "exception" and e["attributes"].get("exception.type") == "RuntimeError" for e in root["events"])
+
+
+def _post(stack, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(f"{stack.base_url}/v1/traces", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_bad_input_gets_clear_answers_and_loses_nothing(stack):
+    key = {"X-API-Key": stack.api_key, "Content-Type": "application/json"}
+    assert _post(stack, b"{}", {"Content-Type": "application/json"})[0] == 401
+    status, body = _post(stack, b"{}", {**key, "X-API-Key": "ak_not_a_real_key_000000000"})
+    assert status == 401 and body["error"]["code"] == "invalid_api_key"
+    assert _post(stack, b"{oops", key)[0] == 400
+    assert _post(stack, b'{"nope": 1}', key)[0] == 422
+    assert _post(stack, b"\x1f\x8b garbage", {**key, "Content-Encoding": "gzip"})[0] == 400
+
+    now = time.time_ns()
+    trace = f"{now:032x}"[-32:]
+    good = {"trace_id": trace, "span_id": "ab" * 8, "name": "survivor", "kind": "tool", "start_time": now, "end_time": now + 1000}
+    status, body = _post(stack, gzip.compress(json.dumps([good, {"name": "broken"}]).encode()), {**key, "Content-Encoding": "gzip"})
+    assert status == 202 and body["spans_queued"] == 1 and body["rejected"][0]["index"] == 1
+    summary = stack.wait_for(lambda: _trace_named(stack, "survivor"))
+    assert summary["trace_id"] == trace
+
+    code, health = stack.get("/health")
+    assert code == 200 and health["redis"] == "ok" and health["clickhouse"] == "ok"  # nothing crashed
+
+
+def test_query_api_is_per_project_and_paginated(stack):
+    status, page = stack.get("/api/v1/traces?page=1&page_size=1")
+    assert status == 200 and set(page) == {"items", "total", "page", "page_size"}
+    assert len(page["items"]) == 1 and page["total"] >= 2
+    status, page2 = stack.get("/api/v1/traces?page=2&page_size=1")
+    assert page2["items"][0]["trace_id"] != page["items"][0]["trace_id"]
+    assert page["items"][0]["start_time"] >= page2["items"][0]["start_time"]  # newest first
+    assert stack.get("/api/v1/traces", key="ak_someone_elses_key_0000000")[0] == 401
+
+
+def test_platform_status_shows_the_writer_pool(stack):
+    with urllib.request.urlopen(f"{stack.base_url}/_platform/status", timeout=10) as response:
+        status = json.loads(response.read())
+    assert status["redis"].startswith("embedded Valkey") and status["clickhouse"].startswith("embedded chDB")
+    assert status["writer_pool"] and all(w["running"] for w in status["writer_pool"])
+    assert sum(w["spans"] for w in status["writer_pool"]) > 0
