@@ -32,6 +32,7 @@ from typing import Any
 
 __all__ = [
     "SPAN_KINDS",
+    "KIND_PATTERN",
     "STATUSES",
     "MAX_ATTRIBUTES",
     "MAX_VALUE_CHARS",
@@ -53,7 +54,7 @@ MAX_EVENTS = 128
 TRUNCATION_MARKER = "…[truncated]"
 
 _HEX = re.compile(r"^[0-9a-f]+$")
-_KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
 # Year 2000 .. year 2200 in ns: anything outside is a unit mistake (seconds, ms) rather than a time.
 _MIN_NS = 946_684_800 * 10**9
 _MAX_NS = 7_258_118_400 * 10**9
@@ -212,7 +213,7 @@ def validate_span(raw: Any) -> dict[str, Any]:
     if end < start:
         raise SpanValidationError("end_time", f"({end}) is before start_time ({start})")
     kind = raw.get("kind") or "span"
-    if not isinstance(kind, str) or not _KIND.match(kind.lower()):
+    if not isinstance(kind, str) or not KIND_PATTERN.match(kind.lower()):
         raise SpanValidationError("kind", f"must be a short lowercase word such as {sorted(SPAN_KINDS)}, got {kind!r}")
     status = raw.get("status") or "UNSET"
     if not isinstance(status, str) or status.upper() not in STATUSES:

@@ -16,7 +16,7 @@ from typing import Any
 from agentstack import context, genai
 from agentstack.capture import to_json_text
 from agentstack.schema import (
-    _KIND,  # the schema's own kind pattern: one definition of what a kind may look like
+    KIND_PATTERN,  # the schema's own kind pattern: one definition of what a kind may look like
     MAX_ATTRIBUTES,
     MAX_EVENTS,
     MAX_KEY_CHARS,
@@ -67,7 +67,7 @@ def check_kind(kind: SpanKind | str) -> str:
         ValueError: not a short lowercase word the schema accepts.
     """
     value = kind.value if isinstance(kind, SpanKind) else kind
-    if not isinstance(value, str) or not _KIND.match(value):
+    if not isinstance(value, str) or not KIND_PATTERN.match(value):
         raise ValueError(
             f"kind {kind!r} is invalid: use a SpanKind ({', '.join(k.value for k in SpanKind)}) "
             "or a short lowercase word of letters, digits, '_', '.' or '-'"
