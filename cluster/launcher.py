@@ -114,6 +114,19 @@ def wait_until_healthy(base_url: str, timeout: float = 180.0, stop: threading.Ev
     raise RuntimeError(f"AgentStack did not become healthy within {timeout:.0f}s; last /health answer: {last}")
 
 
+def ray_dashboard_token() -> str | None:
+    """The local Ray cluster's auth token (Ray 2.60 turns token auth on by default), if one exists."""
+    try:
+        from ray._raylet import AuthenticationTokenLoader  # what `ray get-auth-token` uses
+
+        loader = AuthenticationTokenLoader.instance()
+        if loader.has_token(ignore_auth_mode=True):
+            return str(loader.get_raw_token(ignore_auth_mode=True))
+    except Exception:  # noqa: BLE001 - only a convenience for the banner
+        logger.debug("no Ray auth token available", exc_info=True)
+    return None
+
+
 def banner(base_url: str, dashboard_url: str | None, settings: PlatformSettings) -> str:
     lines = [
         "",
@@ -124,6 +137,9 @@ def banner(base_url: str, dashboard_url: str | None, settings: PlatformSettings)
     ]
     if dashboard_url:
         lines.append(f"  Ray dashboard:   {dashboard_url}")
+        token = ray_dashboard_token()
+        if token:
+            lines.append(f"  Ray dashboard token (it asks for it): {token}   (or: .venv/bin/ray get-auth-token)")
     lines.append(f"  Data:            {settings.data_dir}")
     if settings.local_key_file.exists():
         key = settings.local_key_file.read_text().strip()
@@ -157,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         deploy(config)
         wait_until_healthy(base_url, stop=stop)
-        dashboard = ray.get_runtime_context().dashboard_url if hasattr(ray.get_runtime_context(), "dashboard_url") else None
-        print(banner(base_url, f"http://127.0.0.1:{args.dashboard_port}" if args.dashboard_port else dashboard, settings), flush=True)
+        dashboard = f"http://127.0.0.1:{args.dashboard_port}" if args.dashboard_port else None
+        print(banner(base_url, dashboard, settings), flush=True)
         while not stop.wait(1.0):
             pass
     except RuntimeError as exc:
