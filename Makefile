@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 UI_SRC := $(shell find dashboard/src -type f 2>/dev/null) dashboard/index.html dashboard/package.json dashboard/package-lock.json dashboard/vite.config.ts
 
-.PHONY: install run demo test test-unit test-integration test-e2e clean
+.PHONY: install run demo test test-unit test-integration test-e2e lint clean
 
 install: $(STAMP) dashboard/dist/index.html  ## set-up shared by run and test: venv, platform + SDK, built UI
 
@@ -39,6 +39,11 @@ test-integration: $(STAMP)
 
 test-e2e: install
 	$(PY) -m pytest tests/e2e
+
+lint: $(STAMP)  ## ruff + mypy (sdk/ and actors/ are kept mypy-clean)
+	$(PIP) install --quiet ruff mypy
+	$(VENV)/bin/ruff check --select E,F,W --ignore E501,E402 cluster actors serve_apps sdk tests
+	$(VENV)/bin/mypy --ignore-missing-imports actors sdk/agentstack
 
 clean:  ## remove the venv and build output (keeps your data in .agentstack/)
 	rm -rf $(VENV) dashboard/node_modules dashboard/dist

@@ -21,7 +21,7 @@ from cluster.streams import DEAD_LETTER_STREAM, ENTRY_SPANS
 
 logger = logging.getLogger(__name__)
 
-SpanHandler = Callable[[list[dict[str, Any]]], Awaitable[None]]
+SpanHandler = Callable[[list[dict[str, Any]]], Awaitable[object]]
 
 
 @dataclass
@@ -115,7 +115,7 @@ class StreamConsumer:
         """Own pending entries first (id "0"); once none are left, new entries (">", blocking)."""
         while True:
             own = self._own_pending
-            response = await self.redis.xreadgroup(
+            response: Any = await self.redis.xreadgroup(
                 self.group,
                 self.consumer,
                 {stream: "0" if own else ">" for stream in self.streams},
@@ -133,7 +133,7 @@ class StreamConsumer:
 
     async def _dead_letter(self, stream: str, entry_id: bytes, fields: dict[bytes, bytes], exc: Exception) -> None:
         logger.error("entry %s of %s cannot be decoded (%s); moved to %s", entry_id, stream, exc, DEAD_LETTER_STREAM)
-        record: dict[bytes | str, bytes | str] = {
+        record: dict[Any, Any] = {
             "stream": stream,
             "entry_id": entry_id,
             "group": self.group,

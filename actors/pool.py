@@ -27,7 +27,7 @@ class WriterPool:
         self._actors: dict[int, Any] = {}
 
     def _create(self, member: int) -> Any:
-        return WriterActor.options(
+        return WriterActor.options(  # type: ignore[attr-defined]  # added by @ray.remote
             name=f"writer-{member}", namespace=self.settings.namespace, get_if_exists=True
         ).remote(self.settings, member, self.size)
 

@@ -13,26 +13,11 @@ import pytest
 
 import agentstack
 from agentstack import observe
-from agentstack import tracer as tracer_module
 from agentstack.capture import MAX_CAPTURE_BYTES
-from agentstack.config import Settings, env_var
-from agentstack.schema import TRUNCATION_MARKER, validate_span
+from agentstack.schema import TRUNCATION_MARKER
 from agentstack.testing import InMemoryExporter
 
 
-@pytest.fixture
-def memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemoryExporter]:
-    """The global tracer exports into memory; every span a test produces must fit the wire schema."""
-    for field in dataclasses.fields(Settings):
-        monkeypatch.delenv(env_var(field.name), raising=False)
-    exporter = InMemoryExporter()
-    agentstack.configure(exporter=exporter, service_name="unit-tests")
-    yield exporter
-    previous = tracer_module.set_tracer(None)
-    assert previous is not None
-    previous.shutdown()
-    for span in exporter.spans:
-        assert validate_span(span) == span, "the SDK must emit spans already in normalised wire form"
 
 
 # -- plain functions ----------------------------------------------------------------------------

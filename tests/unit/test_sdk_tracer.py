@@ -20,19 +20,6 @@ from agentstack.span import Span, SpanKind
 from agentstack.testing import InMemoryExporter
 
 
-@pytest.fixture
-def memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemoryExporter]:
-    """The global tracer exports into memory; every span a test produces must fit the wire schema."""
-    for field in dataclasses.fields(Settings):
-        monkeypatch.delenv(env_var(field.name), raising=False)
-    exporter = InMemoryExporter()
-    agentstack.configure(exporter=exporter, service_name="unit-tests")
-    yield exporter
-    previous = tracer_module.set_tracer(None)
-    assert previous is not None
-    previous.shutdown()
-    for span in exporter.spans:
-        assert validate_span(span) == span, "the SDK must emit spans already in normalised wire form"
 
 
 def test_nested_spans_link_parent_and_share_the_trace(memory: InMemoryExporter) -> None:
