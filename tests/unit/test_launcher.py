@@ -1,0 +1,30 @@
+"""The launcher's config handling and banner (no Ray started)."""
+
+from __future__ import annotations
+
+from cluster.launcher import DEFAULT_CONFIG, banner, load_config
+from cluster.settings import PlatformSettings
+
+
+def test_local_config_is_a_valid_serve_config_with_all_three_apps():
+    config = load_config(DEFAULT_CONFIG)
+    apps = {app.name: app for app in config.applications}
+    assert set(apps) == {"platform", "ingest", "query"}
+    assert apps["ingest"].route_prefix == "/v1" and apps["query"].route_prefix == "/"
+    assert config.http_options.port == 8000
+    for app in config.applications:  # fractional CPUs: the whole stack fits on 2 cores
+        for deployment in app.deployments:
+            assert deployment.ray_actor_options.num_cpus < 1
+
+
+def test_port_override():
+    assert load_config(DEFAULT_CONFIG, http_port=18123).http_options.port == 18123
+
+
+def test_banner_points_to_ui_api_and_the_local_key(tmp_path):
+    settings = PlatformSettings(data_dir=tmp_path)
+    settings.local_key_file.write_text("ak_local_key_for_banner_test_000\n")
+    text = banner("http://127.0.0.1:8000", "http://127.0.0.1:8265", settings)
+    assert "http://127.0.0.1:8000/api/v1/traces" in text
+    assert "http://127.0.0.1:8265" in text
+    assert "?api_key=ak_local_key_for_banner_test_000" in text
