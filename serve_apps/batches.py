@@ -11,6 +11,7 @@ import msgpack
 
 from agentstack.schema import BatchError, SpanValidationError, spans_from_payload, validate_span
 from cluster.streams import partition_for
+from serve_apps.conventions import normalise
 
 JSON_TYPES = ("application/json", "text/json")
 MSGPACK_TYPES = ("application/msgpack", "application/x-msgpack", "application/vnd.msgpack")
@@ -84,10 +85,15 @@ def build_batch(payload: Any, project_id: str, partitions: int) -> Batch:
         raw_spans = spans_from_payload(payload)
     except BatchError as exc:
         raise BodyError(422, "invalid_batch", str(exc)) from exc
+    return collect(raw_spans, project_id, partitions)
+
+
+def collect(raw_spans: list[Any], project_id: str, partitions: int) -> Batch:
+    """Validate and normalise raw spans, grouping the good ones per partition and listing the bad ones."""
     batch = Batch()
     for index, raw in enumerate(raw_spans):
         try:
-            span = validate_span(raw)
+            span = normalise(validate_span(raw))
         except SpanValidationError as exc:
             span_id = raw.get("span_id") if isinstance(raw, dict) else None
             batch.rejected.append({"index": index, "span_id": span_id, "field": exc.field, "error": exc.reason})

@@ -21,7 +21,15 @@ A wire span is a plain dict::
       "events": [{"name": "exception", "timestamp": 1763..., "attributes": {...}}],
       "input": "...captured arguments (JSON text)..." | None,
       "output": "...captured return value (JSON text)..." | None,
+      # Optional, present only when sent (OpenTelemetry clients; the native SDK leaves them out):
+      "span_kind": "CLIENT",               # OTel SpanKind: INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER, or ""
+      "links": [{"trace_id": "...", "span_id": "...", "trace_state": "", "attributes": {...}}],
+      "resource": {"service.name": "my-agent", ...},        # resource attributes
+      "scope": {"name": "openinference.instrumentation.openai", "version": "0.1.2"},
     }
+
+GenAI attribute conventions are normalised by the platform onto ``gen_ai.*`` keys (see
+:mod:`agentstack.genai`) whatever convention the client used.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Any
 
 __all__ = [
     "SPAN_KINDS",
+    "OTEL_SPAN_KINDS",
     "KIND_PATTERN",
     "STATUSES",
     "MAX_ATTRIBUTES",
@@ -45,6 +54,8 @@ __all__ = [
 
 SPAN_KINDS = frozenset({"agent", "llm", "tool", "memory", "chain", "retriever", "embedding", "span"})
 STATUSES = ("UNSET", "OK", "ERROR")
+OTEL_SPAN_KINDS = ("", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
+MAX_LINKS = 128
 MAX_ATTRIBUTES = 256
 MAX_KEY_CHARS = 256
 MAX_NAME_CHARS = 1024
@@ -188,6 +199,51 @@ def _events(value: Any) -> list[dict[str, Any]]:
     return events
 
 
+def _links(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SpanValidationError("links", f"must be a list, got {type(value).__name__}")
+    if len(value) > MAX_LINKS:
+        raise SpanValidationError("links", f"has {len(value)} links, at most {MAX_LINKS} are allowed")
+    links = []
+    for i, link in enumerate(value):
+        if not isinstance(link, dict):
+            raise SpanValidationError(f"links[{i}]", "must be an object with 'trace_id' and 'span_id'")
+        try:
+            trace_id = _hex_id(link, "trace_id", (32,), required=True)
+            span_id = _hex_id(link, "span_id", (16, 32), required=True)
+        except SpanValidationError as exc:
+            raise SpanValidationError(f"links[{i}].{exc.field}", exc.reason) from None
+        links.append(
+            {
+                "trace_id": trace_id,
+                "span_id": span_id,
+                "trace_state": _text(link.get("trace_state") or "", f"links[{i}].trace_state", MAX_KEY_CHARS),
+                "attributes": _attributes(link.get("attributes"), f"links[{i}].attributes"),
+            }
+        )
+    return links
+
+
+def _scope(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpanValidationError("scope", f"must be an object with 'name' and 'version', got {type(value).__name__}")
+    return {
+        "name": _text(value.get("name") or "", "scope.name", MAX_NAME_CHARS),
+        "version": _text(value.get("version") or "", "scope.version", MAX_KEY_CHARS),
+    }
+
+
+def _span_kind(value: Any) -> str:
+    kind = value or ""
+    if not isinstance(kind, str) or kind.upper() not in OTEL_SPAN_KINDS:
+        raise SpanValidationError("span_kind", f"must be one of {list(OTEL_SPAN_KINDS[1:])} or empty, got {value!r}")
+    return kind.upper()
+
+
 def validate_span(raw: Any) -> dict[str, Any]:
     """Check one span against the wire schema and return its normalised form.
 
@@ -225,7 +281,7 @@ def validate_span(raw: Any) -> dict[str, Any]:
             value = _attr_value(value)
             value = value if isinstance(value, str) else json.dumps(value)
         content[field] = None if value is None else _text(value, field, MAX_CONTENT_CHARS)
-    return {
+    span = {
         "trace_id": _hex_id(raw, "trace_id", (32,), required=True),
         "span_id": _hex_id(raw, "span_id", (16, 32), required=True),
         "parent_span_id": _hex_id(raw, "parent_span_id", (16, 32), required=False),
@@ -241,3 +297,14 @@ def validate_span(raw: Any) -> dict[str, Any]:
         "input": content["input"],
         "output": content["output"],
     }
+    # The OpenTelemetry fields are optional: present only when the client sent them, so spans
+    # from older SDKs (and the native SDK) keep exactly their shape.
+    if raw.get("span_kind"):
+        span["span_kind"] = _span_kind(raw["span_kind"])
+    if raw.get("links"):
+        span["links"] = _links(raw["links"])
+    if raw.get("resource"):
+        span["resource"] = _attributes(raw["resource"], "resource")
+    if raw.get("scope"):
+        span["scope"] = _scope(raw["scope"])
+    return span
