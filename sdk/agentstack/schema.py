@@ -281,7 +281,7 @@ def validate_span(raw: Any) -> dict[str, Any]:
             value = _attr_value(value)
             value = value if isinstance(value, str) else json.dumps(value)
         content[field] = None if value is None else _text(value, field, MAX_CONTENT_CHARS)
-    span = {
+    span: dict[str, Any] = {
         "trace_id": _hex_id(raw, "trace_id", (32,), required=True),
         "span_id": _hex_id(raw, "span_id", (16, 32), required=True),
         "parent_span_id": _hex_id(raw, "parent_span_id", (16, 32), required=False),
