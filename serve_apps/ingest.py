@@ -165,10 +165,10 @@ class IngestDeployment:
         self.settings = PlatformSettings()
         self.store = connect_store(self.settings)
         self.redis = connect_redis(self.settings.effective_redis_url)
-        self.app = create_ingest_app(self.settings, self.store, self.redis)
+        self.ingest_app = create_ingest_app(self.settings, self.store, self.redis)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
-        return self.app
+        return self.ingest_app
 
     async def check_health(self) -> None:
         """Serve's liveness check: fail only when the replica itself is broken.
@@ -176,7 +176,7 @@ class IngestDeployment:
         An unreachable Redis makes the replica *not ready* (`GET /v1/ready`, 503) but not unhealthy:
         restarting it would drop the spans waiting in its buffer.
         """
-        state: IngestState = self.app.state.ingest
+        state: IngestState = self.ingest_app.state.ingest
         task = state.publisher._task
         if task is not None and task.done() and not task.cancelled():
             raise RuntimeError(f"the span buffer retry loop died: {task.exception()!r}")
