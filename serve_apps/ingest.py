@@ -7,6 +7,7 @@ backlogs in :mod:`cluster.backlog`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from typing import Any
@@ -44,6 +45,16 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ApiError(413, "payload_too_large", f"the body passes the limit of {limit} bytes; send smaller batches")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def settle_gc() -> None:
+    """Move everything alive after start-up out of the collector's sight (`gc.freeze`).
+
+    Ray, FastAPI and the clients leave hundreds of thousands of long-lived objects; without this
+    every full collection walks them all and shows up as a 50–150 ms p99 spike on ingest.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class IngestState:
@@ -166,6 +177,7 @@ class IngestDeployment:
         self.store = connect_store(self.settings)
         self.redis = connect_redis(self.settings.effective_redis_url)
         self.ingest_app = create_ingest_app(self.settings, self.store, self.redis)
+        settle_gc()
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self.ingest_app

@@ -9,7 +9,6 @@ The spans produced here are *raw*: :func:`agentstack.schema.validate_span` still
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from typing import Any
 
@@ -98,26 +97,37 @@ def any_value(value: Any) -> Any:
     return None
 
 
+_SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"})
+
+
 def attributes(pairs: Any) -> dict[str, Any]:
     """OTLP `repeated KeyValue` → dict (later duplicates win, as in the SDKs)."""
-    return {pair.key: any_value(pair.value) for pair in pairs}
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        value = pair.value
+        which = value.WhichOneof("value")
+        # Scalars inline: this runs for every attribute of every span.
+        out[pair.key] = getattr(value, which) if which in _SCALARS else any_value(value)
+    return out
 
 
 def _hex(raw: bytes) -> str | None:
-    return binascii.hexlify(raw).decode("ascii") if raw else None
+    return raw.hex() if raw else None
 
 
 def _span(span: Any, service_name: str, resource: dict[str, Any], scope: dict[str, str]) -> dict[str, Any]:
+    status = span.status
+    code, kind = status.code, span.kind
     out: dict[str, Any] = {
         "trace_id": _hex(span.trace_id),
         "span_id": _hex(span.span_id),
         "parent_span_id": _hex(span.parent_span_id),
         "name": span.name,
-        "span_kind": _SPAN_KINDS[span.kind] if 0 <= span.kind < len(_SPAN_KINDS) else "",
+        "span_kind": _SPAN_KINDS[kind] if 0 <= kind < len(_SPAN_KINDS) else "",
         "start_time": span.start_time_unix_nano or None,
         "end_time": span.end_time_unix_nano or None,
-        "status": _STATUSES[span.status.code] if 0 <= span.status.code < len(_STATUSES) else "UNSET",
-        "status_message": span.status.message,
+        "status": _STATUSES[code] if 0 <= code < len(_STATUSES) else "UNSET",
+        "status_message": status.message,
         "service_name": service_name,
         "attributes": attributes(span.attributes),
         "resource": resource,

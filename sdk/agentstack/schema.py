@@ -120,6 +120,8 @@ def _hex_id(raw: dict[str, Any], field: str, lengths: tuple[int, ...], required:
         if required:
             raise SpanValidationError(field, "is required")
         return None
+    if type(value) is str and len(value) in lengths and _HEX.match(value) and value.strip("0"):
+        return value  # fast path: already normalised (what OTLP decoding and the SDK produce)
     if not isinstance(value, str):
         raise SpanValidationError(field, f"must be a hex string, got {type(value).__name__}")
     norm = value.replace("-", "").lower()
@@ -171,9 +173,15 @@ def _attributes(value: Any, field: str) -> dict[str, str | int | float | bool]:
         raise SpanValidationError(field, f"has {len(value)} keys, at most {MAX_ATTRIBUTES} are allowed")
     out: dict[str, str | int | float | bool] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
+        if type(key) is not str or not key or len(key) > MAX_KEY_CHARS:
             raise SpanValidationError(field, f"key {str(key)[:40]!r} must be a non-empty string of ≤ {MAX_KEY_CHARS} chars")
-        if item is not None:
+        kind = type(item)
+        # The common scalar cases inline (this loop runs for every attribute of every span).
+        if kind is str:
+            out[key] = item if len(item) <= MAX_VALUE_CHARS else item[:MAX_VALUE_CHARS] + TRUNCATION_MARKER
+        elif kind is int or kind is float or kind is bool:
+            out[key] = item
+        elif item is not None:
             out[key] = _attr_value(item)
     return out
 
