@@ -67,7 +67,7 @@ def _kind(attrs: dict[str, Any]) -> str | None:
     op = attrs.get(genai.OPERATION_NAME)
     if isinstance(op, str) and op.lower() in _KIND_FROM_OPERATION:
         return _KIND_FROM_OPERATION[op.lower()]
-    if any(key in attrs for key in (genai.REQUEST_MODEL, genai.USAGE_INPUT_TOKENS)):
+    if genai.REQUEST_MODEL in attrs or genai.USAGE_INPUT_TOKENS in attrs:
         return "llm"
     return None
 

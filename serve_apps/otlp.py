@@ -97,17 +97,19 @@ def any_value(value: Any) -> Any:
     return None
 
 
-_SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"})
-
-
 def attributes(pairs: Any) -> dict[str, Any]:
     """OTLP `repeated KeyValue` → dict (later duplicates win, as in the SDKs)."""
     out: dict[str, Any] = {}
     for pair in pairs:
         value = pair.value
         which = value.WhichOneof("value")
-        # Scalars inline: this runs for every attribute of every span.
-        out[pair.key] = getattr(value, which) if which in _SCALARS else any_value(value)
+        # The two commonest types inline: this runs for every attribute of every span.
+        if which == "string_value":
+            out[pair.key] = value.string_value
+        elif which == "int_value":
+            out[pair.key] = value.int_value
+        else:
+            out[pair.key] = any_value(value)
     return out
 
 

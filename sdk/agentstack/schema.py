@@ -272,12 +272,15 @@ def validate_span(raw: Any) -> dict[str, Any]:
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SpanValidationError("name", "is required and must be a non-empty string")
-    start = _timestamp(raw, "start_time")
-    end = _timestamp(raw, "end_time")
+    start, end = raw.get("start_time"), raw.get("end_time")
+    if type(start) is not int or not _MIN_NS <= start <= _MAX_NS:
+        start = _timestamp(raw, "start_time")  # the slow path names what is wrong
+    if type(end) is not int or not _MIN_NS <= end <= _MAX_NS:
+        end = _timestamp(raw, "end_time")
     if end < start:
         raise SpanValidationError("end_time", f"({end}) is before start_time ({start})")
     kind = raw.get("kind") or "span"
-    if not isinstance(kind, str) or not KIND_PATTERN.match(kind.lower()):
+    if kind not in SPAN_KINDS and (not isinstance(kind, str) or not KIND_PATTERN.match(kind.lower())):
         raise SpanValidationError("kind", f"must be a short lowercase word such as {sorted(SPAN_KINDS)}, got {kind!r}")
     status = raw.get("status") or "UNSET"
     if not isinstance(status, str) or status.upper() not in STATUSES:
