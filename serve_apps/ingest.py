@@ -120,7 +120,8 @@ async def ingest(state: IngestState, request: Request) -> Response:
     except BufferFull as exc:
         raise state.throttle("buffer_full", f"the span bus is unreachable and this replica's buffer is full ({exc}); retry after the delay") from exc
     if outcome == "buffered":
-        state.metrics.buffered(batch.accepted, state.publisher.buffered_spans)
+        state.metrics.buffered(batch.accepted)
+    state.metrics.buffer_level(state.publisher.buffered_spans)
     state.metrics.accepted(batch.accepted, payload.otlp or "native")
     if payload.otlp:
         media = "application/json" if payload.otlp == "json" else "application/x-protobuf"

@@ -62,10 +62,12 @@ class IngestMetrics:
             self.counts[f"rejected:{reason}"] += 1
             self._emit("rejected", "inc", 1, {"reason": reason})
 
-    def buffered(self, n: int, buffer_size: int) -> None:
+    def buffered(self, n: int) -> None:
         self.counts["buffered"] += n
         self._emit("buffered", "inc", n)
-        self._emit("buffer_size", "set", buffer_size)
+
+    def buffer_level(self, spans: int) -> None:
+        self._emit("buffer_size", "set", spans)
 
     def throttled(self, reason: str) -> None:
         self.counts[f"429:{reason}"] += 1
