@@ -227,21 +227,26 @@ async def in_process(n_spans: int, seconds: float) -> None:
         valkey.stop()
 
 
-def _replica_cpu_seconds() -> float:
-    """utime + stime of every process whose title names the ingest replica."""
+def _replica_pids() -> list[int]:
+    """Processes whose title names the ingest replica (Ray sets `ray::ServeReplica:ingest:IngestDeployment`)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if b"ServeReplica:ingest:IngestDeployment" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pids.append(int(pid))
+            except OSError:
+                continue
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime (all threads) of the given processes."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"IngestDeployment" not in cmdline:
-                continue
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            continue
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
@@ -279,12 +284,12 @@ def serve_http(n_spans: int, seconds: float, concurrency: list[int]) -> None:
             requests, latencies, elapsed, cpu, errors = asyncio.run(_drive(base, body, headers, seconds, connections))
             q = statistics.quantiles(latencies, n=100)
             spans = requests * n_spans
-            rows.append([f"{connections}", f"{requests}", f"{spans / elapsed:,.0f}", f"{cpu:.1f}",
+            rows.append([f"{connections}", f"{requests}", f"{spans / elapsed:,.0f}", f"{cpu:.1f} ({cpu / elapsed:.0%})",
                          f"{spans / cpu:,.0f}" if cpu else "n/a", f"{q[49] * 1000:.1f}", f"{q[98] * 1000:.1f}", f"{errors}"])
         table(
             f"real Serve deployment over keep-alive HTTP (1 ingest replica, {n_spans}-span protobuf batches, {seconds:.0f} s each; "
             "proxy, writer pool, Valkey and this client share the host)",
-            ["connections", "requests", "spans/s", "replica CPU s", "spans/s per replica core", "p50 ms", "p99 ms", "errors"],
+            ["connections", "requests", "spans/s", "replica CPU s (% of a core)", "spans/s per replica core", "p50 ms", "p99 ms", "errors"],
             rows,
         )
     finally:
@@ -309,10 +314,13 @@ async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float
                     errors += response.status_code != 200
         warm = time.perf_counter() + 3
         await asyncio.gather(*[worker(warm, False) for _ in range(concurrency)])
-        cpu0, started = _replica_cpu_seconds(), time.perf_counter()
+        pids = _replica_pids()
+        if len(pids) != 1:
+            raise RuntimeError(f"expected one ingest replica process, found {pids}")
+        cpu0, started = _cpu_seconds(pids), time.perf_counter()
         await asyncio.gather(*[worker(started + seconds, True) for _ in range(concurrency)])
         elapsed = time.perf_counter() - started
-        cpu = _replica_cpu_seconds() - cpu0
+        cpu = _cpu_seconds(pids) - cpu0
     return len(latencies), latencies, elapsed, cpu, errors
 
 
