@@ -9,7 +9,14 @@ from typing import Any
 
 import msgpack
 
-from agentstack.schema import BatchError, SpanValidationError, spans_from_payload, validate_span
+from agentstack.schema import (
+    MAX_VALUE_CHARS,
+    TRUNCATION_MARKER,
+    BatchError,
+    SpanValidationError,
+    spans_from_payload,
+    validate_span,
+)
 from cluster.streams import partition_for
 from serve_apps.conventions import normalise
 
@@ -73,6 +80,7 @@ class Batch:
     by_partition: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     accepted: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    truncated: int = 0  # attribute values and input/output texts cut to the schema's caps
 
 
 def build_batch(payload: Any, project_id: str, partitions: int) -> Batch:
@@ -88,9 +96,30 @@ def build_batch(payload: Any, project_id: str, partitions: int) -> Batch:
     return collect(raw_spans, project_id, partitions)
 
 
-def collect(raw_spans: list[Any], project_id: str, partitions: int) -> Batch:
-    """Validate and normalise raw spans, grouping the good ones per partition and listing the bad ones."""
+def count_truncated(span: dict[str, Any]) -> int:
+    """How many attribute values and input/output texts of a validated span carry the truncation marker."""
+    count = 0
+    for value in span["attributes"].values():
+        if type(value) is str and value.endswith(TRUNCATION_MARKER):
+            count += 1
+    for value in (span["input"], span["output"]):
+        if value is not None and value.endswith(TRUNCATION_MARKER):
+            count += 1
+    return count
+
+
+def collect(raw_spans: list[Any], project_id: str, partitions: int, body_bytes: int | None = None) -> Batch:
+    """Validate and normalise raw spans, grouping the good ones per partition and listing the bad ones.
+
+    Args:
+        raw_spans: decoded spans, not yet validated.
+        project_id: the project of the request's API key (never taken from the payload).
+        partitions: P, the number of span streams.
+        body_bytes: the decoded body's size; below the smallest cap nothing can have been truncated,
+            so small bodies skip counting truncations.
+    """
     batch = Batch()
+    check_truncation = body_bytes is None or body_bytes > MAX_VALUE_CHARS
     for index, raw in enumerate(raw_spans):
         try:
             span = normalise(validate_span(raw))
@@ -99,6 +128,8 @@ def collect(raw_spans: list[Any], project_id: str, partitions: int) -> Batch:
             batch.rejected.append({"index": index, "span_id": span_id, "field": exc.field, "error": exc.reason})
             continue
         span["project_id"] = project_id
+        if check_truncation:
+            batch.truncated += count_truncated(span)
         batch.by_partition.setdefault(partition_for(span["trace_id"], partitions), []).append(span)
         batch.accepted += 1
     return batch

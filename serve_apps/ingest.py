@@ -102,7 +102,7 @@ async def ingest(state: IngestState, request: Request) -> Response:
         payload = parse(inflate(body, encoding, settings.max_decompressed_bytes), content_type)
     except BodyError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
-    batch = collect(payload.raw_spans, project_id, settings.partitions)
+    batch = collect(payload.raw_spans, project_id, settings.partitions, payload.body_bytes)
     if batch.rejected:
         state.metrics.rejected([_reject_reason(r["field"]) for r in batch.rejected])
         logger.info("project %s: %d spans rejected, first: %s", project_id, len(batch.rejected), batch.rejected[0])
@@ -123,10 +123,12 @@ async def ingest(state: IngestState, request: Request) -> Response:
         state.metrics.buffered(batch.accepted)
     state.metrics.buffer_level(state.publisher.buffered_spans)
     state.metrics.accepted(batch.accepted, payload.otlp or "native")
+    if batch.truncated:
+        state.metrics.truncated(batch.truncated)
     if payload.otlp:
         media = "application/json" if payload.otlp == "json" else "application/x-protobuf"
         return Response(export_response(batch.rejected, payload.otlp == "json"), status_code=200, media_type=media)
-    return JSONResponse({"status": "accepted", "spans_queued": batch.accepted, "rejected": batch.rejected}, status_code=202)
+    return JSONResponse({"status": "accepted", "spans_queued": batch.accepted, "rejected": batch.rejected, "truncated_values": batch.truncated}, status_code=202)
 
 
 def create_ingest_app(settings: PlatformSettings, store: StoreClient, redis: Any) -> FastAPI:

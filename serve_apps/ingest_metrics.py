@@ -35,6 +35,9 @@ class IngestMetrics:
         return {
             "accepted": metrics.Counter("agentstack_ingest_spans_accepted", "Spans accepted (202/200).", tag_keys=("format",)),
             "rejected": metrics.Counter("agentstack_ingest_spans_rejected", "Spans rejected, by reason.", tag_keys=("reason",)),
+            "truncated": metrics.Counter(
+                "agentstack_ingest_values_truncated", "Attribute values / input / output cut to the schema caps."
+            ),
             "buffered": metrics.Counter("agentstack_ingest_spans_buffered", "Spans put in the replica buffer (Redis away)."),
             "buffer_size": metrics.Gauge("agentstack_ingest_buffer_spans", "Spans waiting in the replica buffer."),
             "throttled": metrics.Counter("agentstack_ingest_throttled", "Requests answered 429, by reason.", tag_keys=("reason",)),
@@ -61,6 +64,10 @@ class IngestMetrics:
         for reason in reasons:
             self.counts[f"rejected:{reason}"] += 1
             self._emit("rejected", "inc", 1, {"reason": reason})
+
+    def truncated(self, n: int) -> None:
+        self.counts["truncated"] += n
+        self._emit("truncated", "inc", n)
 
     def buffered(self, n: int) -> None:
         self.counts["buffered"] += n

@@ -16,6 +16,7 @@ class Payload:
 
     raw_spans: list[Any]
     otlp: str | None
+    body_bytes: int = 0
 
 
 def media_type(content_type: str) -> str:
@@ -47,11 +48,11 @@ def parse(raw: bytes, content_type: str) -> Payload:
         BodyError: 400 undecodable, 415 unknown media type, 422 a native body that is not a batch.
     """
     if media_type(content_type) in otlp.PROTOBUF_TYPES:
-        return Payload(otlp.raw_spans(otlp.decode_protobuf(raw)), "protobuf")
+        return Payload(otlp.raw_spans(otlp.decode_protobuf(raw)), "protobuf", len(raw))
     decoded = decode(raw, content_type)
     if otlp.is_otlp_json(decoded):
-        return Payload(otlp.raw_spans(otlp.decode_json(decoded)), "json")
+        return Payload(otlp.raw_spans(otlp.decode_json(decoded)), "json", len(raw))
     try:
-        return Payload(spans_from_payload(decoded), None)
+        return Payload(spans_from_payload(decoded), None, len(raw))
     except BatchError as exc:
         raise BodyError(422, "invalid_batch", str(exc)) from exc

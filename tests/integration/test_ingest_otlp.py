@@ -193,6 +193,7 @@ def test_bad_input_gets_its_status_and_the_app_keeps_serving(redis_url, store, t
     assert truncated.status_code == 200 and still.status_code == 200
     big = next(s for s in detail["spans"] if s["name"] == "llm-1")["attributes"]["big"]
     assert big.endswith("…[truncated]") and len(big) < 40_000
+    assert counts["truncated"] == 1
     assert counts["rejected:start_time"] == 1 and counts["rejected:attributes"] == 1 and counts["error:bad_protobuf"] == 1
 
 
