@@ -61,6 +61,8 @@ def decode(body: bytes, content_type: str) -> Any:
             return json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BodyError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise BodyError(400, "bad_json", "the JSON body is nested too deeply") from exc
     if media in MSGPACK_TYPES:
         try:
             return msgpack.unpackb(body, raw=False)

@@ -68,7 +68,7 @@ def decode_json(payload: dict[str, Any]) -> ExportTraceServiceRequest:
                     for link in span.get("links") or []:
                         _hex_ids_to_base64(link)
         return json_format.ParseDict(payload, ExportTraceServiceRequest(), ignore_unknown_fields=True)
-    except (json_format.ParseError, AttributeError, TypeError) as exc:
+    except (json_format.ParseError, AttributeError, TypeError, RecursionError) as exc:
         raise BodyError(400, "bad_otlp_json", f"the body is not OTLP/JSON trace data: {exc}") from exc
 
 

@@ -105,6 +105,8 @@ def test_bad_span_is_rejected_and_the_rest_kept():
         (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "soon"}]}]}]}', "application/json", 400, "bad_otlp_json"),
         (b'{"resourceSpans": 3}', "application/json", 400, "bad_otlp_json"),
         (b"{", "application/json", 400, "bad_json"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "bad_json"),
+        (b"\x92\xc1", "application/msgpack", 400, "bad_msgpack"),
         (b'{"hello": 1}', "application/json", 422, "invalid_batch"),
     ],
 )
