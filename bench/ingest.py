@@ -227,13 +227,16 @@ async def in_process(n_spans: int, seconds: float) -> None:
         valkey.stop()
 
 
-def _replica_pids() -> list[int]:
-    """Processes whose title names the ingest replica (Ray sets `ray::ServeReplica:ingest:IngestDeployment`)."""
+def _replica_pids(data_dir: Path) -> list[int]:
+    """This run's ingest replica: Ray titles it `ray::ServeReplica:ingest:IngestDeployment`, and it
+    inherited our private AGENTSTACK_DATA_DIR (other stacks on a shared machine have their own)."""
+    marker = f"AGENTSTACK_DATA_DIR={data_dir}".encode() + b"\0"
     pids = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if b"ServeReplica:ingest:IngestDeployment" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                if (b"ServeReplica:ingest:IngestDeployment" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                        and marker in Path(f"/proc/{pid}/environ").read_bytes()):
                     pids.append(int(pid))
             except OSError:
                 continue
@@ -281,7 +284,7 @@ def serve_http(n_spans: int, seconds: float, concurrency: list[int]) -> None:
         headers = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf"}
         rows = []
         for connections in concurrency:
-            requests, latencies, elapsed, cpu, errors = asyncio.run(_drive(base, body, headers, seconds, connections))
+            requests, latencies, elapsed, cpu, errors = asyncio.run(_drive(base, body, headers, seconds, connections, data_dir))
             q = statistics.quantiles(latencies, n=100)
             spans = requests * n_spans
             rows.append([f"{connections}", f"{requests}", f"{spans / elapsed:,.0f}", f"{cpu:.1f} ({cpu / elapsed:.0%})",
@@ -299,7 +302,7 @@ def serve_http(n_spans: int, seconds: float, concurrency: list[int]) -> None:
             ray.shutdown()
 
 
-async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float, concurrency: int):
+async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float, concurrency: int, data_dir: Path):
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -314,7 +317,7 @@ async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float
                     errors += response.status_code != 200
         warm = time.perf_counter() + 3
         await asyncio.gather(*[worker(warm, False) for _ in range(concurrency)])
-        pids = _replica_pids()
+        pids = _replica_pids(data_dir)
         if len(pids) != 1:
             raise RuntimeError(f"expected one ingest replica process, found {pids}")
         cpu0, started = _cpu_seconds(pids), time.perf_counter()
