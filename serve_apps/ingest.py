@@ -192,9 +192,9 @@ class IngestDeployment:
         restarting it would drop the spans waiting in its buffer.
         """
         state: IngestState = self.ingest_app.state.ingest
-        task = state.publisher._task
-        if task is not None and task.done() and not task.cancelled():
-            raise RuntimeError(f"the span buffer retry loop died: {task.exception()!r}")
+        error = state.publisher.loop_error
+        if error is not None:
+            raise RuntimeError(f"the span buffer retry loop died: {error!r}")
 
 
 app = IngestDeployment.bind()

@@ -52,6 +52,14 @@ class BufferedPublisher:
     def full(self) -> bool:
         return self.buffered_spans >= self.capacity
 
+    @property
+    def loop_error(self) -> BaseException | None:
+        """Why the background retry loop ended, if it did (it should only end when stopped)."""
+        task = self._task
+        if task is None or not task.done() or task.cancelled():
+            return None
+        return task.exception()
+
     def start(self) -> None:
         """Start the background retry loop (on the running event loop); idempotent."""
         if self._task is None or self._task.done():
