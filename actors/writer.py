@@ -33,6 +33,11 @@ def span_row(span: dict[str, Any]) -> tuple[Any, ...]:
         json.dumps(span.get("events") or [], ensure_ascii=False),
         span.get("input") or "",
         span.get("output") or "",
+        span.get("span_kind") or "",
+        json.dumps(span.get("links") or [], ensure_ascii=False),
+        {key: _text(value) for key, value in (span.get("resource") or {}).items()},
+        (span.get("scope") or {}).get("name") or "",
+        (span.get("scope") or {}).get("version") or "",
     )
 
 

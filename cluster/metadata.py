@@ -83,6 +83,24 @@ async def project_for_key(store: StoreClient, key: str) -> str | None:
     return str(rows[0]["project_id"])
 
 
+async def revoke_api_key(store: StoreClient, key: str) -> bool:
+    """Revoke an API key (a newer row with `revoked = 1`); returns False when the key is unknown.
+
+    Every replica refuses it once its cache entry expires (`api_key_cache_ttl_s`, seconds).
+    """
+    rows = await store.query(
+        "SELECT project_id, prefix FROM api_keys FINAL WHERE digest = {d:String} LIMIT 1", {"d": key_digest(key)}
+    )
+    if not rows:
+        return False
+    await store.insert(
+        "api_keys",
+        [(key_digest(key), rows[0]["project_id"], rows[0]["prefix"], 1)],
+        ("digest", "project_id", "prefix", "revoked"),
+    )
+    return True
+
+
 class ApiKeyCache:
     """Per-replica cache of key digest → project id (or unknown), each entry living `ttl_s` seconds.
 

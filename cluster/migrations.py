@@ -31,6 +31,12 @@ SPAN_COLUMNS: tuple[str, ...] = (
     "events",
     "input",
     "output",
+    # migration 20: OpenTelemetry fields (span kind, links, resource, instrumentation scope)
+    "span_kind",
+    "links",
+    "resource",
+    "scope_name",
+    "scope_version",
 )
 
 
@@ -91,6 +97,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             ENGINE = ReplacingMergeTree(updated_at)
             ORDER BY digest
+            """,
+        ),
+    ),
+    Migration(
+        20,
+        "spans: OpenTelemetry span kind, links, resource attributes, instrumentation scope",
+        (
+            """
+            ALTER TABLE spans
+                ADD COLUMN IF NOT EXISTS span_kind LowCardinality(String) DEFAULT '',
+                ADD COLUMN IF NOT EXISTS links String DEFAULT '[]',
+                ADD COLUMN IF NOT EXISTS resource Map(String, String),
+                ADD COLUMN IF NOT EXISTS scope_name LowCardinality(String) DEFAULT '',
+                ADD COLUMN IF NOT EXISTS scope_version LowCardinality(String) DEFAULT ''
             """,
         ),
     ),

@@ -48,6 +48,17 @@ class PlatformSettings(BaseSettings):
         50 * 1024 * 1024, ge=1024, description="Largest accepted body after gzip decompression."
     )
     namespace: str = Field("agentstack", description="Ray namespace of the platform's named actors.")
+    ingest_buffer_spans: int = Field(
+        10_000, ge=0, description="Spans one ingest replica keeps in memory while Redis is unreachable (429 when full)."
+    )
+    ingest_retry_interval_s: float = Field(0.5, gt=0, description="How often buffered spans are retried (s).")
+    max_stream_backlog: int = Field(
+        100_000,
+        ge=1,
+        description="Backlog ceiling of one span stream, in entries (lag + pending of its slowest group); 429 above.",
+    )
+    backlog_check_interval_s: float = Field(1.0, gt=0, description="How often ingest re-reads stream backlogs (s).")
+    retry_after_s: int = Field(2, ge=1, description="Retry-After (s) sent with 429 and 503 answers.")
 
     @field_validator("data_dir")
     @classmethod

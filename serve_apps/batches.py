@@ -9,8 +9,16 @@ from typing import Any
 
 import msgpack
 
-from agentstack.schema import BatchError, SpanValidationError, spans_from_payload, validate_span
+from agentstack.schema import (
+    MAX_VALUE_CHARS,
+    TRUNCATION_MARKER,
+    BatchError,
+    SpanValidationError,
+    spans_from_payload,
+    validate_span,
+)
 from cluster.streams import partition_for
+from serve_apps.conventions import normalise
 
 JSON_TYPES = ("application/json", "text/json")
 MSGPACK_TYPES = ("application/msgpack", "application/x-msgpack", "application/vnd.msgpack")
@@ -53,6 +61,8 @@ def decode(body: bytes, content_type: str) -> Any:
             return json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BodyError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise BodyError(400, "bad_json", "the JSON body is nested too deeply") from exc
     if media in MSGPACK_TYPES:
         try:
             return msgpack.unpackb(body, raw=False)
@@ -72,6 +82,7 @@ class Batch:
     by_partition: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     accepted: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    truncated: int = 0  # attribute values and input/output texts cut to the schema's caps
 
 
 def build_batch(payload: Any, project_id: str, partitions: int) -> Batch:
@@ -84,15 +95,43 @@ def build_batch(payload: Any, project_id: str, partitions: int) -> Batch:
         raw_spans = spans_from_payload(payload)
     except BatchError as exc:
         raise BodyError(422, "invalid_batch", str(exc)) from exc
+    return collect(raw_spans, project_id, partitions)
+
+
+def count_truncated(span: dict[str, Any]) -> int:
+    """How many attribute values and input/output texts of a validated span carry the truncation marker."""
+    count = 0
+    for value in span["attributes"].values():
+        if type(value) is str and value.endswith(TRUNCATION_MARKER):
+            count += 1
+    for value in (span["input"], span["output"]):
+        if value is not None and value.endswith(TRUNCATION_MARKER):
+            count += 1
+    return count
+
+
+def collect(raw_spans: list[Any], project_id: str, partitions: int, body_bytes: int | None = None) -> Batch:
+    """Validate and normalise raw spans, grouping the good ones per partition and listing the bad ones.
+
+    Args:
+        raw_spans: decoded spans, not yet validated.
+        project_id: the project of the request's API key (never taken from the payload).
+        partitions: P, the number of span streams.
+        body_bytes: the decoded body's size; below the smallest cap nothing can have been truncated,
+            so small bodies skip counting truncations.
+    """
     batch = Batch()
+    check_truncation = body_bytes is None or body_bytes > MAX_VALUE_CHARS
     for index, raw in enumerate(raw_spans):
         try:
-            span = validate_span(raw)
+            span = normalise(validate_span(raw))
         except SpanValidationError as exc:
             span_id = raw.get("span_id") if isinstance(raw, dict) else None
             batch.rejected.append({"index": index, "span_id": span_id, "field": exc.field, "error": exc.reason})
             continue
         span["project_id"] = project_id
+        if check_truncation:
+            batch.truncated += count_truncated(span)
         batch.by_partition.setdefault(partition_for(span["trace_id"], partitions), []).append(span)
         batch.accepted += 1
     return batch

@@ -70,6 +70,10 @@ def span_view(row: dict[str, Any], trace_start_ns: int) -> dict[str, Any]:
         "events": events,
         "input": row["input"] or None,
         "output": row["output"] or None,
+        "span_kind": row["span_kind"] or None,
+        "links": json.loads(row["links"] or "[]"),
+        "resource": dict(row["resource"]),
+        "scope": {"name": row["scope_name"], "version": row["scope_version"]} if row["scope_name"] else None,
     }
 
 
@@ -88,7 +92,8 @@ async def get_trace(store: StoreClient, project_id: str, trace_id: str) -> dict[
     rows = await store.query(
         "SELECT trace_id, span_id, parent_span_id, name, kind, service_name, "
         "toUnixTimestamp64Nano(start_time) AS start_ns, toUnixTimestamp64Nano(end_time) AS end_ns, "
-        "status, status_message, attributes, events, input, output "
+        "status, status_message, attributes, events, input, output, "
+        "span_kind, links, resource, scope_name, scope_version "
         "FROM spans FINAL WHERE project_id = {p:String} AND trace_id = {t:String} ORDER BY start_time, span_id",
         {"p": project_id, "t": trace_id},
     )

@@ -21,7 +21,15 @@ A wire span is a plain dict::
       "events": [{"name": "exception", "timestamp": 1763..., "attributes": {...}}],
       "input": "...captured arguments (JSON text)..." | None,
       "output": "...captured return value (JSON text)..." | None,
+      # Optional, present only when sent (OpenTelemetry clients; the native SDK leaves them out):
+      "span_kind": "CLIENT",               # OTel SpanKind: INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER, or ""
+      "links": [{"trace_id": "...", "span_id": "...", "trace_state": "", "attributes": {...}}],
+      "resource": {"service.name": "my-agent", ...},        # resource attributes
+      "scope": {"name": "openinference.instrumentation.openai", "version": "0.1.2"},
     }
+
+GenAI attribute conventions are normalised by the platform onto ``gen_ai.*`` keys (see
+:mod:`agentstack.genai`) whatever convention the client used.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Any
 
 __all__ = [
     "SPAN_KINDS",
+    "OTEL_SPAN_KINDS",
     "KIND_PATTERN",
     "STATUSES",
     "MAX_ATTRIBUTES",
@@ -45,6 +54,8 @@ __all__ = [
 
 SPAN_KINDS = frozenset({"agent", "llm", "tool", "memory", "chain", "retriever", "embedding", "span"})
 STATUSES = ("UNSET", "OK", "ERROR")
+OTEL_SPAN_KINDS = ("", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
+MAX_LINKS = 128
 MAX_ATTRIBUTES = 256
 MAX_KEY_CHARS = 256
 MAX_NAME_CHARS = 1024
@@ -109,6 +120,8 @@ def _hex_id(raw: dict[str, Any], field: str, lengths: tuple[int, ...], required:
         if required:
             raise SpanValidationError(field, "is required")
         return None
+    if type(value) is str and len(value) in lengths and _HEX.match(value) and value.strip("0"):
+        return value  # fast path: already normalised (what OTLP decoding and the SDK produce)
     if not isinstance(value, str):
         raise SpanValidationError(field, f"must be a hex string, got {type(value).__name__}")
     norm = value.replace("-", "").lower()
@@ -160,9 +173,15 @@ def _attributes(value: Any, field: str) -> dict[str, str | int | float | bool]:
         raise SpanValidationError(field, f"has {len(value)} keys, at most {MAX_ATTRIBUTES} are allowed")
     out: dict[str, str | int | float | bool] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
+        if type(key) is not str or not key or len(key) > MAX_KEY_CHARS:
             raise SpanValidationError(field, f"key {str(key)[:40]!r} must be a non-empty string of ≤ {MAX_KEY_CHARS} chars")
-        if item is not None:
+        kind = type(item)
+        # The common scalar cases inline (this loop runs for every attribute of every span).
+        if kind is str:
+            out[key] = item if len(item) <= MAX_VALUE_CHARS else item[:MAX_VALUE_CHARS] + TRUNCATION_MARKER
+        elif kind is int or kind is float or kind is bool:
+            out[key] = item
+        elif item is not None:
             out[key] = _attr_value(item)
     return out
 
@@ -188,6 +207,51 @@ def _events(value: Any) -> list[dict[str, Any]]:
     return events
 
 
+def _links(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SpanValidationError("links", f"must be a list, got {type(value).__name__}")
+    if len(value) > MAX_LINKS:
+        raise SpanValidationError("links", f"has {len(value)} links, at most {MAX_LINKS} are allowed")
+    links = []
+    for i, link in enumerate(value):
+        if not isinstance(link, dict):
+            raise SpanValidationError(f"links[{i}]", "must be an object with 'trace_id' and 'span_id'")
+        try:
+            trace_id = _hex_id(link, "trace_id", (32,), required=True)
+            span_id = _hex_id(link, "span_id", (16, 32), required=True)
+        except SpanValidationError as exc:
+            raise SpanValidationError(f"links[{i}].{exc.field}", exc.reason) from None
+        links.append(
+            {
+                "trace_id": trace_id,
+                "span_id": span_id,
+                "trace_state": _text(link.get("trace_state") or "", f"links[{i}].trace_state", MAX_KEY_CHARS),
+                "attributes": _attributes(link.get("attributes"), f"links[{i}].attributes"),
+            }
+        )
+    return links
+
+
+def _scope(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpanValidationError("scope", f"must be an object with 'name' and 'version', got {type(value).__name__}")
+    return {
+        "name": _text(value.get("name") or "", "scope.name", MAX_NAME_CHARS),
+        "version": _text(value.get("version") or "", "scope.version", MAX_KEY_CHARS),
+    }
+
+
+def _span_kind(value: Any) -> str:
+    kind = value or ""
+    if not isinstance(kind, str) or kind.upper() not in OTEL_SPAN_KINDS:
+        raise SpanValidationError("span_kind", f"must be one of {list(OTEL_SPAN_KINDS[1:])} or empty, got {value!r}")
+    return kind.upper()
+
+
 def validate_span(raw: Any) -> dict[str, Any]:
     """Check one span against the wire schema and return its normalised form.
 
@@ -208,12 +272,15 @@ def validate_span(raw: Any) -> dict[str, Any]:
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SpanValidationError("name", "is required and must be a non-empty string")
-    start = _timestamp(raw, "start_time")
-    end = _timestamp(raw, "end_time")
+    start, end = raw.get("start_time"), raw.get("end_time")
+    if type(start) is not int or not _MIN_NS <= start <= _MAX_NS:
+        start = _timestamp(raw, "start_time")  # the slow path names what is wrong
+    if type(end) is not int or not _MIN_NS <= end <= _MAX_NS:
+        end = _timestamp(raw, "end_time")
     if end < start:
         raise SpanValidationError("end_time", f"({end}) is before start_time ({start})")
     kind = raw.get("kind") or "span"
-    if not isinstance(kind, str) or not KIND_PATTERN.match(kind.lower()):
+    if kind not in SPAN_KINDS and (not isinstance(kind, str) or not KIND_PATTERN.match(kind.lower())):
         raise SpanValidationError("kind", f"must be a short lowercase word such as {sorted(SPAN_KINDS)}, got {kind!r}")
     status = raw.get("status") or "UNSET"
     if not isinstance(status, str) or status.upper() not in STATUSES:
@@ -225,7 +292,7 @@ def validate_span(raw: Any) -> dict[str, Any]:
             value = _attr_value(value)
             value = value if isinstance(value, str) else json.dumps(value)
         content[field] = None if value is None else _text(value, field, MAX_CONTENT_CHARS)
-    return {
+    span: dict[str, Any] = {
         "trace_id": _hex_id(raw, "trace_id", (32,), required=True),
         "span_id": _hex_id(raw, "span_id", (16, 32), required=True),
         "parent_span_id": _hex_id(raw, "parent_span_id", (16, 32), required=False),
@@ -241,3 +308,14 @@ def validate_span(raw: Any) -> dict[str, Any]:
         "input": content["input"],
         "output": content["output"],
     }
+    # The OpenTelemetry fields are optional: present only when the client sent them, so spans
+    # from older SDKs (and the native SDK) keep exactly their shape.
+    if raw.get("span_kind"):
+        span["span_kind"] = _span_kind(raw["span_kind"])
+    if raw.get("links"):
+        span["links"] = _links(raw["links"])
+    if raw.get("resource"):
+        span["resource"] = _attributes(raw["resource"], "resource")
+    if raw.get("scope"):
+        span["scope"] = _scope(raw["scope"])
+    return span

@@ -69,3 +69,18 @@ def test_payload_project_id_cannot_be_spoofed():
     (spans,) = batch.by_partition.values()
     assert spans[0]["project_id"] == "mine"
     assert json.dumps(spans[0])  # stays serialisable for msgpack/JSON
+
+
+def test_oversized_values_are_truncated_with_a_marker_and_counted():
+    from agentstack.schema import MAX_VALUE_CHARS, TRUNCATION_MARKER
+    from serve_apps.batches import collect
+
+    big = "x" * (MAX_VALUE_CHARS + 10)
+    raws = [span("a" * 32, "1" * 16, attributes={"big": big, "small": "ok"}, output=big),
+            span("a" * 32, "2" * 16, attributes={"small": "ok"})]
+    batch = collect(raws, "p", 2)
+    first = next(s for spans in batch.by_partition.values() for s in spans if s["span_id"] == "1" * 16)
+    assert first["attributes"]["big"] == "x" * MAX_VALUE_CHARS + TRUNCATION_MARKER
+    assert first["output"] == big, "input/output have their own, larger cap"
+    assert batch.truncated == 1 and batch.accepted == 2
+    assert collect(raws, "p", 2, body_bytes=1000).truncated == 0, "a small body cannot hold a truncated value"

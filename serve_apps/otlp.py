@@ -1,0 +1,177 @@
+"""OTLP/HTTP traces: decoding `ExportTraceServiceRequest` (protobuf or JSON) into raw wire spans.
+
+Decoding uses the official `opentelemetry-proto` messages. OTLP/JSON differs from protobuf's own
+JSON mapping in one place: trace and span ids are hex strings, not base64 (OTLP spec, "JSON
+Protobuf Encoding"), so they are re-encoded before `json_format` parses the document.
+The spans produced here are *raw*: :func:`agentstack.schema.validate_span` still checks each one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from serve_apps.batches import BodyError
+
+PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
+
+#: OTLP `Span.SpanKind` numbers → the wire schema's `span_kind`.
+_SPAN_KINDS = ("", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
+#: OTLP `Status.StatusCode` numbers → the wire schema's `status`.
+_STATUSES = ("UNSET", "OK", "ERROR")
+_ID_FIELDS = ("traceId", "spanId", "parentSpanId")
+
+
+def decode_protobuf(body: bytes) -> ExportTraceServiceRequest:
+    """Parse an OTLP/HTTP protobuf body.
+
+    Raises:
+        BodyError: 400 when the bytes are not an `ExportTraceServiceRequest`.
+    """
+    request = ExportTraceServiceRequest()
+    try:
+        request.ParseFromString(body)
+    except DecodeError as exc:
+        raise BodyError(400, "bad_protobuf", f"the body is not an OTLP ExportTraceServiceRequest: {exc}") from exc
+    return request
+
+
+def _hex_ids_to_base64(obj: dict[str, Any]) -> None:
+    for field in _ID_FIELDS:
+        value = obj.get(field)
+        if isinstance(value, str) and value:
+            try:
+                obj[field] = base64.b64encode(bytes.fromhex(value)).decode("ascii")
+            except ValueError as exc:
+                raise BodyError(400, "bad_otlp_json", f"{field} {value[:40]!r} is not a hex string") from exc
+
+
+def decode_json(payload: dict[str, Any]) -> ExportTraceServiceRequest:
+    """Parse an already JSON-decoded OTLP/JSON document (`{"resourceSpans": [...]}`).
+
+    Raises:
+        BodyError: 400 when the document does not fit the OTLP trace schema.
+    """
+    try:
+        for resource_spans in payload.get("resourceSpans") or []:
+            for scope_spans in resource_spans.get("scopeSpans") or []:
+                for span in scope_spans.get("spans") or []:
+                    _hex_ids_to_base64(span)
+                    for link in span.get("links") or []:
+                        _hex_ids_to_base64(link)
+        return json_format.ParseDict(payload, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+    except (json_format.ParseError, AttributeError, TypeError, RecursionError) as exc:
+        raise BodyError(400, "bad_otlp_json", f"the body is not OTLP/JSON trace data: {exc}") from exc
+
+
+def is_otlp_json(payload: Any) -> bool:
+    """True for an OTLP/JSON document rather than a native batch."""
+    return isinstance(payload, dict) and "resourceSpans" in payload
+
+
+def any_value(value: Any) -> Any:
+    """An OTLP `AnyValue` as a plain Python value (arrays → lists, key/value lists → dicts)."""
+    which = value.WhichOneof("value")
+    if which == "string_value":
+        return value.string_value
+    if which == "int_value":
+        return value.int_value
+    if which == "double_value":
+        return value.double_value
+    if which == "bool_value":
+        return value.bool_value
+    if which == "array_value":
+        return [any_value(item) for item in value.array_value.values]
+    if which == "kvlist_value":
+        return attributes(value.kvlist_value.values)
+    if which == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode("ascii")
+    return None
+
+
+def attributes(pairs: Any) -> dict[str, Any]:
+    """OTLP `repeated KeyValue` → dict (later duplicates win, as in the SDKs)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        value = pair.value
+        which = value.WhichOneof("value")
+        # The two commonest types inline: this runs for every attribute of every span.
+        if which == "string_value":
+            out[pair.key] = value.string_value
+        elif which == "int_value":
+            out[pair.key] = value.int_value
+        else:
+            out[pair.key] = any_value(value)
+    return out
+
+
+def _hex(raw: bytes) -> str | None:
+    return raw.hex() if raw else None
+
+
+def _span(span: Any, service_name: str, resource: dict[str, Any], scope: dict[str, str]) -> dict[str, Any]:
+    status = span.status
+    code, kind = status.code, span.kind
+    out: dict[str, Any] = {
+        "trace_id": _hex(span.trace_id),
+        "span_id": _hex(span.span_id),
+        "parent_span_id": _hex(span.parent_span_id),
+        "name": span.name,
+        "span_kind": _SPAN_KINDS[kind] if 0 <= kind < len(_SPAN_KINDS) else "",
+        "start_time": span.start_time_unix_nano or None,
+        "end_time": span.end_time_unix_nano or None,
+        "status": _STATUSES[code] if 0 <= code < len(_STATUSES) else "UNSET",
+        "status_message": status.message,
+        "service_name": service_name,
+        "attributes": attributes(span.attributes),
+        "resource": resource,
+        "scope": scope,
+    }
+    if span.events:
+        out["events"] = [
+            {"name": e.name, "timestamp": e.time_unix_nano or None, "attributes": attributes(e.attributes)}
+            if e.time_unix_nano
+            else {"name": e.name, "attributes": attributes(e.attributes)}
+            for e in span.events
+        ]
+    if span.links:
+        out["links"] = [
+            {"trace_id": _hex(link.trace_id), "span_id": _hex(link.span_id), "trace_state": link.trace_state,
+             "attributes": attributes(link.attributes)}
+            for link in span.links
+        ]
+    return out
+
+
+def raw_spans(request: ExportTraceServiceRequest) -> list[dict[str, Any]]:
+    """Every span of an export request as a raw wire span (resource and scope copied onto each)."""
+    spans: list[dict[str, Any]] = []
+    for resource_spans in request.resource_spans:
+        resource = attributes(resource_spans.resource.attributes)
+        service = resource.get("service.name")
+        service_name = service if isinstance(service, str) and service else "default"
+        for scope_spans in resource_spans.scope_spans:
+            scope = {"name": scope_spans.scope.name, "version": scope_spans.scope.version}
+            spans.extend(_span(span, service_name, resource, scope) for span in scope_spans.spans)
+    return spans
+
+
+def export_response(rejected: list[dict[str, Any]], as_json: bool) -> bytes:
+    """`ExportTraceServiceResponse` with `partial_success` when spans were rejected, in the request's encoding."""
+    response = ExportTraceServiceResponse()
+    if rejected:
+        response.partial_success.rejected_spans = len(rejected)
+        shown = "; ".join(f"span {r['index']} ({r['span_id']}): {r['field']}: {r['error']}" for r in rejected[:10])
+        more = f" (and {len(rejected) - 10} more)" if len(rejected) > 10 else ""
+        response.partial_success.error_message = f"{len(rejected)} spans rejected: {shown}{more}"
+    if as_json:
+        return json.dumps(json_format.MessageToDict(response)).encode()
+    return response.SerializeToString()
