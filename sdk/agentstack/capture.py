@@ -135,3 +135,82 @@ def _model_fields(value: Any) -> dict[str, Any] | None:
     except Exception:  # a model whose dump fails is shown by repr instead
         return None
     return None
+
+
+# -- deferred capture: the hot path keeps a cheap snapshot, the export thread serialises it -------
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+_SNAPSHOT_MAX_ITEMS = 32
+
+
+class Deferred:
+    """A captured value kept as-is until the export thread turns it into JSON text.
+
+    Only immutable scalars and small shallow copies of containers of them are deferred, so what is
+    serialised later is what the function saw; anything else is serialised at once.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        """The value as bounded JSON text (see :func:`to_json_text`)."""
+        return to_json_text(self.value)
+
+
+class DeferredArguments(Deferred):
+    """A call's arguments, bound to parameter names only when serialised."""
+
+    __slots__ = ("signature", "kwargs", "skip_first")
+
+    def __init__(self, signature: Any, args: tuple[Any, ...], kwargs: dict[str, Any], skip_first: bool) -> None:
+        self.value = args
+        self.signature = signature
+        self.kwargs = kwargs
+        self.skip_first = skip_first
+
+    def text(self) -> str:
+        return to_json_text(bind_arguments(self.signature, self.value, self.kwargs, self.skip_first))
+
+
+def bind_arguments(signature: Any, args: tuple[Any, ...], kwargs: dict[str, Any], skip_first: bool) -> Any:
+    """The call's arguments by parameter name, without a leading ``self``/``cls`` when ``skip_first``."""
+    if signature is None:
+        return {"args": list(args), "kwargs": kwargs}
+    try:
+        arguments = dict(signature.bind(*args, **kwargs).arguments)
+    except TypeError:  # the call itself is wrong and will raise; still show what was passed
+        return {"args": list(args), "kwargs": kwargs}
+    if skip_first and arguments:
+        del arguments[next(iter(arguments))]
+    return arguments
+
+
+def snapshot(value: Any) -> Deferred | None:
+    """A :class:`Deferred` for ``value`` if it can safely be serialised later, else ``None``."""
+    if type(value) in _ATOMIC:
+        return Deferred(value)
+    kind = type(value)
+    if kind is tuple or kind is list:
+        if len(value) <= _SNAPSHOT_MAX_ITEMS and all(type(item) in _ATOMIC for item in value):
+            return Deferred(tuple(value) if kind is tuple else list(value))
+        return None
+    if kind is dict:
+        if len(value) <= _SNAPSHOT_MAX_ITEMS and all(
+            type(k) is str and type(v) in _ATOMIC for k, v in value.items()
+        ):
+            return Deferred(dict(value))
+    return None
+
+
+def plain_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether every argument is an immutable scalar (so the call can be captured lazily)."""
+    for item in args:
+        if type(item) not in _ATOMIC:
+            return False
+    if kwargs:
+        for item in kwargs.values():
+            if type(item) not in _ATOMIC:
+                return False
+    return True
