@@ -40,7 +40,7 @@ class _Options:
     attributes: Mapping[str, Any]  # already coerced to wire values
     capture_input: bool | None
     capture_output: bool | None
-    signature: inspect.Signature | None
+    signature: capture_module.Parameters
     skip_first: bool  # the first parameter is self/cls: not captured
 
 
@@ -57,7 +57,13 @@ def _begin(options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
         if plain:  # scalars only: bind and serialise later, on the export thread
             span._input = capture_module.DeferredArguments(options.signature, args, kwargs, options.skip_first)
         else:
-            span._input = to_json_text(capture_module.bind_arguments(options.signature, args, kwargs, options.skip_first))
+            copies = capture_module.snapshot_arguments(args, kwargs, options.skip_first)
+            if copies is not None:  # small containers of scalars: copied now, serialised later
+                span._input = capture_module.DeferredArguments(options.signature, *copies, options.skip_first)
+            else:  # anything else is serialised now, while it is as the function saw it
+                span._input = to_json_text(
+                    capture_module.bind_arguments(options.signature, args, kwargs, options.skip_first)
+                )
     return span, capture if options.capture_output is None else options.capture_output
 
 
@@ -330,7 +336,7 @@ def observe(
             attributes={str(k): _attribute_value(v) for k, v in (attributes or {}).items() if v is not None},
             capture_input=capture_input,
             capture_output=capture_output,
-            signature=signature,
+            signature=capture_module.Parameters(signature),
             skip_first=first in _SKIPPED_PARAMETERS,
         )
         return _wrap(target, options)

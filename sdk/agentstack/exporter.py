@@ -19,13 +19,14 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agentstack import _ids
 from agentstack.config import Settings, env_var
 from agentstack.span import Span
-from agentstack.store import SpanStore, target_of
-from agentstack.transport import HttpTransport, LocalTransport, SendResult, Transport
+
+if TYPE_CHECKING:  # imported when an exporter is built: urllib, http.client and sqlite3 are slow to import
+    from agentstack.transport import Transport
 
 __all__ = ["BatchExporter", "SpanExporter"]
 
@@ -89,6 +90,9 @@ class BatchExporter:
         self.settings = settings
         self.batch_size = settings.batch_size
         self.interval = settings.export_interval / 1000.0
+        from agentstack.store import SpanStore, target_of
+        from agentstack.transport import HttpTransport, LocalTransport
+
         self._closed = False
         self._store = SpanStore(settings.store_file)
         self._target = target_of(settings.collector_url, settings.api_key)
@@ -290,6 +294,8 @@ class BatchExporter:
 
     def _export_batch(self, batch: list[_Item]) -> None:
         """Send one batch and account for every span in it, whatever happens."""
+        from agentstack.transport import SendResult
+
         _ids.resync_clock()  # cheap, and keeps span timestamps on the wall clock if NTP stepped it
         spans, unconvertible = _wire_spans(batch)
         try:

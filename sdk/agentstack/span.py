@@ -6,7 +6,6 @@ import enum
 import logging
 import math
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -256,6 +255,8 @@ class Span:
 
     def record_exception(self, exc: BaseException, attributes: Mapping[str, Any] | None = None) -> None:
         """Add an ``exception`` event with ``exception.type``, ``exception.message`` and ``exception.stacktrace``."""
+        import traceback  # lazily: only failing spans need it
+
         cls = type(exc)
         type_name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
         details: dict[str, Any] = {

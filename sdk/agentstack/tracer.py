@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from agentstack import context
 from agentstack.config import Settings, SettingsOverrides, resolve_settings
 from agentstack.exporter import BatchExporter, SpanExporter
-from agentstack.sanitizer import Sanitizer
 from agentstack.span import Span, SpanKind, new_span
+
+if TYPE_CHECKING:
+    from agentstack.sanitizer import Sanitizer
 
 __all__ = [
     "Tracer",
@@ -68,7 +70,11 @@ class Tracer:
             if self.settings.local_mode:
                 _announce_local_mode_once(self.settings)
         self.exporter: SpanExporter | None = exporter
-        self.sanitizer = sanitizer if sanitizer is not None else (Sanitizer() if self.settings.sanitize else None)
+        if sanitizer is None and self.settings.sanitize:
+            from agentstack.sanitizer import Sanitizer  # compiled on first use, not at import
+
+            sanitizer = Sanitizer()
+        self.sanitizer = sanitizer
         # Read on every span: plain attributes, so the hot path does no lookups through settings.
         self._on_end_hook = exporter.export if exporter is not None else None
         self._scrub = self.sanitizer
