@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -117,6 +116,19 @@ class Span:
     start_time: int
     end_time: int | None
     sampled: bool
+    status: str
+    status_message: str
+    _tid: int
+    _sid: int
+    _pid: int  # 0: no parent
+    _input: str | capture.Deferred | None
+    _output: str | capture.Deferred | None
+    _attributes: dict[str, AttributeValue]
+    _events: list[dict[str, Any]]
+    _dropped: int
+    _on_end: Callable[[Span], None] | None
+    _tokens: list[Any] | None
+    _scrub: Scrub | None
 
     def __init__(
         self,

@@ -245,3 +245,27 @@ def test_disabled_sdk_does_not_export_even_with_a_custom_exporter() -> None:
     with tracer.start_span("quiet"):
         pass
     assert exporter.spans == []
+
+
+def test_llm_helper_writes_genai_usage_including_cache_and_reasoning(memory: InMemoryExporter) -> None:
+    assert agentstack.init is agentstack.configure
+    with agentstack.start_span("llm.chat", kind="llm") as span:
+        assert agentstack.get_current_trace_id() == span.trace_id
+        agentstack.set_llm(
+            model="claude-sonnet-4", provider="anthropic", input_tokens=1200, output_tokens=300,
+            cache_read_tokens=1000, cache_write_tokens=150, reasoning_tokens=120, finish_reasons=["end_turn"],
+        )  # fmt: skip
+    attributes = memory.by_name("llm.chat")["attributes"]
+    assert attributes == {
+        "gen_ai.request.model": "claude-sonnet-4",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.system": "anthropic",
+        "gen_ai.usage.input_tokens": 1200,
+        "gen_ai.usage.output_tokens": 300,
+        "gen_ai.usage.cache_read.input_tokens": 1000,
+        "gen_ai.usage.cache_creation.input_tokens": 150,
+        "gen_ai.usage.reasoning.output_tokens": 120,
+        "gen_ai.response.finish_reasons": '["end_turn"]',
+    }
+    with pytest.raises(ValueError, match="cache_read_tokens"):
+        span.set_llm(cache_read_tokens=-1)

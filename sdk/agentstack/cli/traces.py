@@ -59,7 +59,8 @@ def _store(args: argparse.Namespace) -> SpanStore:
     return SpanStore(args.store or resolve_settings().store_file)
 
 
-def _run_traces(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def _run_traces(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     store = _store(args)
     traces = store.traces(limit=max(1, args.limit))
     if not traces:
@@ -78,7 +79,8 @@ def _run_traces(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def _run_trace(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def _run_trace(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     store = _store(args)
     spans = store.trace(args.trace_id)
     if not spans:
