@@ -50,7 +50,7 @@ def _begin(options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     tracer = tracer_module._global_tracer or get_tracer()
     span = tracer._start(options.name, options.kind, _CURRENT.get())
     if options.attributes:
-        span._attributes.update(options.attributes)
+        span._attributes = dict(options.attributes)
     capture = tracer._capture
     if capture if options.capture_input is None else options.capture_input:
         plain = capture_module.plain_arguments(args[1:] if options.skip_first else args, kwargs)

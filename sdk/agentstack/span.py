@@ -123,8 +123,8 @@ class Span:
     _pid: int  # 0: no parent
     _input: str | capture.Deferred | None
     _output: str | capture.Deferred | None
-    _attributes: dict[str, AttributeValue]
-    _events: list[dict[str, Any]]
+    _attributes: dict[str, AttributeValue] | None  # created on first use: fewer objects per span
+    _events: list[dict[str, Any]] | None
     _dropped: int
     _on_end: Callable[[Span], None] | None
     _tokens: list[Any] | None
@@ -192,12 +192,12 @@ class Span:
     @property
     def attributes(self) -> dict[str, AttributeValue]:
         """A copy of the span's attributes."""
-        return dict(self._attributes)
+        return dict(self._attributes or {})
 
     @property
     def events(self) -> list[dict[str, Any]]:
         """A copy of the span's events."""
-        return [dict(event) for event in self._events]
+        return [dict(event) for event in self._events or ()]
 
     @property
     def input(self) -> str | None:
@@ -217,11 +217,16 @@ class Span:
         if self.end_time is not None:
             logger.debug("AgentStack: attribute %r set on ended span %r ignored", key, self.name)
         elif value is None:
-            self._attributes.pop(key, None)
-        elif key in self._attributes or len(self._attributes) < MAX_ATTRIBUTES:
-            self._attributes[key] = _attribute_value(value)
+            if self._attributes:
+                self._attributes.pop(key, None)
         else:
-            self._dropped += 1
+            attributes = self._attributes
+            if attributes is None:
+                attributes = self._attributes = {}
+            if key in attributes or len(attributes) < MAX_ATTRIBUTES:
+                attributes[key] = _attribute_value(value)
+            else:
+                self._dropped += 1
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         """Set several attributes at once (see :meth:`set_attribute`)."""
@@ -239,6 +244,8 @@ class Span:
         if self.end_time is not None:
             logger.debug("AgentStack: event %r added to ended span %r ignored", name, self.name)
             return
+        if self._events is None:
+            self._events = []
         if len(self._events) >= MAX_EVENTS:
             self._dropped += 1
             return
@@ -331,8 +338,8 @@ class Span:
         """
         end = self.end_time if self.end_time is not None else max(_ids.now_ns(), self.start_time)
         scrub = self._scrub
-        attributes = dict(self._attributes)
-        events = [dict(event) for event in self._events]
+        attributes = dict(self._attributes) if self._attributes else {}
+        events = [dict(event) for event in self._events] if self._events else []
         input_text, output_text, message = _text(self._input), _text(self._output), self.status_message
         if scrub is not None:
             input_text = scrub(input_text) if input_text else input_text
@@ -416,8 +423,8 @@ def _init(
     span.status_message = ""
     span._input = None
     span._output = None
-    span._attributes = {}
-    span._events = []
+    span._attributes = None
+    span._events = None
     span._dropped = 0
     span._on_end = on_end
     span._tokens = None

@@ -4,7 +4,6 @@
 ``agentstack.integrations.openai``     ``instrument_openai()``: chat completions (sync, async, streaming)
 ``agentstack.integrations.anthropic``  ``instrument_anthropic()``: messages (sync, async, streaming)
 ``agentstack.integrations.langchain``  ``AgentStackCallbackHandler``: LangChain / LangGraph runs
-``agentstack.integrations.autogen``    ``instrument_autogen()``: AutoGen AgentChat agent messages
 =====================================  ==========================================================
 
 Importing this package imports none of the frameworks; importing one integration module needs
