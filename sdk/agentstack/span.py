@@ -2,88 +2,26 @@
 
 from __future__ import annotations
 
-import enum
 import logging
-import math
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from agentstack import _ids, context, genai
-from agentstack import capture
-from agentstack.capture import to_json_text
-from agentstack.schema import (
-    KIND_PATTERN,  # the schema's own kind pattern: one definition of what a kind may look like
-    MAX_ATTRIBUTES,
-    MAX_EVENTS,
-    MAX_KEY_CHARS,
-    MAX_NAME_CHARS,
-    MAX_VALUE_CHARS,
-    STATUSES,
-    TRUNCATION_MARKER,
+from agentstack import _ids, capture, context, genai
+from agentstack.schema import MAX_ATTRIBUTES, MAX_EVENTS, MAX_KEY_CHARS, MAX_NAME_CHARS, MAX_VALUE_CHARS, STATUSES
+from agentstack.values import (  # re-exported: the span's vocabulary
+    AttributeValue,
+    SpanKind,
+    check_kind,
+    new_span_id,
+    new_trace_id,
 )
+from agentstack.values import attribute_value as _attribute_value
+from agentstack.values import clip as _clip
 
-__all__ = ["AttributeValue", "Span", "SpanKind", "new_span_id", "new_trace_id"]
+__all__ = ["AttributeValue", "Span", "SpanKind", "check_kind", "new_span_id", "new_trace_id", "new_span"]
 
 logger = logging.getLogger(__name__)
-
-AttributeValue = str | int | float | bool
-
-
-class SpanKind(enum.StrEnum):
-    """What a span stands for; the UI draws each kind differently. Any short lowercase word also works."""
-
-    AGENT = "agent"
-    LLM = "llm"
-    TOOL = "tool"
-    MEMORY = "memory"
-    CHAIN = "chain"
-    RETRIEVER = "retriever"
-    EMBEDDING = "embedding"
-    SPAN = "span"
-
-
-def new_trace_id() -> str:
-    """A random 128-bit trace id as 32 lowercase hex characters (never all zeros, which is invalid)."""
-    return f"{_ids.new_id128():032x}"
-
-
-def new_span_id() -> str:
-    """A random 64-bit span id as 16 lowercase hex characters (never all zeros, which is invalid)."""
-    return f"{_ids.new_id64():016x}"
-
-
-def check_kind(kind: SpanKind | str) -> str:
-    """Return ``kind`` as its wire string.
-
-    Raises:
-        ValueError: not a short lowercase word the schema accepts.
-    """
-    value = kind.value if isinstance(kind, SpanKind) else kind
-    if not isinstance(value, str) or not KIND_PATTERN.match(value):
-        raise ValueError(
-            f"kind {kind!r} is invalid: use a SpanKind ({', '.join(k.value for k in SpanKind)}) "
-            "or a short lowercase word of letters, digits, '_', '.' or '-'"
-        )
-    return value
-
-
-def _clip(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters, marker included, so the schema keeps it unchanged."""
-    return text if len(text) <= limit else text[: limit - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-
-
-def _attribute_value(value: Any) -> AttributeValue:
-    """Coerce a value to a wire attribute scalar: containers and objects travel as JSON text."""
-    if isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, str):
-        return _clip(value, MAX_VALUE_CHARS)
-    return to_json_text(value, max_bytes=MAX_VALUE_CHARS)
-
-
 
 _MASK64 = (1 << 64) - 1
 _ALL = 1 << 64  # a sampling threshold that keeps every trace
