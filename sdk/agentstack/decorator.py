@@ -51,8 +51,8 @@ def _begin(options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     span = tracer._start(options.name, options.kind, _CURRENT.get())
     if options.attributes:
         span._attributes = dict(options.attributes)
-    capture = tracer._capture
-    if capture if options.capture_input is None else options.capture_input:
+    capture = tracer._capture and span.sampled  # an unsampled span is never exported: capture nothing
+    if capture if options.capture_input is None else options.capture_input and span.sampled:
         plain = capture_module.plain_arguments(args[1:] if options.skip_first else args, kwargs)
         if plain:  # scalars only: bind and serialise later, on the export thread
             span._input = capture_module.DeferredArguments(options.signature, args, kwargs, options.skip_first)
@@ -64,7 +64,7 @@ def _begin(options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
                 span._input = to_json_text(
                     capture_module.bind_arguments(options.signature, args, kwargs, options.skip_first)
                 )
-    return span, capture if options.capture_output is None else options.capture_output
+    return span, capture if options.capture_output is None else options.capture_output and span.sampled
 
 
 def _succeed(span: Span, capture_output: bool, result: Any) -> None:
@@ -205,7 +205,11 @@ def _wrap_coroutine(func: Callable[..., Any], options: _Options) -> Callable[...
 # consumer sends, throws or closes.
 def _wrap_generator(func: Callable[..., Generator[Any, Any, Any]], options: _Options) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        call = _Call(options, args, kwargs)
+        try:
+            call = _Call(options, args, kwargs)
+        except Exception:
+            _internal_error("starting a span")
+            return (yield from func(*args, **kwargs))
         stream = context.StreamContext(call.span)
         try:
             generator = func(*args, **kwargs)
@@ -239,7 +243,18 @@ def _wrap_generator(func: Callable[..., Generator[Any, Any, Any]], options: _Opt
 
 def _wrap_async_generator(func: Callable[..., AsyncGenerator[Any, Any]], options: _Options) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        call = _Call(options, args, kwargs)
+        try:
+            call = _Call(options, args, kwargs)
+        except Exception:
+            _internal_error("starting a span")
+            generator = func(*args, **kwargs)
+            sent = None
+            while True:  # no `yield from` in async generators: forward by hand, untraced
+                try:
+                    item = await generator.asend(sent)
+                except StopAsyncIteration:
+                    return
+                sent = yield item
         stream = context.StreamContext(call.span)
         try:
             generator = func(*args, **kwargs)

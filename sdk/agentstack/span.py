@@ -283,7 +283,8 @@ class Span:
             input_text = scrub(input_text) if input_text else input_text
             output_text = scrub(output_text) if output_text else output_text
             message = _clip(scrub(message), MAX_VALUE_CHARS) if message else message
-            attributes = _scrubbed(attributes, scrub)
+            if attributes:
+                attributes = _scrubbed(attributes, scrub)
             for event in events:
                 event["attributes"] = _scrubbed(event["attributes"], scrub)
         return {

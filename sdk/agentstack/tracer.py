@@ -62,7 +62,9 @@ class Tracer:
         sanitizer: Sanitizer | None = None,
     ) -> None:
         self.settings = settings if settings is not None else resolve_settings()
-        logging.getLogger("agentstack").setLevel(self.settings.log_level)
+        sdk_logger = logging.getLogger("agentstack")
+        if self.settings.log_level != "WARNING" or sdk_logger.level == logging.NOTSET:  # keep an app's own choice
+            sdk_logger.setLevel(self.settings.log_level)
         if not self.settings.enabled:
             exporter = None
         elif exporter is None:

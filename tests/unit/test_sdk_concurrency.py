@@ -178,3 +178,27 @@ def test_stats_count_what_happened(memory: InMemoryExporter, tmp_path: Path) -> 
     assert agentstack.stats()["queued"] == 3  # below the batch size, interval far away: waiting
     assert agentstack.flush(5) is True
     assert agentstack.stats() == {"queued": 0, "sent": 3, "dropped": 0, "failed": 0, "stored_offline": 0}
+
+
+def test_a_failing_span_start_leaves_generators_working(memory: InMemoryExporter, caplog: pytest.LogCaptureFixture) -> None:
+    @agentstack.observe(name="gen")
+    def gen(n: int) -> Any:
+        total = yield from range(n)
+        return total
+
+    @agentstack.observe(name="agen")
+    async def agen(n: int) -> Any:
+        for i in range(n):
+            yield i
+
+    async def collect() -> list[int]:
+        return [i async for i in agen(3)]
+
+    def broken_start(*args: Any) -> Any:
+        raise RuntimeError("bug in the SDK")
+
+    tracer_module.get_tracer()._start = broken_start  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="agentstack"):
+        assert list(gen(3)) == [0, 1, 2]
+        assert asyncio.run(collect()) == [0, 1, 2]
+    assert sum("internal error" in r.getMessage() for r in caplog.records) == 2 and memory.spans == []
