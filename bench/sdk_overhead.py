@@ -10,6 +10,7 @@ dropped, and the table says how many spans each sink received. Rows:
 - ``agentstack @observe``: capture off (the tracing cost alone);
 - ``agentstack @observe + capture``: small arguments and result captured (serialised on the export thread);
 - ``agentstack @observe + capture (dict arg)``: a small dict argument;
+- ``caller side only``: the same with spans discarded instead of exported (what the call pays);
 - ``OpenTelemetry start_as_current_span``: the OTel SDK's decorator with a ``BatchSpanProcessor``.
 
 Also prints ``import agentstack`` time (fresh interpreter) and peak memory while a burst far larger
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import subprocess
 import sys
@@ -112,6 +114,30 @@ def agentstack_rows(calls: int, block: int) -> dict[str, Row]:
         "agentstack @observe + capture (dict arg)": timed(lambda: captured_dict(params), calls, block, flush, received),
     }
     agentstack.shutdown()
+
+    class Discard:  # no export thread at all: what the observed call itself pays
+        spans = 0
+
+        def export(self, span: Any) -> None:
+            Discard.spans += 1
+
+        def flush(self, timeout: float | None = None) -> bool:
+            return True
+
+        def shutdown(self, timeout: float | None = None) -> bool:
+            return True
+
+        def stats(self) -> dict[str, int]:
+            return {}
+
+    agentstack.configure(exporter=Discard(), service_name="bench")
+    rows["agentstack @observe, caller side only (spans discarded)"] = timed(
+        lambda: bare_observed(1), calls, block, lambda: None, lambda: Discard.spans
+    )
+    rows["... + capture (2 scalars), caller side only"] = timed(
+        lambda: captured("weather in Paris", 5), calls, block, lambda: None, lambda: Discard.spans
+    )
+    agentstack.shutdown()
     return rows
 
 
@@ -199,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {name:<62} | {p50 / 1000:>7.2f} | {p99 / 1000:>7.2f} | {cost / 1000:>12.2f} | "
               f"{otel50 / p50:>10.1f}× | {exported:>14} |")  # fmt: skip
     print(f"(amortised: OTel {otel_amortised / 1000:.2f} µs per span)")
+    print(f"(load average while running: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores)")
     mem, stats = burst_memory(200_000)
     print(f"\nimport agentstack: {import_ms():.1f} ms (median of 5 fresh interpreters)")
     print(f"200k spans against a stalled sink (queue 2048): peak traced memory {mem:.1f} MB, stats {stats}")

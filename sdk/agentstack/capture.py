@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentstack.schema import TRUNCATION_MARKER
@@ -140,7 +140,31 @@ _ATOMIC = frozenset({str, int, float, bool, type(None)})
 _SNAPSHOT_MAX_ITEMS = 32
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+
+
+def _build_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, allow_nan=False)`` without its per-call set-up.
+
+    Uses the C encoder built once (no cycle check: only shallow containers of scalars come here),
+    falling back to a plain :class:`json.JSONEncoder` where the C accelerator is missing.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or basestring is None:
+        return json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    iterencode = make(None, _refuse, basestring, None, ": ", ", ", False, False, False)
+
+    def encode(value: Any) -> str:
+        if type(value) is str:
+            return str(basestring(value))
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+_encode = _build_encoder()
 
 
 def _scalar_json(value: Any, max_bytes: int = MAX_CAPTURE_BYTES) -> str:
