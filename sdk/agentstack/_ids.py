@@ -13,39 +13,37 @@ import os
 import random
 import time
 
-__all__ = ["new_id64", "new_id128", "now_ns", "resync_clock"]
+__all__ = ["new_id64", "new_id128", "now_ns", "resync_clock", "random_bits", "clock_offset"]
 
 _rng = random.Random(os.urandom(32))
-_bits = _rng.getrandbits
-_offset = time.time_ns() - time.perf_counter_ns()
+random_bits = _rng.getrandbits  # reseeding after fork keeps this bound method valid
+clock_offset = time.time_ns() - time.perf_counter_ns()
 _perf = time.perf_counter_ns
 
 
 def new_id64() -> int:
     """A random non-zero 64-bit integer (a span id)."""
-    return _bits(64) or 1
+    return random_bits(64) or 1
 
 
 def new_id128() -> int:
     """A random non-zero 128-bit integer (a trace id)."""
-    return _bits(128) or 1
+    return random_bits(128) or 1
 
 
 def now_ns() -> int:
     """Nanoseconds since the Unix epoch, from the monotonic clock plus the last synced offset."""
-    return _perf() + _offset
+    return _perf() + clock_offset
 
 
 def resync_clock() -> None:
     """Re-read the wall clock's offset (NTP may have stepped it); call off the hot path."""
-    global _offset
-    _offset = time.time_ns() - time.perf_counter_ns()
+    global clock_offset
+    clock_offset = time.time_ns() - time.perf_counter_ns()
 
 
 def _reseed() -> None:
-    global _bits
     _rng.seed(os.urandom(32))
-    _bits = _rng.getrandbits
 
 
 os.register_at_fork(after_in_child=_reseed)
