@@ -97,6 +97,8 @@ class SpanStore:
 
     def claim(self, target: str, limit: int) -> list[dict[str, Any]]:
         """Take up to ``limit`` waiting spans for ``target`` (oldest first) and claim them for a minute."""
+        if not os.path.exists(self.path):  # never went offline: do not create the file just to look
+            return []
         now = time.time()
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
