@@ -40,7 +40,7 @@ class _Options:
     attributes: Mapping[str, Any]  # already coerced to wire values
     capture_input: bool | None
     capture_output: bool | None
-    signature: capture_module.Parameters
+    parameters: capture_module.Parameters
     skip_first: bool  # the first parameter is self/cls: not captured
 
 
@@ -55,14 +55,14 @@ def _begin(options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     if capture if options.capture_input is None else options.capture_input and span.sampled:
         plain = capture_module.plain_arguments(args[1:] if options.skip_first else args, kwargs)
         if plain:  # scalars only: bind and serialise later, on the export thread
-            span._input = capture_module.DeferredArguments(options.signature, args, kwargs, options.skip_first)
+            span._input = capture_module.DeferredArguments(options.parameters, args, kwargs, options.skip_first)
         else:
             copies = capture_module.snapshot_arguments(args, kwargs, options.skip_first)
             if copies is not None:  # small containers of scalars: copied now, serialised later
-                span._input = capture_module.DeferredArguments(options.signature, *copies, options.skip_first)
+                span._input = capture_module.DeferredArguments(options.parameters, *copies, options.skip_first)
             else:  # anything else is serialised now, while it is as the function saw it
                 span._input = to_json_text(
-                    capture_module.bind_arguments(options.signature, args, kwargs, options.skip_first)
+                    capture_module.bind_arguments(options.parameters, args, kwargs, options.skip_first)
                 )
     return span, capture if options.capture_output is None else options.capture_output and span.sampled
 
@@ -83,6 +83,7 @@ def _fail(span: Span, exc: BaseException) -> None:
 
 
 def _internal_error(where: str) -> None:
+    tracer_module.count_internal_error()
     logger.exception("AgentStack: internal error %s; the call itself is unaffected", where)
 
 
@@ -351,7 +352,7 @@ def observe(
             attributes={str(k): _attribute_value(v) for k, v in (attributes or {}).items() if v is not None},
             capture_input=capture_input,
             capture_output=capture_output,
-            signature=capture_module.Parameters(signature),
+            parameters=capture_module.Parameters(signature),
             skip_first=first in _SKIPPED_PARAMETERS,
         )
         return _wrap(target, options)

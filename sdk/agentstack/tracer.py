@@ -32,6 +32,7 @@ __all__ = [
     "shutdown",
     "stats",
     "DEFAULT_FLUSH_TIMEOUT",
+    "count_internal_error",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Tracer:
         self._service_name = self.settings.service_name
         self._capture = self.settings.capture_content
         self._threshold = min(1 << 64, int(self.settings.sample_rate * (1 << 64)))
+        self._internal_errors_before = _internal_errors[0]  # stats() counts this tracer's share
 
     def start_span(
         self,
@@ -131,8 +133,21 @@ class Tracer:
         return self.exporter.shutdown(timeout) if self.exporter is not None else True
 
     def stats(self) -> dict[str, int]:
-        """Export counters: ``queued`` (waiting or in flight), ``sent``, ``dropped``, ``failed``, ``stored_offline``."""
-        return self.exporter.stats() if self.exporter is not None else dict(_EMPTY_STATS)
+        """Export counters: ``queued`` (waiting or in flight), ``sent``, ``dropped``, ``failed``, ``stored_offline``.
+
+        ``dropped`` also counts spans lost to the SDK's own errors (see :func:`count_internal_error`).
+        """
+        counts = self.exporter.stats() if self.exporter is not None else dict(_EMPTY_STATS)
+        counts["dropped"] = counts.get("dropped", 0) + _internal_errors[0] - self._internal_errors_before
+        return counts
+
+
+_internal_errors = [0]  # process-wide; a list so the increment needs no `global`
+
+
+def count_internal_error() -> None:
+    """Count a span lost to an error inside the SDK or an integration (shown in ``stats()["dropped"]``)."""
+    _internal_errors[0] += 1
 
 
 def _announce_local_mode_once(settings: Settings) -> None:

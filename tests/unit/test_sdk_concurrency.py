@@ -165,9 +165,11 @@ def test_nothing_the_sdk_does_reaches_the_caller(memory: InMemoryExporter, caplo
 
     tracer = tracer_module.get_tracer()
     tracer._start = broken_start  # type: ignore[method-assign]
+    dropped = tracer.stats()["dropped"]
     with caplog.at_level(logging.ERROR, logger="agentstack"):
         assert odd(4) == 4  # even a bug in the SDK's own before/after
     assert "bug in the SDK" in caplog.text
+    assert tracer.stats()["dropped"] == dropped + 1  # counted as a drop
 
 
 def test_stats_count_what_happened(memory: InMemoryExporter, tmp_path: Path) -> None:

@@ -166,6 +166,8 @@ def test_an_integration_bug_never_breaks_the_call(memory: InMemoryExporter, stub
     uninstrument_openai()
     instrument_openai()
     client = openai.OpenAI(api_key="sk-test", base_url=stub.base_url, max_retries=0)
+    dropped = agentstack.stats()["dropped"]
     answer = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert answer.choices[0].message.content == REPLY
     assert llm_span(memory)["status"] == "OK"  # the span still ends, without usage
+    assert agentstack.stats()["dropped"] == dropped + 1  # the integration's error is counted

@@ -16,7 +16,7 @@ from typing import Any
 
 from agentstack import context
 from agentstack.span import Span
-from agentstack.tracer import get_tracer
+from agentstack.tracer import count_internal_error, get_tracer
 
 __all__ = ["LLMCall", "SyncStreamProxy", "AsyncStreamProxy", "guarded"]
 
@@ -28,6 +28,7 @@ def guarded(what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
     try:
         return func(*args, **kwargs)
     except Exception:
+        count_internal_error()
         logger.exception("AgentStack: integration error while %s; the call itself is unaffected", what)
         return None
 
