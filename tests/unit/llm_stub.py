@@ -29,7 +29,7 @@ class StubLLM:
 
 def _openai_completion(model: str) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": f"{model}-2025",
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": f"{model}-2024-08-06",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": REPLY}}],
         "usage": {
             "prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49,
@@ -39,7 +39,7 @@ def _openai_completion(model: str) -> dict[str, Any]:
 
 
 def _openai_chunks(model: str, with_usage: bool) -> Iterator[dict[str, Any]]:
-    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": f"{model}-2025"}
+    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": f"{model}-2024-08-06"}
     for i, word in enumerate(WORDS):
         delta = {"content": word, **({"role": "assistant"} if i == 0 else {})}
         yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}

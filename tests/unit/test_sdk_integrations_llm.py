@@ -46,7 +46,7 @@ def check_openai_span(span: dict[str, Any], parent: agentstack.Span, *, usage: b
     assert span["name"] == "chat gpt-4o" and span["parent_span_id"] == parent.span_id
     attributes = span["attributes"]
     assert attributes["gen_ai.provider.name"] == "openai" and attributes["gen_ai.request.model"] == "gpt-4o"
-    assert attributes["gen_ai.response.model"] == "gpt-4o-2025"
+    assert attributes["gen_ai.response.model"] == "gpt-4o-2024-08-06"
     assert attributes["gen_ai.request.temperature"] == 0.2
     assert json.loads(attributes["gen_ai.response.finish_reasons"]) == ["stop"]
     if usage:

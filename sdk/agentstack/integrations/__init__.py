@@ -4,6 +4,7 @@
 ``agentstack.integrations.openai``     ``instrument_openai()``: chat completions (sync, async, streaming)
 ``agentstack.integrations.anthropic``  ``instrument_anthropic()``: messages (sync, async, streaming)
 ``agentstack.integrations.langchain``  ``AgentStackCallbackHandler``: LangChain / LangGraph runs
+``agentstack.integrations.autogen``    ``instrument_autogen()``: AutoGen AgentChat agents, teams, turns
 =====================================  ==========================================================
 
 Importing this package imports none of the frameworks; importing one integration module needs
