@@ -334,17 +334,22 @@ class BatchExporter:
             spans = self._store.claim(self._target, self.batch_size)
         except Exception as exc:
             logger.warning("AgentStack: could not read the offline store %s: %s", self._store.path, exc)
-            spans = []
-            self._next_resend = now + 60.0
+            self._next_resend = now + 60.0  # a locked or broken file: look again in a minute
+            return
         if not spans:
             with self._lock:
                 self._outbox_pending = False
             return
-        result = self._transport.send(spans, self._deadline, retries=0)
-        delivered = result.failed == 0
-        self._store.release(self._target, spans, delivered=delivered)
+        from agentstack.transport import SendResult
+
+        try:
+            result = self._transport.send(spans, self._deadline, retries=0)
+        except Exception:  # a broken transport: the spans stay stored, the probe backs off
+            logger.exception("AgentStack: unexpected error re-sending %d stored spans", len(spans))
+            result = SendResult(failed=len(spans))
+        self._store.release(self._target, spans, delivered=result.failed == 0)
         with self._lock:
-            if delivered:
+            if result.failed == 0:
                 self._counts["sent"] += result.sent
                 self._counts["dropped"] += result.dropped
                 self._resend_backoff = self.interval
