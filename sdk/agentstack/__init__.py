@@ -17,7 +17,9 @@ Quick start::
             span.set_llm(model="gpt-4o", provider="openai", input_tokens=812, output_tokens=96)
             ...
 
-Everything importable from this module is the public API; other modules are internal.
+Everything importable from this module is the public API; other modules are internal, except
+``agentstack.sanitizer`` (custom scrubbing rules), ``agentstack.genai`` (attribute names),
+``agentstack.testing`` and ``agentstack.integrations.*`` (framework integrations, imported on demand).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from agentstack.config import Settings, resolve_settings
 from agentstack.context import get_current_span, get_current_trace_id
 from agentstack.decorator import observe
 from agentstack.span import Span, SpanKind
-from agentstack.tracer import Tracer, configure, flush, set_llm, shutdown, start_span, stats
+from agentstack.threads import ContextThreadPoolExecutor, with_context
+from agentstack.tracer import Tracer, configure, flush, init, set_llm, shutdown, start_span, stats
 
 __all__ = [
     "__version__",
@@ -37,6 +40,7 @@ __all__ = [
     "get_current_trace_id",
     "set_llm",
     "configure",
+    "init",
     "flush",
     "shutdown",
     "stats",
@@ -45,4 +49,6 @@ __all__ = [
     "Tracer",
     "Settings",
     "resolve_settings",
+    "ContextThreadPoolExecutor",
+    "with_context",
 ]

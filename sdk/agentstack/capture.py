@@ -12,10 +12,7 @@ import datetime as dt
 import enum
 import json
 import math
-import uuid
-from collections.abc import Mapping
-from decimal import Decimal
-from pathlib import PurePath
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentstack.schema import TRUNCATION_MARKER
@@ -26,6 +23,7 @@ MAX_CAPTURE_BYTES = 16 * 1024
 _MAX_DEPTH = 12
 _MAX_ITEMS = 256
 _MARKER_BYTES = TRUNCATION_MARKER.encode("utf-8")
+_STR_MODULES = frozenset({"uuid", "decimal", "_pydecimal", "pathlib", "pathlib._local"})  # not imported here: import time
 
 
 def truncate_utf8(text: str, max_bytes: int = MAX_CAPTURE_BYTES) -> str:
@@ -83,7 +81,7 @@ def _jsonable(value: Any, max_chars: int, depth: int, seen: set[int]) -> Any:
         return value[:max_chars]
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, (uuid.UUID, Decimal, PurePath, dt.timedelta)):
+    if isinstance(value, dt.timedelta) or type(value).__module__ in _STR_MODULES:  # UUID, Decimal, paths
         return str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return f"<{len(value)} bytes>"
@@ -135,3 +133,168 @@ def _model_fields(value: Any) -> dict[str, Any] | None:
     except Exception:  # a model whose dump fails is shown by repr instead
         return None
     return None
+
+
+# -- deferred capture: the hot path keeps a cheap snapshot, the export thread serialises it -------
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+_SNAPSHOT_MAX_ITEMS = 32
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+
+
+def _build_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, allow_nan=False)`` without its per-call set-up.
+
+    Uses the C encoder built once (no cycle check: only shallow containers of scalars come here),
+    falling back to a plain :class:`json.JSONEncoder` where the C accelerator is missing.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or basestring is None:
+        return json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    iterencode = make(None, _refuse, basestring, None, ": ", ", ", False, False, False)
+
+    def encode(value: Any) -> str:
+        if type(value) is str:
+            return str(basestring(value))
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+_encode = _build_encoder()
+
+
+def _scalar_json(value: Any, max_bytes: int = MAX_CAPTURE_BYTES) -> str:
+    """JSON text of a value made of scalars only (the fast path), else the general :func:`to_json_text`."""
+    try:
+        return truncate_utf8(_encode(value), max_bytes)
+    except (ValueError, TypeError):  # NaN, or a subclass json refuses: take the careful route
+        return to_json_text(value, max_bytes)
+
+
+class Deferred:
+    """A captured value kept as-is until the export thread turns it into JSON text.
+
+    Only immutable scalars and small shallow copies of containers of them are deferred, so what is
+    serialised later is what the function saw; anything else is serialised at once.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        """The value as bounded JSON text (see :func:`to_json_text`)."""
+        return _scalar_json(self.value)
+
+
+class DeferredArguments(Deferred):
+    """A call's arguments, bound to parameter names only when serialised."""
+
+    __slots__ = ("signature", "kwargs", "skip_first")
+
+    def __init__(self, signature: Any, args: tuple[Any, ...], kwargs: dict[str, Any], skip_first: bool) -> None:
+        self.value = args
+        self.signature = signature
+        self.kwargs = kwargs
+        self.skip_first = skip_first
+
+    def text(self) -> str:
+        return _scalar_json(bind_arguments(self.signature, self.value, self.kwargs, self.skip_first))
+
+
+class Parameters:
+    """A function's signature, with a fast path for the common case of plain named parameters."""
+
+    __slots__ = ("signature", "names")
+
+    def __init__(self, signature: Any) -> None:
+        import inspect  # only when a function is decorated, to keep `import agentstack` fast
+
+        simple_kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        self.signature = signature
+        simple = signature is not None and all(p.kind in simple_kinds for p in signature.parameters.values())
+        self.names: tuple[str, ...] | None = tuple(signature.parameters) if simple else None
+
+
+def bind_arguments(parameters: Parameters | None, args: tuple[Any, ...], kwargs: dict[str, Any], skip_first: bool) -> Any:
+    """The call's arguments by parameter name, without a leading ``self``/``cls`` when ``skip_first``."""
+    names = parameters.names if parameters is not None else None
+    if names is not None and len(args) <= len(names) and not kwargs:
+        bound = dict(zip(names, args))
+        if skip_first and args:
+            del bound[names[0]]
+        return bound
+    signature = parameters.signature if parameters is not None else None
+    if signature is None:
+        return {"args": list(args), "kwargs": kwargs}
+    try:
+        arguments = dict(signature.bind(*args, **kwargs).arguments)
+    except TypeError:  # the call itself is wrong and will raise; still show what was passed
+        return {"args": list(args), "kwargs": kwargs}
+    if skip_first and arguments:
+        del arguments[next(iter(arguments))]
+    return arguments
+
+
+def snapshot(value: Any) -> Deferred | None:
+    """A :class:`Deferred` for ``value`` if it can safely be serialised later, else ``None``."""
+    if type(value) in _ATOMIC:
+        return Deferred(value)
+    kind = type(value)
+    if kind is tuple or kind is list:
+        if len(value) <= _SNAPSHOT_MAX_ITEMS and all(type(item) in _ATOMIC for item in value):
+            return Deferred(tuple(value) if kind is tuple else list(value))
+        return None
+    if kind is dict:
+        if len(value) <= _SNAPSHOT_MAX_ITEMS and all(
+            type(k) is str and type(v) in _ATOMIC for k, v in value.items()
+        ):
+            return Deferred(dict(value))
+    return None
+
+
+def snapshot_arguments(
+    args: tuple[Any, ...], kwargs: dict[str, Any], skip_first: bool
+) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """Copies of the call's arguments that are safe to serialise later, or ``None`` if some are not.
+
+    Scalars are kept as they are; small lists, tuples and dicts of scalars are copied (a later
+    mutation by the caller must not change what was captured). ``self``/``cls`` is kept by
+    reference when ``skip_first``: it is never serialised.
+    """
+    copied: list[Any] = []
+    for i, item in enumerate(args):
+        if type(item) in _ATOMIC or (i == 0 and skip_first):
+            copied.append(item)
+            continue
+        deferred = snapshot(item)
+        if deferred is None:
+            return None
+        copied.append(deferred.value)
+    copied_kwargs: dict[str, Any] = {}
+    for name, item in kwargs.items():
+        if type(item) in _ATOMIC:
+            copied_kwargs[name] = item
+            continue
+        deferred = snapshot(item)
+        if deferred is None:
+            return None
+        copied_kwargs[name] = deferred.value
+    return tuple(copied), copied_kwargs
+
+
+def plain_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether every argument is an immutable scalar (so the call can be captured lazily)."""
+    for item in args:
+        if type(item) not in _ATOMIC:
+            return False
+    if kwargs:
+        for item in kwargs.values():
+            if type(item) not in _ATOMIC:
+                return False
+    return True

@@ -44,6 +44,12 @@ class Settings:
         service_name: tagged on every span as ``service_name``.
         capture_content: default for ``@observe``'s ``capture_input`` / ``capture_output``.
         timeout: HTTP timeout of one export request, in seconds.
+        sample_rate: fraction of traces kept (0–1), decided once per trace from its id (head sampling).
+        sanitize: scrub PII and secrets (emails, cards, keys, …) from captured content before export.
+        offline: keep spans the collector could not take in the local store and re-send them later.
+        store_path: the local SQLite file (offline spans and local-mode traces); empty → ``~/.agentstack/spans.db``.
+        log_level: level of the ``agentstack`` logger (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``).
+        debug: shorthand for ``log_level="DEBUG"``.
     """
 
     api_key: str = ""
@@ -55,6 +61,22 @@ class Settings:
     service_name: str = "default"
     capture_content: bool = True
     timeout: float = 10.0
+    sample_rate: float = 1.0
+    sanitize: bool = True
+    offline: bool = True
+    store_path: str = ""
+    log_level: str = "WARNING"
+    debug: bool = False
+
+    @property
+    def store_file(self) -> str:
+        """The local SQLite store's path (``store_path``, else ``~/.agentstack/spans.db``)."""
+        return self.store_path or os.path.join(os.path.expanduser("~"), ".agentstack", "spans.db")
+
+    @property
+    def local_mode(self) -> bool:
+        """No API key: spans are kept in the local store (see ``agentstack traces``) instead of sent."""
+        return self.enabled and not self.api_key
 
     @property
     def traces_url(self) -> str:
@@ -79,6 +101,12 @@ class SettingsOverrides(TypedDict, total=False):
     service_name: str | None
     capture_content: bool | None
     timeout: float | None
+    sample_rate: float | None
+    sanitize: bool | None
+    offline: bool | None
+    store_path: str | None
+    log_level: str | None
+    debug: bool | None
 
 
 def env_var(field: str) -> str:
@@ -126,6 +154,24 @@ def _parse_positive_float(value: Any) -> float:
     return float(value)
 
 
+def _parse_rate(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError("expected a number between 0 and 1")
+    return float(value)
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _parse_log_level(value: Any) -> str:
+    level = _parse_str(value).upper()
+    if level == "WARN":
+        level = "WARNING"
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
 _PARSERS: Mapping[str, Callable[[Any], Any]] = {
     "api_key": _parse_str,
     "collector_url": _parse_url,
@@ -136,6 +182,12 @@ _PARSERS: Mapping[str, Callable[[Any], Any]] = {
     "service_name": _parse_service_name,
     "capture_content": _parse_bool,
     "timeout": _parse_positive_float,
+    "sample_rate": _parse_rate,
+    "sanitize": _parse_bool,
+    "offline": _parse_bool,
+    "store_path": _parse_str,
+    "log_level": _parse_log_level,
+    "debug": _parse_bool,
 }
 _DEFAULTS: Mapping[str, Any] = {f.name: f.default for f in dataclasses.fields(Settings)}
 assert set(_PARSERS) == set(_DEFAULTS), "every Settings field needs a parser"
@@ -205,4 +257,6 @@ def resolve_settings(**overrides: Unpack[SettingsOverrides]) -> Settings:
             raise ValueError(message)
         logger.warning("AgentStack: %s; using batch_size=%d", message, values["max_queue_size"])
         values["batch_size"] = values["max_queue_size"]
+    if values["debug"]:
+        values["log_level"] = "DEBUG"
     return Settings(**values)

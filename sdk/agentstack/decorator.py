@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
+from agentstack import capture as capture_module
 from agentstack import context
-from agentstack.span import Span, SpanKind, check_kind
+from agentstack import tracer as tracer_module
+from agentstack.capture import to_json_text
+from agentstack.span import Span, SpanKind, _attribute_value, check_kind
 from agentstack.tracer import get_tracer
 
 __all__ = ["observe"]
@@ -25,33 +29,73 @@ R = TypeVar("R")
 
 _MAX_STREAM_ITEMS = 1000  # items of a stream kept for the captured output
 _SKIPPED_PARAMETERS = ("self", "cls")
+_CURRENT = context._CURRENT_SPAN
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class _Options:
     name: str
     kind: str
-    attributes: Mapping[str, Any]
+    attributes: Mapping[str, Any]  # already coerced to wire values
     capture_input: bool | None
     capture_output: bool | None
-    signature: inspect.Signature | None
+    parameters: capture_module.Parameters
+    skip_first: bool  # the first parameter is self/cls: not captured
+
+
+# -- the one before/after pair shared by every wrapper --------------------------------------------
+def _begin(options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Span, bool]:
+    """Start the call's span (child of the current one) and capture its input; returns (span, capture output?)."""
+    tracer = tracer_module._global_tracer or get_tracer()
+    span = tracer._start(options.name, options.kind, _CURRENT.get())
+    if options.attributes:
+        span._attributes = dict(options.attributes)
+    capture = tracer._capture and span.sampled  # an unsampled span is never exported: capture nothing
+    if capture if options.capture_input is None else options.capture_input and span.sampled:
+        plain = capture_module.plain_arguments(args[1:] if options.skip_first else args, kwargs)
+        if plain:  # scalars only: bind and serialise later, on the export thread
+            span._input = capture_module.DeferredArguments(options.parameters, args, kwargs, options.skip_first)
+        else:
+            copies = capture_module.snapshot_arguments(args, kwargs, options.skip_first)
+            if copies is not None:  # small containers of scalars: copied now, serialised later
+                span._input = capture_module.DeferredArguments(options.parameters, *copies, options.skip_first)
+            else:  # anything else is serialised now, while it is as the function saw it
+                span._input = to_json_text(
+                    capture_module.bind_arguments(options.parameters, args, kwargs, options.skip_first)
+                )
+    return span, capture if options.capture_output is None else options.capture_output and span.sampled
+
+
+def _succeed(span: Span, capture_output: bool, result: Any) -> None:
+    """End the span with status OK (unless the function set one) and the captured output."""
+    if capture_output:
+        span._output = capture_module.snapshot(result) or to_json_text(result)
+    if span.status == "UNSET":
+        span.status = "OK"
+    span.end()
+
+
+def _fail(span: Span, exc: BaseException) -> None:
+    """End the span with the exception recorded and status ERROR."""
+    span.set_error(exc)
+    span.end()
+
+
+def _internal_error(where: str) -> None:
+    tracer_module.count_internal_error()
+    logger.exception("AgentStack: internal error %s; the call itself is unaffected", where)
 
 
 class _Call:
-    """One invocation of an observed function: the before (``__init__``) and after (``succeed``/``fail``)."""
+    """One invocation of an observed generator: the shared before/after plus the items it yielded."""
 
     __slots__ = ("span", "_capture_output", "_items", "_more_items")
 
     def __init__(self, options: _Options, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        tracer = get_tracer()
-        self.span: Span = tracer.start_span(options.name, options.kind, options.attributes)
-        default = tracer.settings.capture_content
-        capture_input = default if options.capture_input is None else options.capture_input
-        self._capture_output = default if options.capture_output is None else options.capture_output
+        self.span, self._capture_output = _begin(options, args, kwargs)
         self._items: list[Any] = []
         self._more_items = False
-        if capture_input:
-            self.span.set_input(_bound_arguments(options.signature, args, kwargs))
 
     def collect(self, item: Any) -> None:
         """Remember one item a stream yielded, for the output."""
@@ -62,40 +106,23 @@ class _Call:
         else:
             self._more_items = True
 
-    def succeed(self, result: Any = None, *, streamed: bool = False) -> None:
-        """End the span with status OK (unless the function set one) and the captured output."""
-        if self._capture_output:
-            self.span.set_output(self._stream_output() if streamed else result)
-        if self.span.status == "UNSET":
-            self.span.set_status("OK")
-        self.span.end()
+    def succeed(self) -> None:
+        """The stream ended (exhausted or closed early): status OK and the items as output."""
+        if self._capture_output:  # output first: an ended span ignores changes
+            self.span._output = to_json_text(self._stream_output())
+        _succeed(self.span, False, None)
 
     def fail(self, exc: BaseException) -> None:
-        """End the span with the exception recorded and status ERROR."""
+        """The stream failed: items so far as output, the exception recorded, status ERROR."""
         if self._capture_output and self._items:
-            self.span.set_output(self._stream_output())
-        self.span.set_error(exc)
-        self.span.end()
+            self.span._output = to_json_text(self._stream_output())
+        _fail(self.span, exc)
 
     def _stream_output(self) -> Any:
         # Text streams (LLM tokens) read best joined; anything else is shown as the list of items.
         if self._items and all(isinstance(item, str) for item in self._items):
             return "".join(self._items) + ("…" if self._more_items else "")
         return self._items + (["…"] if self._more_items else [])
-
-
-def _bound_arguments(signature: inspect.Signature | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """The call's arguments by parameter name, without a leading ``self``/``cls``."""
-    if signature is None:
-        return {"args": list(args), "kwargs": kwargs}
-    try:
-        arguments = signature.bind(*args, **kwargs).arguments
-    except TypeError:  # the call itself is wrong and will raise; still show what was passed
-        return {"args": list(args), "kwargs": kwargs}
-    first = next(iter(signature.parameters), None)
-    if first in _SKIPPED_PARAMETERS:
-        arguments.pop(first, None)
-    return arguments
 
 
 def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
@@ -117,18 +144,31 @@ def _wrap(func: Callable[P, R], options: _Options) -> Callable[P, R]:
     return cast(Callable[P, R], functools.wraps(func)(wrapper))
 
 
+# The plain and async wrappers are written out (rather than built from the generator machinery)
+# because they are the hot path: one span, one context switch, no per-call helper objects. A
+# failure inside the SDK's own before/after never reaches the caller.
 def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        call = _Call(options, args, kwargs)
-        token = context.attach(call.span)
+        try:
+            span, capture_output = _begin(options, args, kwargs)
+        except Exception:
+            _internal_error("starting a span")
+            return func(*args, **kwargs)
+        token = _CURRENT.set(span)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
-            call.fail(exc)
+            _CURRENT.reset(token)
+            try:
+                _fail(span, exc)
+            except Exception:
+                _internal_error("recording an exception")
             raise
-        finally:
-            context.detach(token)
-        call.succeed(result)
+        _CURRENT.reset(token)
+        try:
+            _succeed(span, capture_output, result)
+        except Exception:
+            _internal_error("ending a span")
         return result
 
     return wrapper
@@ -136,16 +176,26 @@ def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[...,
 
 def _wrap_coroutine(func: Callable[..., Any], options: _Options) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        call = _Call(options, args, kwargs)
-        token = context.attach(call.span)
+        try:
+            span, capture_output = _begin(options, args, kwargs)
+        except Exception:
+            _internal_error("starting a span")
+            return await func(*args, **kwargs)
+        token = _CURRENT.set(span)
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
-            call.fail(exc)
-            raise
-        finally:
             context.detach(token)
-        call.succeed(result)
+            try:
+                _fail(span, exc)
+            except Exception:
+                _internal_error("recording an exception")
+            raise
+        context.detach(token)
+        try:
+            _succeed(span, capture_output, result)
+        except Exception:
+            _internal_error("ending a span")
         return result
 
     return wrapper
@@ -156,7 +206,11 @@ def _wrap_coroutine(func: Callable[..., Any], options: _Options) -> Callable[...
 # consumer sends, throws or closes.
 def _wrap_generator(func: Callable[..., Generator[Any, Any, Any]], options: _Options) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        call = _Call(options, args, kwargs)
+        try:
+            call = _Call(options, args, kwargs)
+        except Exception:
+            _internal_error("starting a span")
+            return (yield from func(*args, **kwargs))
         stream = context.StreamContext(call.span)
         try:
             generator = func(*args, **kwargs)
@@ -170,14 +224,14 @@ def _wrap_generator(func: Callable[..., Generator[Any, Any, Any]], options: _Opt
                 except GeneratorExit:
                     with stream:
                         generator.close()
-                    call.succeed(streamed=True)  # the consumer stopped early: not an error
+                    call.succeed()  # the consumer stopped early: not an error
                     raise
                 except BaseException as thrown:
                     step = functools.partial(generator.throw, thrown)
                 else:
                     step = functools.partial(generator.send, sent)
         except StopIteration as stop:
-            call.succeed(streamed=True)
+            call.succeed()
             return stop.value
         except GeneratorExit:
             raise  # already handled above
@@ -190,7 +244,18 @@ def _wrap_generator(func: Callable[..., Generator[Any, Any, Any]], options: _Opt
 
 def _wrap_async_generator(func: Callable[..., AsyncGenerator[Any, Any]], options: _Options) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        call = _Call(options, args, kwargs)
+        try:
+            call = _Call(options, args, kwargs)
+        except Exception:
+            _internal_error("starting a span")
+            generator = func(*args, **kwargs)
+            sent = None
+            while True:  # no `yield from` in async generators: forward by hand, untraced
+                try:
+                    item = await generator.asend(sent)
+                except StopAsyncIteration:
+                    return
+                sent = yield item
         stream = context.StreamContext(call.span)
         try:
             generator = func(*args, **kwargs)
@@ -204,14 +269,14 @@ def _wrap_async_generator(func: Callable[..., AsyncGenerator[Any, Any]], options
                 except GeneratorExit:
                     with stream:
                         await generator.aclose()
-                    call.succeed(streamed=True)
+                    call.succeed()
                     raise
                 except BaseException as thrown:
                     step = functools.partial(generator.athrow, thrown)
                 else:
                     step = functools.partial(generator.asend, sent)
         except StopAsyncIteration:
-            call.succeed(streamed=True)
+            call.succeed()
         except GeneratorExit:
             raise
         except BaseException as exc:
@@ -279,13 +344,16 @@ def observe(
     def decorate(target: Callable[P, R]) -> Callable[P, R]:
         if isinstance(target, (classmethod, staticmethod)):  # @observe placed above @classmethod
             return cast(Callable[P, R], type(target)(decorate(target.__func__)))
+        signature = _signature(target)
+        first = next(iter(signature.parameters), None) if signature is not None else None
         options = _Options(
             name=name or str(getattr(target, "__qualname__", None) or getattr(target, "__name__", "function")),
             kind=kind_value,
-            attributes=dict(attributes or {}),
+            attributes={str(k): _attribute_value(v) for k, v in (attributes or {}).items() if v is not None},
             capture_input=capture_input,
             capture_output=capture_output,
-            signature=_signature(target),
+            parameters=capture_module.Parameters(signature),
+            skip_first=first in _SKIPPED_PARAMETERS,
         )
         return _wrap(target, options)
 

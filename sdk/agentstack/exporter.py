@@ -1,9 +1,12 @@
 """Background batch export of finished spans, after OpenTelemetry's ``BatchSpanProcessor``.
 
-Ending a span only appends its wire dict to a bounded in-memory queue; a daemon thread sends
+Ending a span only appends the span to a bounded in-memory queue; a daemon thread turns spans into
+wire dicts (serialising captured content and scrubbing it, off the caller's thread) and sends
 batches to the collector when ``batch_size`` spans are waiting, every ``export_interval``, on
-:meth:`BatchExporter.flush`, and at interpreter exit. Nothing here ever raises into the code being
-observed: problems are logged, counted in :meth:`BatchExporter.stats`, and the spans dropped.
+:meth:`BatchExporter.flush`, and at interpreter exit. Spans the collector could not take after the
+retries go to the local SQLite outbox (:mod:`agentstack.store`) and are re-sent by the same thread
+once the collector answers again, also by a later process. Nothing here ever raises into the code
+being observed: problems are logged, counted in :meth:`BatchExporter.stats`, and the spans dropped.
 """
 
 from __future__ import annotations
@@ -16,24 +19,28 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from agentstack import _ids
 from agentstack.config import Settings, env_var
-from agentstack.transport import HttpTransport, SendResult
+from agentstack.span import Span
+
+if TYPE_CHECKING:  # imported when an exporter is built: urllib, http.client and sqlite3 are slow to import
+    from agentstack.transport import Transport
 
 __all__ = ["BatchExporter", "SpanExporter"]
 
 logger = logging.getLogger(__name__)
 
 _WireSpan = dict[str, Any]
-_Item = tuple[int, _WireSpan]  # (sequence number, span): flush waits by sequence number
+_Item = tuple[int, "Span | _WireSpan"]  # (sequence number, span): flush waits by sequence number
 
 
 class SpanExporter(Protocol):
     """Where a tracer sends finished spans. Implementations must never raise from :meth:`export`."""
 
-    def export(self, span: _WireSpan) -> None:
-        """Accept one finished span (wire-schema dict); must be fast and never raise."""
+    def export(self, span: Span | _WireSpan) -> None:
+        """Accept one finished span (a :class:`Span`, or a wire-schema dict); must be fast and never raise."""
 
     def flush(self, timeout: float | None = None) -> bool:
         """Deliver everything accepted so far; ``True`` if all of it was delivered within ``timeout``."""
@@ -42,7 +49,7 @@ class SpanExporter(Protocol):
         """Flush, then release resources; later spans are dropped."""
 
     def stats(self) -> dict[str, int]:
-        """Counters: ``queued``, ``sent``, ``dropped``, ``failed``."""
+        """Counters: ``queued``, ``sent``, ``dropped``, ``failed``, ``stored_offline``."""
 
 
 @dataclass
@@ -58,11 +65,14 @@ class BatchExporter:
     Counters (see :meth:`stats`): ``sent`` were accepted by the collector; ``dropped`` were discarded
     without delivery: queue overflow (oldest first), ended after shutdown, or refused by the collector
     with a non-retryable 4xx or listed as ``rejected``; ``failed`` could not be delivered after the
-    retries (collector unreachable or answering 429/5xx).
+    retries (collector unreachable or answering 429/5xx): with ``settings.offline`` they are kept in
+    the local outbox, and ``stored_offline`` counts the spans waiting there for this collector.
+    In local mode (no API key) batches are saved to the local store instead of sent.
 
     Args:
-        settings: batch size, interval, queue size, URL, key and timeout.
-        transport: sends one batch; by default an :class:`~agentstack.transport.HttpTransport`.
+        settings: batch size, interval, queue size, URL, key, timeout, offline store.
+        transport: sends one batch; by default an :class:`~agentstack.transport.HttpTransport`
+            (or a :class:`~agentstack.transport.LocalTransport` in local mode).
         max_retries: retries per batch for the default transport.
         backoff_initial: first retry delay in seconds for the default transport (doubles, with jitter).
         backoff_max: longest retry delay in seconds for the default transport.
@@ -72,7 +82,7 @@ class BatchExporter:
         self,
         settings: Settings,
         *,
-        transport: HttpTransport | None = None,
+        transport: Transport | None = None,
         max_retries: int = 3,
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
@@ -80,15 +90,27 @@ class BatchExporter:
         self.settings = settings
         self.batch_size = settings.batch_size
         self.interval = settings.export_interval / 1000.0
+        from agentstack.store import SpanStore, target_of
+        from agentstack.transport import HttpTransport, LocalTransport
+
         self._closed = False
+        self._store = SpanStore(settings.store_file)
+        self._target = target_of(settings.collector_url, settings.api_key)
+        self._offline = settings.offline and not settings.local_mode
         self._init_state()
-        self._transport = transport or HttpTransport(
-            settings,
-            max_retries=max_retries,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-            wait=lambda seconds: self._stop.wait(seconds),  # looked up per call: _stop is replaced at fork
-        )
+        self._transport: Transport
+        if transport is not None:
+            self._transport = transport
+        elif settings.local_mode:
+            self._transport = LocalTransport(self._store)
+        else:
+            self._transport = HttpTransport(
+                settings,
+                max_retries=max_retries,
+                backoff_initial=backoff_initial,
+                backoff_max=backoff_max,
+                wait=lambda seconds: self._stop.wait(seconds),  # looked up per call: _stop is replaced at fork
+            )
         # Weak references: neither hook may keep a discarded exporter (and its thread) alive.
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _call(ref, "_after_fork"))
@@ -103,11 +125,15 @@ class BatchExporter:
         self._work_ready = threading.Condition(self._lock)
         self._settled = threading.Condition(self._lock)
         self._stop = threading.Event()
-        self._queue: collections.deque[_Item] = collections.deque(maxlen=self.settings.max_queue_size)
+        self._max_queue = self.settings.max_queue_size
+        self._queue: collections.deque[_Item] = collections.deque(maxlen=self._max_queue)
         self._seq = 0
         self._in_flight = 0
         self._waiters: list[_FlushWaiter] = []
         self._counts = {"sent": 0, "dropped": 0, "failed": 0}
+        self._outbox_pending = self._offline  # unknown at start: look once (spans of an earlier run)
+        self._next_resend = time.monotonic()
+        self._resend_backoff = self.interval
         self._stopping = False
         self._deadline: float | None = None
         self._next_export = time.monotonic() + self.interval
@@ -115,23 +141,29 @@ class BatchExporter:
         self._warned_full = False
 
     # -- producer side ----------------------------------------------------------------------------
-    def export(self, span: _WireSpan) -> None:
-        """Queue one finished span; when the queue is full the oldest queued span is dropped."""
+    def export(self, span: Span | _WireSpan) -> None:
+        """Queue one finished span; when the queue is full the oldest queued span is dropped.
+
+        This is on the hot path of every observed call, so it only appends under the lock; turning
+        the span into its wire form happens on the export thread.
+        """
         overflowed = False
         with self._lock:
+            queue = self._queue
             if self._closed:
                 self._counts["dropped"] += 1
                 return
-            if len(self._queue) == self._queue.maxlen:
-                oldest, _ = self._queue.popleft()
+            if len(queue) == self._max_queue:
+                oldest, _ = queue.popleft()
                 self._counts["dropped"] += 1
                 self._settle([oldest], ok=False)
                 overflowed, self._warned_full = not self._warned_full, True
-            self._seq += 1
-            self._queue.append((self._seq, span))
-            if len(self._queue) >= self.batch_size:
+            self._seq = seq = self._seq + 1
+            queue.append((seq, span))
+            if len(queue) >= self.batch_size:
                 self._work_ready.notify()
-            self._ensure_worker()
+            if self._worker is None:
+                self._ensure_worker()
         if overflowed:  # logged outside the lock: a logging handler may itself create spans
             logger.warning(
                 "AgentStack: export queue full (%d spans), dropping the oldest. The collector is slow or "
@@ -195,9 +227,16 @@ class BatchExporter:
         return delivered
 
     def stats(self) -> dict[str, int]:
-        """``queued`` (waiting or being sent now), ``sent``, ``dropped`` and ``failed`` span counts."""
+        """``queued`` (waiting or being sent now), ``sent``, ``dropped``, ``failed`` and ``stored_offline`` counts."""
         with self._lock:
-            return {"queued": len(self._queue) + self._in_flight, **self._counts}
+            counts = {"queued": len(self._queue) + self._in_flight, **self._counts}
+        stored = 0
+        if self._offline:
+            try:
+                stored = self._store.pending(self._target)
+            except Exception as exc:  # an unreadable store file must not break the caller
+                logger.debug("AgentStack: could not count the offline store: %s", exc)
+        return {**counts, "stored_offline": stored}
 
     # -- worker side ------------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
@@ -219,13 +258,16 @@ class BatchExporter:
                 batch = self._next_batch()
                 if batch is None:
                     return
-                self._export_batch(batch)
+                if batch:
+                    self._export_batch(batch)
+                else:  # nothing live to send: time to re-send from the offline store
+                    self._resend()
             except Exception:
                 logger.exception("AgentStack: unexpected error in the export thread; continuing")
                 self._stop.wait(1.0)  # do not spin if the error repeats
 
     def _next_batch(self) -> list[_Item] | None:
-        """Wait until a batch is due and take it; ``None`` once stopping with nothing left."""
+        """Wait until a batch is due and take it; ``[]`` when an offline re-send is due; ``None`` once stopping."""
         with self._lock:
             while True:
                 now = time.monotonic()
@@ -234,9 +276,14 @@ class BatchExporter:
                     return self._take_batch(now)
                 if self._stopping:
                     return None
+                if self._outbox_pending and now >= self._next_resend:
+                    return []
                 if now >= self._next_export:
                     self._next_export = now + self.interval
-                self._work_ready.wait(self._next_export - now)
+                wake = self._next_export
+                if self._outbox_pending:
+                    wake = min(wake, self._next_resend)
+                self._work_ready.wait(max(0.0, wake - now))
 
     def _take_batch(self, now: float) -> list[_Item]:
         """Pop up to ``batch_size`` spans and mark them in flight. Lock held."""
@@ -247,17 +294,70 @@ class BatchExporter:
 
     def _export_batch(self, batch: list[_Item]) -> None:
         """Send one batch and account for every span in it, whatever happens."""
+        from agentstack.transport import SendResult
+
+        _ids.resync_clock()  # cheap, and keeps span timestamps on the wall clock if NTP stepped it
+        spans, unconvertible = _wire_spans(batch)
         try:
-            result = self._transport.send([span for _, span in batch], self._deadline)
+            result = self._transport.send(spans, self._deadline)
         except Exception:
-            logger.exception("AgentStack: unexpected error sending %d spans; they are dropped", len(batch))
-            result = SendResult(failed=len(batch))
+            logger.exception("AgentStack: unexpected error sending %d spans", len(batch))
+            result = SendResult(failed=len(spans), failed_spans=tuple(spans))
+        result = result + SendResult(dropped=unconvertible)
+        if result.failed_spans and self._offline:
+            self._keep_offline(list(result.failed_spans))
+        elif result.sent and self._outbox_pending:
+            self._next_resend = time.monotonic()  # the collector answers again: re-send what waits
         with self._lock:
             self._in_flight -= len(batch)
             self._counts["sent"] += result.sent
             self._counts["dropped"] += result.dropped
             self._counts["failed"] += result.failed
             self._settle([seq for seq, _ in batch], ok=result.ok)
+
+    def _keep_offline(self, spans: list[_WireSpan]) -> None:
+        """Put spans the collector could not take into the outbox (a store failure is a counted drop)."""
+        try:
+            evicted = self._store.put(self._target, spans)
+        except Exception as exc:
+            logger.warning("AgentStack: could not keep %d spans in %s (%s); they are lost", len(spans), self._store.path, exc)
+            return
+        with self._lock:
+            self._counts["dropped"] += evicted
+            self._outbox_pending = True
+            self._next_resend = max(self._next_resend, time.monotonic() + self._resend_backoff)
+
+    def _resend(self) -> None:
+        """Send one batch from the outbox (a single attempt): delete it once the collector took it."""
+        now = time.monotonic()
+        try:
+            spans = self._store.claim(self._target, self.batch_size)
+        except Exception as exc:
+            logger.warning("AgentStack: could not read the offline store %s: %s", self._store.path, exc)
+            self._next_resend = now + 60.0  # a locked or broken file: look again in a minute
+            return
+        if not spans:
+            with self._lock:
+                self._outbox_pending = False
+            return
+        from agentstack.transport import SendResult
+
+        try:
+            result = self._transport.send(spans, self._deadline, retries=0)
+        except Exception:  # a broken transport: the spans stay stored, the probe backs off
+            logger.exception("AgentStack: unexpected error re-sending %d stored spans", len(spans))
+            result = SendResult(failed=len(spans))
+        self._store.release(self._target, spans, delivered=result.failed == 0)
+        with self._lock:
+            if result.failed == 0:
+                self._counts["sent"] += result.sent
+                self._counts["dropped"] += result.dropped
+                self._resend_backoff = self.interval
+                self._next_resend = now
+                logger.info("AgentStack: re-sent %d spans from the offline store", result.sent)
+            else:  # still down: probe again later, less and less often
+                self._resend_backoff = min(self._resend_backoff * 2, 60.0)
+                self._next_resend = now + self._resend_backoff
 
     def _drain_inline(self) -> None:
         """Send everything queued from the calling thread (used when no worker thread can run)."""
@@ -289,6 +389,19 @@ class BatchExporter:
 
     def _at_exit(self) -> None:
         self.shutdown(self.settings.timeout)
+
+
+def _wire_spans(batch: list[_Item]) -> tuple[list[_WireSpan], int]:
+    """The batch's wire dicts, and how many spans could not be converted (logged, then dropped)."""
+    spans: list[_WireSpan] = []
+    broken = 0
+    for _, item in batch:
+        try:
+            spans.append(item.to_wire() if isinstance(item, Span) else item)
+        except Exception:
+            broken += 1
+            logger.exception("AgentStack: could not serialise a span; it is dropped")
+    return spans, broken
 
 
 def _call(ref: weakref.ref[BatchExporter], method: str) -> None:

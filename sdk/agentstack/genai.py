@@ -20,6 +20,9 @@ __all__ = [
     "RESPONSE_FINISH_REASONS",
     "USAGE_INPUT_TOKENS",
     "USAGE_OUTPUT_TOKENS",
+    "USAGE_CACHE_READ_TOKENS",
+    "USAGE_CACHE_WRITE_TOKENS",
+    "USAGE_REASONING_TOKENS",
     "llm_attributes",
 ]
 
@@ -33,6 +36,11 @@ RESPONSE_MODEL = "gen_ai.response.model"
 RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
 USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
 USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+# Prompt tokens served from / written to the provider's prompt cache (a subset of input_tokens),
+# and hidden reasoning tokens (a subset of output_tokens): each is priced differently.
+USAGE_CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+USAGE_CACHE_WRITE_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
+USAGE_REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
 
 
 def llm_attributes(
@@ -41,6 +49,9 @@ def llm_attributes(
     provider: str | None = None,
     input_tokens: int | None = None,
     output_tokens: int | None = None,
+    cache_read_tokens: int | None = None,
+    cache_write_tokens: int | None = None,
+    reasoning_tokens: int | None = None,
     response_model: str | None = None,
     operation: str | None = None,
     temperature: float | None = None,
@@ -54,6 +65,9 @@ def llm_attributes(
         provider: who serves it, e.g. ``"openai"``, ``"anthropic"``.
         input_tokens: prompt tokens used.
         output_tokens: completion tokens produced.
+        cache_read_tokens: input tokens read from the prompt cache (part of ``input_tokens``).
+        cache_write_tokens: input tokens written to the prompt cache (part of ``input_tokens``).
+        reasoning_tokens: reasoning tokens produced (part of ``output_tokens``).
         response_model: the exact model that answered, if it differs from the request.
         operation: e.g. ``"chat"``, ``"text_completion"``, ``"embeddings"``.
         temperature: sampling temperature requested.
@@ -66,7 +80,14 @@ def llm_attributes(
     Raises:
         ValueError: a negative token count.
     """
-    for label, count in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
+    counts = (
+        ("input_tokens", input_tokens),
+        ("output_tokens", output_tokens),
+        ("cache_read_tokens", cache_read_tokens),
+        ("cache_write_tokens", cache_write_tokens),
+        ("reasoning_tokens", reasoning_tokens),
+    )
+    for label, count in counts:
         if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
             raise ValueError(f"{label} must be a whole number ≥ 0, got {count!r}")
     attributes: dict[str, str | int | float] = {}
@@ -76,6 +97,9 @@ def llm_attributes(
         (SYSTEM, provider),
         (USAGE_INPUT_TOKENS, input_tokens),
         (USAGE_OUTPUT_TOKENS, output_tokens),
+        (USAGE_CACHE_READ_TOKENS, cache_read_tokens),
+        (USAGE_CACHE_WRITE_TOKENS, cache_write_tokens),
+        (USAGE_REASONING_TOKENS, reasoning_tokens),
         (RESPONSE_MODEL, response_model),
         (OPERATION_NAME, operation),
         (REQUEST_TEMPERATURE, temperature),

@@ -2,93 +2,33 @@
 
 from __future__ import annotations
 
-import enum
 import logging
-import math
-import secrets
-import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from agentstack import context, genai
-from agentstack.capture import to_json_text
-from agentstack.schema import (
-    KIND_PATTERN,  # the schema's own kind pattern: one definition of what a kind may look like
-    MAX_ATTRIBUTES,
-    MAX_EVENTS,
-    MAX_KEY_CHARS,
-    MAX_NAME_CHARS,
-    MAX_VALUE_CHARS,
-    STATUSES,
-    TRUNCATION_MARKER,
+from agentstack import _ids, capture, context, genai
+from agentstack.schema import MAX_ATTRIBUTES, MAX_EVENTS, MAX_KEY_CHARS, MAX_NAME_CHARS, MAX_VALUE_CHARS, STATUSES
+from agentstack.values import (  # re-exported: the span's vocabulary
+    AttributeValue,
+    SpanKind,
+    check_kind,
+    new_span_id,
+    new_trace_id,
 )
+from agentstack.values import attribute_value as _attribute_value
+from agentstack.values import clip as _clip
 
-__all__ = ["AttributeValue", "Span", "SpanKind", "new_span_id", "new_trace_id"]
+__all__ = ["AttributeValue", "Span", "SpanKind", "check_kind", "new_span_id", "new_trace_id", "new_span"]
 
 logger = logging.getLogger(__name__)
 
-AttributeValue = str | int | float | bool
-
-
-class SpanKind(enum.StrEnum):
-    """What a span stands for; the UI draws each kind differently. Any short lowercase word also works."""
-
-    AGENT = "agent"
-    LLM = "llm"
-    TOOL = "tool"
-    MEMORY = "memory"
-    CHAIN = "chain"
-    RETRIEVER = "retriever"
-    EMBEDDING = "embedding"
-    SPAN = "span"
-
-
-def new_trace_id() -> str:
-    """A random 128-bit trace id as 32 lowercase hex characters (never all zeros, which is invalid)."""
-    while (trace_id := secrets.token_hex(16)) == "0" * 32:
-        pass
-    return trace_id
-
-
-def new_span_id() -> str:
-    """A random 64-bit span id as 16 lowercase hex characters (never all zeros, which is invalid)."""
-    while (span_id := secrets.token_hex(8)) == "0" * 16:
-        pass
-    return span_id
-
-
-def check_kind(kind: SpanKind | str) -> str:
-    """Return ``kind`` as its wire string.
-
-    Raises:
-        ValueError: not a short lowercase word the schema accepts.
-    """
-    value = kind.value if isinstance(kind, SpanKind) else kind
-    if not isinstance(value, str) or not KIND_PATTERN.match(value):
-        raise ValueError(
-            f"kind {kind!r} is invalid: use a SpanKind ({', '.join(k.value for k in SpanKind)}) "
-            "or a short lowercase word of letters, digits, '_', '.' or '-'"
-        )
-    return value
-
-
-def _clip(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters, marker included, so the schema keeps it unchanged."""
-    return text if len(text) <= limit else text[: limit - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-
-
-def _attribute_value(value: Any) -> AttributeValue:
-    """Coerce a value to a wire attribute scalar: containers and objects travel as JSON text."""
-    if isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, str):
-        return _clip(value, MAX_VALUE_CHARS)
-    return to_json_text(value, max_bytes=MAX_VALUE_CHARS)
+_bits = _ids.random_bits  # the same generator object for the life of the process (reseeded in place)
+_perf = time.perf_counter_ns
+_MASK64 = (1 << 64) - 1
+_ALL = 1 << 64  # a sampling threshold that keeps every trace
+Scrub = Callable[[str], str]
 
 
 class Span:
@@ -99,22 +39,37 @@ class Span:
     unchanged), a clean exit (or a generator closed inside the block) sets status OK unless a status
     was already set, and the span ends on exit.
 
-    Mutating methods are thread-safe and quietly ignored once the span has ended.
+    Mutations are single dict/attribute operations, atomic under the GIL, so spans are safe to share
+    between threads without a lock; they are quietly ignored once the span has ended. Captured
+    input/output is kept as a cheap snapshot and only serialised (and scrubbed) by :meth:`to_wire`,
+    which the export thread calls.
     """
 
     __slots__ = (
-        "name", "kind", "trace_id", "span_id", "parent_span_id", "service_name", "start_time",
-        "end_time", "status", "status_message", "input", "output", "_attributes", "_events",
-        "_dropped", "_start_perf", "_on_end", "_lock", "_tokens",
+        "name", "kind", "_tid", "_sid", "_pid", "service_name", "start_time", "end_time", "status",
+        "status_message", "_input", "_output", "_attributes", "_events", "_dropped", "_on_end", "_tokens",
+        "sampled", "_scrub",
     )  # fmt: skip
 
     name: str
     kind: str
-    trace_id: str
-    span_id: str
-    parent_span_id: str | None
     service_name: str
     start_time: int
+    end_time: int | None
+    sampled: bool
+    status: str
+    status_message: str
+    _tid: int
+    _sid: int
+    _pid: int  # 0: no parent
+    _input: str | capture.Deferred | None
+    _output: str | capture.Deferred | None
+    _attributes: dict[str, AttributeValue] | None  # created on first use: fewer objects per span
+    _events: list[dict[str, Any]] | None
+    _dropped: int
+    _on_end: Callable[[Span], None] | None
+    _tokens: list[Any] | None
+    _scrub: Scrub | None
 
     def __init__(
         self,
@@ -125,6 +80,8 @@ class Span:
         parent: Span | None = None,
         service_name: str = "default",
         on_end: Callable[[Span], None] | None = None,
+        sample_threshold: int = _ALL,
+        scrub: Scrub | None = None,
     ) -> None:
         """Start a span now.
 
@@ -134,33 +91,16 @@ class Span:
             attributes: initial attributes.
             parent: the parent span; ``None`` starts a new trace.
             service_name: tagged on the span.
-            on_end: called once with the span when it ends (the tracer's export hook).
+            on_end: called once with the span when it ends, if the trace is sampled (the export hook).
+            sample_threshold: a new trace is kept when the low 64 bits of its id are below this.
+            scrub: applied to captured text by :meth:`to_wire` (the sanitiser), if given.
 
         Raises:
             ValueError: an empty name or an invalid kind.
         """
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"span name must be a non-empty string, got {name!r}")
-        self.name = _clip(name, MAX_NAME_CHARS)
-        self.kind = check_kind(kind)
-        self.trace_id = parent.trace_id if parent is not None else new_trace_id()
-        self.span_id = new_span_id()
-        self.parent_span_id = parent.span_id if parent is not None else None
-        self.service_name = service_name
-        self.start_time = time.time_ns()
-        # Durations come from the monotonic clock, so a wall-clock step never gives end < start.
-        self._start_perf = time.perf_counter_ns()
-        self.end_time: int | None = None
-        self.status = "UNSET"
-        self.status_message = ""
-        self.input: str | None = None
-        self.output: str | None = None
-        self._attributes: dict[str, AttributeValue] = {}
-        self._events: list[dict[str, Any]] = []
-        self._dropped = 0
-        self._on_end = on_end
-        self._lock = threading.Lock()
-        self._tokens: list[Any] = []
+        _init(self, _clip(name, MAX_NAME_CHARS), check_kind(kind), parent, service_name, on_end, sample_threshold, scrub)
         if attributes:
             self.set_attributes(attributes)
 
@@ -171,6 +111,21 @@ class Span:
         )
 
     @property
+    def trace_id(self) -> str:
+        """The trace id: 32 lowercase hex characters."""
+        return f"{self._tid:032x}"
+
+    @property
+    def span_id(self) -> str:
+        """The span id: 16 lowercase hex characters."""
+        return f"{self._sid:016x}"
+
+    @property
+    def parent_span_id(self) -> str | None:
+        """The parent's span id, or ``None`` for a trace's root span."""
+        return f"{self._pid:016x}" if self._pid else None
+
+    @property
     def ended(self) -> bool:
         """Whether :meth:`end` has been called."""
         return self.end_time is not None
@@ -178,28 +133,39 @@ class Span:
     @property
     def attributes(self) -> dict[str, AttributeValue]:
         """A copy of the span's attributes."""
-        with self._lock:
-            return dict(self._attributes)
+        return dict(self._attributes or {})
 
     @property
     def events(self) -> list[dict[str, Any]]:
         """A copy of the span's events."""
-        with self._lock:
-            return [dict(event) for event in self._events]
+        return [dict(event) for event in self._events or ()]
+
+    @property
+    def input(self) -> str | None:
+        """The captured input as JSON text (not yet scrubbed), or ``None``."""
+        return _text(self._input)
+
+    @property
+    def output(self) -> str | None:
+        """The captured output as JSON text (not yet scrubbed), or ``None``."""
+        return _text(self._output)
 
     def set_attribute(self, key: str, value: Any) -> None:
         """Set one attribute; ``None`` removes it. Non-scalar values are stored as JSON text."""
         if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
             logger.warning("AgentStack: ignoring attribute key %r (need 1–%d characters)", key, MAX_KEY_CHARS)
             return
-        coerced = None if value is None else _attribute_value(value)
-        with self._lock:
-            if self.end_time is not None:
-                logger.debug("AgentStack: attribute %r set on ended span %r ignored", key, self.name)
-            elif coerced is None:
+        if self.end_time is not None:
+            logger.debug("AgentStack: attribute %r set on ended span %r ignored", key, self.name)
+        elif value is None:
+            if self._attributes:
                 self._attributes.pop(key, None)
-            elif key in self._attributes or len(self._attributes) < MAX_ATTRIBUTES:
-                self._attributes[key] = coerced
+        else:
+            attributes = self._attributes
+            if attributes is None:
+                attributes = self._attributes = {}
+            if key in attributes or len(attributes) < MAX_ATTRIBUTES:
+                attributes[key] = _attribute_value(value)
             else:
                 self._dropped += 1
 
@@ -216,22 +182,23 @@ class Span:
             attributes: its attributes (coerced like span attributes).
             timestamp: ns since the epoch; defaults to now.
         """
-        event = {
+        if self.end_time is not None:
+            logger.debug("AgentStack: event %r added to ended span %r ignored", name, self.name)
+            return
+        if self._events is None:
+            self._events = []
+        if len(self._events) >= MAX_EVENTS:
+            self._dropped += 1
+            return
+        self._events.append({
             "name": _clip(str(name), MAX_NAME_CHARS),
-            "timestamp": time.time_ns() if timestamp is None else timestamp,
+            "timestamp": _ids.now_ns() if timestamp is None else timestamp,
             "attributes": {
                 str(k)[:MAX_KEY_CHARS]: _attribute_value(v)
                 for k, v in list((attributes or {}).items())[:MAX_ATTRIBUTES]
                 if v is not None and k
             },
-        }
-        with self._lock:
-            if self.end_time is not None:
-                logger.debug("AgentStack: event %r added to ended span %r ignored", name, self.name)
-            elif len(self._events) < MAX_EVENTS:
-                self._events.append(event)
-            else:
-                self._dropped += 1
+        })  # fmt: skip
 
     def set_status(self, status: str, message: str = "") -> None:
         """Set the status: ``"OK"``, ``"ERROR"`` (with a message saying what failed) or ``"UNSET"``.
@@ -242,13 +209,14 @@ class Span:
         upper = status.upper() if isinstance(status, str) else status
         if upper not in STATUSES:
             raise ValueError(f"status must be one of {list(STATUSES)}, got {status!r}")
-        with self._lock:
-            if self.end_time is None:
-                self.status = upper
-                self.status_message = _clip(str(message or ""), MAX_VALUE_CHARS)
+        if self.end_time is None:
+            self.status = upper
+            self.status_message = _clip(str(message or ""), MAX_VALUE_CHARS)
 
     def record_exception(self, exc: BaseException, attributes: Mapping[str, Any] | None = None) -> None:
         """Add an ``exception`` event with ``exception.type``, ``exception.message`` and ``exception.stacktrace``."""
+        import traceback  # lazily: only failing spans need it
+
         cls = type(exc)
         type_name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
         details: dict[str, Any] = {
@@ -266,45 +234,27 @@ class Span:
 
     def set_input(self, value: Any) -> None:
         """Capture ``value`` as the span's input (JSON text, at most 16 KB)."""
-        text = to_json_text(value)
-        with self._lock:
-            if self.end_time is None:
-                self.input = text
+        if self.end_time is None:
+            self._input = capture.snapshot(value) or capture.to_json_text(value)
 
     def set_output(self, value: Any) -> None:
         """Capture ``value`` as the span's output (JSON text, at most 16 KB)."""
-        text = to_json_text(value)
-        with self._lock:
-            if self.end_time is None:
-                self.output = text
+        if self.end_time is None:
+            self._output = capture.snapshot(value) or capture.to_json_text(value)
 
-    def set_llm(
-        self,
-        *,
-        model: str | None = None,
-        provider: str | None = None,
-        input_tokens: int | None = None,
-        output_tokens: int | None = None,
-        **details: Any,
-    ) -> None:
-        """Record an LLM call with OpenTelemetry GenAI attribute names.
+    def set_llm(self, **usage: Any) -> None:
+        """Record an LLM call (model, provider, token usage) with OpenTelemetry GenAI attribute names.
 
         Args:
-            model: ``gen_ai.request.model``, e.g. ``"gpt-4o"``.
-            provider: ``gen_ai.provider.name`` (and the older ``gen_ai.system``), e.g. ``"openai"``.
-            input_tokens: ``gen_ai.usage.input_tokens``.
-            output_tokens: ``gen_ai.usage.output_tokens``.
-            **details: further keywords of :func:`agentstack.genai.llm_attributes`
-                (``response_model``, ``operation``, ``temperature``, ``max_tokens``, ``finish_reasons``).
+            **usage: keywords of :func:`agentstack.genai.llm_attributes`: ``model``, ``provider``,
+                ``input_tokens``, ``output_tokens``, ``cache_read_tokens``, ``cache_write_tokens``,
+                ``reasoning_tokens``, ``response_model``, ``operation``, ``temperature``, ``max_tokens``,
+                ``finish_reasons``.
 
         Raises:
             ValueError: a negative token count.
         """
-        self.set_attributes(
-            genai.llm_attributes(
-                model=model, provider=provider, input_tokens=input_tokens, output_tokens=output_tokens, **details
-            )
-        )
+        self.set_attributes(genai.llm_attributes(**usage))
 
     def end(self, end_time: int | None = None) -> None:
         """End the span (only the first call counts) and hand it to the tracer for export.
@@ -312,45 +262,55 @@ class Span:
         Args:
             end_time: ns since the epoch; defaults to now.
         """
-        with self._lock:
-            if self.end_time is not None:
-                return
-            if end_time is None:
-                end_time = self.start_time + (time.perf_counter_ns() - self._start_perf)
-            self.end_time = max(end_time, self.start_time)
-            if self._dropped:
-                logger.debug("AgentStack: span %r dropped %d attributes/events over the limits", self.name, self._dropped)
-        if self._on_end is not None:
+        if self.end_time is not None:
+            return
+        now = _perf() + _ids.clock_offset if end_time is None else end_time
+        self.end_time = now if now > self.start_time else self.start_time
+        if self._on_end is not None and self.sampled:
             try:
                 self._on_end(self)
             except Exception:  # telemetry never raises into user code
                 logger.exception("AgentStack: failed to hand span %r to the exporter", self.name)
 
     def to_wire(self) -> dict[str, Any]:
-        """The span as a wire-schema dict (see :mod:`agentstack.schema`). An open span reports now as its end."""
-        with self._lock:
-            end = self.end_time
-            if end is None:
-                end = max(self.start_time + (time.perf_counter_ns() - self._start_perf), self.start_time)
-            return {
-                "trace_id": self.trace_id,
-                "span_id": self.span_id,
-                "parent_span_id": self.parent_span_id,
-                "name": self.name,
-                "kind": self.kind,
-                "start_time": self.start_time,
-                "end_time": end,
-                "status": self.status,
-                "status_message": self.status_message,
-                "service_name": self.service_name,
-                "attributes": dict(self._attributes),
-                "events": [dict(event) for event in self._events],
-                "input": self.input,
-                "output": self.output,
-            }
+        """The span as a wire-schema dict (see :mod:`agentstack.schema`), captured content serialised and scrubbed.
+
+        An open span reports now as its end.
+        """
+        end = self.end_time if self.end_time is not None else max(_ids.now_ns(), self.start_time)
+        scrub = self._scrub
+        attributes = dict(self._attributes) if self._attributes else {}
+        events = [dict(event) for event in self._events] if self._events else []
+        input_text, output_text, message = _text(self._input), _text(self._output), self.status_message
+        if scrub is not None:
+            input_text = scrub(input_text) if input_text else input_text
+            output_text = scrub(output_text) if output_text else output_text
+            message = _clip(scrub(message), MAX_VALUE_CHARS) if message else message
+            if attributes:
+                attributes = _scrubbed(attributes, scrub)
+            for event in events:
+                event["attributes"] = _scrubbed(event["attributes"], scrub)
+        return {
+            "trace_id": f"{self._tid:032x}",
+            "span_id": f"{self._sid:016x}",
+            "parent_span_id": f"{self._pid:016x}" if self._pid else None,
+            "name": self.name,
+            "kind": self.kind,
+            "start_time": self.start_time,
+            "end_time": end,
+            "status": self.status,
+            "status_message": message,
+            "service_name": self.service_name,
+            "attributes": attributes,
+            "events": events,
+            "input": input_text,
+            "output": output_text,
+        }
 
     # -- context manager: current inside the block, ended on exit ---------------------------------
     def __enter__(self) -> Span:
+        if self._tokens is None:
+            self._tokens = []
         self._tokens.append(context.attach(self))
         return self
 
@@ -374,3 +334,65 @@ class Span:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.__exit__(exc_type, exc, tb)
+
+
+def _init(
+    span: Span,
+    name: str,
+    kind: str,
+    parent: Span | None,
+    service_name: str,
+    on_end: Callable[[Span], None] | None,
+    sample_threshold: int,
+    scrub: Scrub | None,
+) -> None:
+    """Fill a span's slots (shared by :class:`Span` and the tracer's unchecked fast path)."""
+    if parent is not None:
+        span._tid = parent._tid
+        span._pid = parent._sid
+        span.sampled = parent.sampled
+    else:
+        span._tid = tid = _bits(128) or 1
+        span._pid = 0
+        span.sampled = sample_threshold >= _ALL or (tid & _MASK64) < sample_threshold
+    span._sid = _bits(64) or 1
+    span.name = name
+    span.kind = kind
+    span.service_name = service_name
+    span.start_time = _perf() + _ids.clock_offset  # inlined _ids.now_ns(): this runs for every span
+    span.end_time = None
+    span.status = "UNSET"
+    span.status_message = ""
+    span._input = None
+    span._output = None
+    span._attributes = None
+    span._events = None
+    span._dropped = 0
+    span._on_end = on_end
+    span._tokens = None
+    span._scrub = scrub
+
+
+def new_span(
+    name: str,
+    kind: str,
+    parent: Span | None,
+    service_name: str,
+    on_end: Callable[[Span], None] | None,
+    sample_threshold: int,
+    scrub: Scrub | None,
+) -> Span:
+    """A span from an already-validated name and kind (the ``@observe`` hot path)."""
+    span = Span.__new__(Span)
+    _init(span, name, kind, parent, service_name, on_end, sample_threshold, scrub)
+    return span
+
+
+def _text(value: str | capture.Deferred | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.text()
+
+
+def _scrubbed(attributes: dict[str, AttributeValue], scrub: Scrub) -> dict[str, AttributeValue]:
+    return {k: _clip(scrub(v), MAX_VALUE_CHARS) if isinstance(v, str) and v else v for k, v in attributes.items()}

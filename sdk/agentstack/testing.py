@@ -48,7 +48,10 @@ class InMemoryExporter:
         with self._lock:
             self._spans.clear()
 
-    def export(self, span: dict[str, Any]) -> None:
+    def export(self, span: Any) -> None:
+        """Keep the span's wire dict (a :class:`~agentstack.span.Span` is converted, content scrubbed)."""
+        if not isinstance(span, dict):
+            span = span.to_wire()
         with self._lock:
             if self._closed:
                 self._dropped += 1
@@ -65,4 +68,4 @@ class InMemoryExporter:
 
     def stats(self) -> dict[str, int]:
         with self._lock:
-            return {"queued": 0, "sent": len(self._spans), "dropped": self._dropped, "failed": 0}
+            return {"queued": 0, "sent": len(self._spans), "dropped": self._dropped, "failed": 0, "stored_offline": 0}

@@ -10,16 +10,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from agentstack import context
-from agentstack.config import Settings, SettingsOverrides, env_var, resolve_settings
+from agentstack.config import Settings, SettingsOverrides, resolve_settings
 from agentstack.exporter import BatchExporter, SpanExporter
-from agentstack.span import Span, SpanKind
+from agentstack.span import Span, SpanKind, new_span
+
+if TYPE_CHECKING:
+    from agentstack.sanitizer import Sanitizer
 
 __all__ = [
     "Tracer",
     "configure",
+    "init",
     "get_tracer",
     "set_tracer",
     "start_span",
@@ -28,13 +32,14 @@ __all__ = [
     "shutdown",
     "stats",
     "DEFAULT_FLUSH_TIMEOUT",
+    "count_internal_error",
 ]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_TIMEOUT = 30.0
-_EMPTY_STATS = {"queued": 0, "sent": 0, "dropped": 0, "failed": 0}
-_warned_missing_key = False
+_EMPTY_STATS = {"queued": 0, "sent": 0, "dropped": 0, "failed": 0, "stored_offline": 0}
+_warned_local_mode = False
 
 
 class Tracer:
@@ -43,19 +48,43 @@ class Tracer:
     Args:
         settings: SDK settings; resolved from the environment when omitted.
         exporter: where finished spans go. By default a :class:`~agentstack.exporter.BatchExporter`
-            posting to the collector, or none at all when ``settings.enabled`` is false or no API key
-            is set (spans are then still created, so context and ids work, but not exported).
+            posting to the collector, or saving to the local store when no API key is set (local
+            mode); none at all when ``settings.enabled`` is false (spans are then still created, so
+            context and ids work, but not exported).
+        sanitizer: scrubs captured content before export; by default the built-in
+            :class:`~agentstack.sanitizer.Sanitizer` when ``settings.sanitize`` is on.
     """
 
-    def __init__(self, settings: Settings | None = None, *, exporter: SpanExporter | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        exporter: SpanExporter | None = None,
+        sanitizer: Sanitizer | None = None,
+    ) -> None:
         self.settings = settings if settings is not None else resolve_settings()
+        sdk_logger = logging.getLogger("agentstack")
+        if self.settings.log_level != "WARNING" or sdk_logger.level == logging.NOTSET:  # keep an app's own choice
+            sdk_logger.setLevel(self.settings.log_level)
         if not self.settings.enabled:
             exporter = None
-        elif exporter is None and self.settings.export_enabled:
-            exporter = BatchExporter(self.settings)
         elif exporter is None:
-            _warn_missing_key_once()
+            exporter = BatchExporter(self.settings)
+            if self.settings.local_mode:
+                _announce_local_mode_once(self.settings)
         self.exporter: SpanExporter | None = exporter
+        if sanitizer is None and self.settings.sanitize:
+            from agentstack.sanitizer import Sanitizer  # compiled on first use, not at import
+
+            sanitizer = Sanitizer()
+        self.sanitizer = sanitizer
+        # Read on every span: plain attributes, so the hot path does no lookups through settings.
+        self._on_end_hook = exporter.export if exporter is not None else None
+        self._scrub = self.sanitizer
+        self._service_name = self.settings.service_name
+        self._capture = self.settings.capture_content
+        self._threshold = min(1 << 64, int(self.settings.sample_rate * (1 << 64)))
+        self._internal_errors_before = _internal_errors[0]  # stats() counts this tracer's share
 
     def start_span(
         self,
@@ -81,17 +110,19 @@ class Tracer:
             kind=kind,
             attributes=attributes,
             parent=parent,
-            service_name=self.settings.service_name,
-            on_end=self._on_end,
+            service_name=self._service_name,
+            on_end=self._on_end_hook,
+            sample_threshold=self._threshold,
+            scrub=self._scrub,
         )
+
+    def _start(self, name: str, kind: str, parent: Span | None) -> Span:
+        """Start a span from a validated name and kind (``@observe``'s hot path)."""
+        return new_span(name, kind, parent, self._service_name, self._on_end_hook, self._threshold, self._scrub)
 
     def start_trace(self, name: str, kind: SpanKind | str = SpanKind.AGENT, attributes: Mapping[str, Any] | None = None) -> Span:
         """Start the root span of a new trace, whatever span is current."""
         return self.start_span(name, kind, attributes, root=True)
-
-    def _on_end(self, span: Span) -> None:
-        if self.exporter is not None:
-            self.exporter.export(span.to_wire())
 
     def flush(self, timeout: float | None = DEFAULT_FLUSH_TIMEOUT) -> bool:
         """Block until every span ended so far was exported; ``False`` if some were not (or time ran out)."""
@@ -102,18 +133,31 @@ class Tracer:
         return self.exporter.shutdown(timeout) if self.exporter is not None else True
 
     def stats(self) -> dict[str, int]:
-        """Export counters: ``queued`` (waiting or in flight), ``sent``, ``dropped``, ``failed``."""
-        return self.exporter.stats() if self.exporter is not None else dict(_EMPTY_STATS)
+        """Export counters: ``queued`` (waiting or in flight), ``sent``, ``dropped``, ``failed``, ``stored_offline``.
+
+        ``dropped`` also counts spans lost to the SDK's own errors (see :func:`count_internal_error`).
+        """
+        counts = self.exporter.stats() if self.exporter is not None else dict(_EMPTY_STATS)
+        counts["dropped"] = counts.get("dropped", 0) + _internal_errors[0] - self._internal_errors_before
+        return counts
 
 
-def _warn_missing_key_once() -> None:
-    global _warned_missing_key
-    if not _warned_missing_key:
-        _warned_missing_key = True
+_internal_errors = [0]  # process-wide; a list so the increment needs no `global`
+
+
+def count_internal_error() -> None:
+    """Count a span lost to an error inside the SDK or an integration (shown in ``stats()["dropped"]``)."""
+    _internal_errors[0] += 1
+
+
+def _announce_local_mode_once(settings: Settings) -> None:
+    global _warned_local_mode
+    if not _warned_local_mode:
+        _warned_local_mode = True
         logger.warning(
-            "AgentStack: no API key set, so spans are not exported. Set %s (or configure(api_key=...)) "
-            "to the project key shown in AgentStack.",
-            env_var("api_key"),
+            "AgentStack: no API key set (AGENTSTACK_API_KEY), so spans are kept locally in %s; "
+            "see them with `agentstack traces`. Set the project key shown in AgentStack to send them.",
+            settings.store_file,
         )
 
 
@@ -145,13 +189,19 @@ def set_tracer(tracer: Tracer | None) -> Tracer | None:
     return previous
 
 
-def configure(*, exporter: SpanExporter | None = None, **overrides: Unpack[SettingsOverrides]) -> Tracer:
+def configure(
+    *,
+    exporter: SpanExporter | None = None,
+    sanitizer: Sanitizer | None = None,
+    **overrides: Unpack[SettingsOverrides],
+) -> Tracer:
     """Configure the SDK: build the process-wide tracer from arguments, then env vars, then defaults.
 
     A previously configured tracer is flushed and shut down.
 
     Args:
         exporter: send spans here instead of the collector (e.g. ``agentstack.testing.InMemoryExporter``).
+        sanitizer: a custom :class:`~agentstack.sanitizer.Sanitizer` (extra rules, some disabled).
         **overrides: any :class:`~agentstack.config.Settings` field, e.g. ``api_key``, ``service_name``.
 
     Returns:
@@ -160,11 +210,14 @@ def configure(*, exporter: SpanExporter | None = None, **overrides: Unpack[Setti
     Raises:
         ValueError: a setting with a bad value, naming it.
     """
-    tracer = Tracer(resolve_settings(**overrides), exporter=exporter)
+    tracer = Tracer(resolve_settings(**overrides), exporter=exporter, sanitizer=sanitizer)
     previous = set_tracer(tracer)
     if previous is not None:
         previous.shutdown(timeout=previous.settings.timeout)
     return tracer
+
+
+init = configure  # the name other tracing SDKs use
 
 
 def start_span(
@@ -210,5 +263,5 @@ def shutdown(timeout: float | None = DEFAULT_FLUSH_TIMEOUT) -> bool:
 
 
 def stats() -> dict[str, int]:
-    """The process-wide exporter's counters: ``queued``, ``sent``, ``dropped``, ``failed``."""
+    """The process-wide exporter's counters: ``queued``, ``sent``, ``dropped``, ``failed``, ``stored_offline``."""
     return get_tracer().stats()

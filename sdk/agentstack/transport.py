@@ -19,12 +19,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from agentstack._version import __version__
 from agentstack.config import Settings, env_var
+from agentstack.store import SpanStore
 
-__all__ = ["HttpTransport", "SendResult", "RETRYABLE_STATUSES"]
+__all__ = ["HttpTransport", "LocalTransport", "SendResult", "Transport", "RETRYABLE_STATUSES"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +48,29 @@ class SendResult:
     sent: int = 0
     dropped: int = 0
     failed: int = 0
+    failed_spans: tuple[dict[str, Any], ...] = ()  # the failed spans themselves, for the offline store
 
     def __add__(self, other: SendResult) -> SendResult:
-        return SendResult(self.sent + other.sent, self.dropped + other.dropped, self.failed + other.failed)
+        return SendResult(
+            self.sent + other.sent,
+            self.dropped + other.dropped,
+            self.failed + other.failed,
+            self.failed_spans + other.failed_spans,
+        )
 
     @property
     def ok(self) -> bool:
         """Whether every span of the batch was accepted."""
         return self.dropped == 0 and self.failed == 0
+
+
+class Transport(Protocol):
+    """Delivers one batch of wire spans somewhere; never raises for delivery trouble."""
+
+    def send(
+        self, spans: list[dict[str, Any]], deadline: float | None = None, *, retries: int | None = None
+    ) -> SendResult:
+        """Deliver ``spans`` (see :meth:`HttpTransport.send`)."""
 
 
 @dataclass(frozen=True)
@@ -107,12 +123,15 @@ class HttpTransport:
         self._logged: set[object] = set()  # problems already logged at WARNING
         self._unreachable = False
 
-    def send(self, spans: list[dict[str, Any]], deadline: float | None = None) -> SendResult:
+    def send(
+        self, spans: list[dict[str, Any]], deadline: float | None = None, *, retries: int | None = None
+    ) -> SendResult:
         """Deliver ``spans``, retrying as needed.
 
         Args:
             spans: wire-schema span dicts.
             deadline: a ``time.monotonic()`` instant after which no attempt or wait starts.
+            retries: retries after the first attempt; defaults to ``max_retries``.
 
         Returns:
             How many spans were sent, dropped and failed.
@@ -121,7 +140,8 @@ class HttpTransport:
             return SendResult()
         body = self.encode(spans)
         reason = "no attempt made before the deadline"
-        for attempt in range(self.max_retries + 1):
+        max_retries = self.max_retries if retries is None else retries
+        for attempt in range(max_retries + 1):
             timeout = self.timeout if deadline is None else min(self.timeout, deadline - time.monotonic())
             if timeout <= 0:
                 break
@@ -135,14 +155,16 @@ class HttpTransport:
                     return self._accepted(len(spans), response)
                 if response.status == 413 and len(spans) > 1:
                     half = len(spans) // 2
-                    return self.send(spans[:half], deadline) + self.send(spans[half:], deadline)
+                    return self.send(spans[:half], deadline, retries=retries) + self.send(
+                        spans[half:], deadline, retries=retries
+                    )
                 message = _error_message(response)
                 if response.status not in RETRYABLE_STATUSES:
                     self._refused(len(spans), response.status, message)
                     return SendResult(dropped=len(spans))
                 reason = f"HTTP {response.status}: {message}"
                 retry_after = _retry_after(response.retry_after)
-            if attempt == self.max_retries:
+            if attempt == max_retries:
                 break
             delay = self._backoff(attempt, retry_after)
             if deadline is not None and time.monotonic() + delay > deadline:
@@ -154,7 +176,7 @@ class HttpTransport:
             len(spans), self.url, reason, env_var("collector_url"),
         )  # fmt: skip
         self._unreachable = True
-        return SendResult(failed=len(spans))
+        return SendResult(failed=len(spans), failed_spans=tuple(spans))
 
     @staticmethod
     def encode(spans: list[dict[str, Any]]) -> bytes:
@@ -207,6 +229,24 @@ class HttpTransport:
         level = logging.DEBUG if key in self._logged else logging.WARNING
         self._logged.add(key)
         logger.log(level, message, *args)
+
+
+class LocalTransport:
+    """Local mode: "sends" spans by saving them in the local store, for ``agentstack traces``."""
+
+    def __init__(self, store: SpanStore) -> None:
+        self.store = store
+
+    def send(
+        self, spans: list[dict[str, Any]], deadline: float | None = None, *, retries: int | None = None
+    ) -> SendResult:
+        """Save ``spans`` in the local traces table; a store error counts them as failed (and is logged)."""
+        try:
+            self.store.save_local(spans)
+        except Exception as exc:  # a full disk or a locked file must not reach the agent
+            logger.warning("AgentStack: could not save %d spans to %s: %s", len(spans), self.store.path, exc)
+            return SendResult(failed=len(spans))
+        return SendResult(sent=len(spans))
 
 
 def _json(body: bytes) -> dict[str, Any]:

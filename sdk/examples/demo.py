@@ -60,11 +60,14 @@ def chat(model: str, provider: str, messages: list[dict[str, str]], purpose: str
     """One chat completion; records model, provider and token usage with GenAI attribute names."""
     time.sleep(0.06)
     completion = _ANSWERS[purpose]
+    input_tokens = sum(len(m["content"]) // 4 for m in messages) + 12
     agentstack.set_llm(
         model=model,
         provider=provider,
-        input_tokens=sum(len(m["content"]) // 4 for m in messages) + 12,
+        input_tokens=input_tokens,
         output_tokens=len(completion) // 4,
+        cache_read_tokens=input_tokens // 2,  # the system prompt came from the provider's prompt cache
+        reasoning_tokens=len(completion) // 16,
         operation="chat",
         temperature=0.2,
         finish_reasons=["stop"],

@@ -68,6 +68,13 @@ def test_none_argument_means_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
         ("AGENTSTACK_ENABLED", "maybe", "enabled"),
         ("AGENTSTACK_CAPTURE_CONTENT", "2", "capture_content"),
         ("AGENTSTACK_COLLECTOR_URL", "localhost:8000", "collector_url"),
+        ("AGENTSTACK_SAMPLE_RATE", "1.5", "sample_rate"),
+        ("AGENTSTACK_SAMPLE_RATE", "half", "sample_rate"),
+        ("AGENTSTACK_LOG_LEVEL", "LOUD", "log_level"),
+        ("AGENTSTACK_DEBUG", "sometimes", "debug"),
+        ("AGENTSTACK_SANITIZE", "perhaps", "sanitize"),
+        ("AGENTSTACK_OFFLINE", "7", "offline"),
+        ("AGENTSTACK_SERVICE_NAME", "x" * 300, "service_name"),
     ],
 )
 def test_bad_env_value_warns_naming_it_and_uses_default(
@@ -93,6 +100,10 @@ def test_bad_env_value_warns_naming_it_and_uses_default(
         ("enabled", "yes"),
         ("collector_url", "ftp://example.com"),
         ("service_name", "  "),
+        ("sample_rate", -0.1),
+        ("sample_rate", "1"),
+        ("log_level", "chatty"),
+        ("sanitize", 1),
     ],
 )
 def test_bad_argument_raises_value_error_naming_it(argument: str, value: object) -> None:
@@ -140,3 +151,47 @@ def test_settings_are_frozen() -> None:
     settings = resolve_settings()
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.batch_size = 1  # type: ignore[misc]
+
+
+def test_every_listed_variable_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {
+        "AGENTSTACK_API_KEY": "ak_env",
+        "AGENTSTACK_COLLECTOR_URL": "http://collector:9000",
+        "AGENTSTACK_ENABLED": "false",
+        "AGENTSTACK_BATCH_SIZE": "16",
+        "AGENTSTACK_EXPORT_INTERVAL": "750",
+        "AGENTSTACK_MAX_QUEUE_SIZE": "100",
+        "AGENTSTACK_SERVICE_NAME": "svc",
+        "AGENTSTACK_SAMPLE_RATE": "0.25",
+        "AGENTSTACK_CAPTURE_CONTENT": "no",
+        "AGENTSTACK_SANITIZE": "off",
+        "AGENTSTACK_OFFLINE": "0",
+        "AGENTSTACK_STORE_PATH": "/tmp/somewhere.db",
+        "AGENTSTACK_LOG_LEVEL": "info",
+        "AGENTSTACK_TIMEOUT": "3",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    settings = resolve_settings()
+    assert settings == Settings(
+        api_key="ak_env", collector_url="http://collector:9000", enabled=False, batch_size=16,
+        export_interval=750.0, max_queue_size=100, service_name="svc", sample_rate=0.25,
+        capture_content=False, sanitize=False, offline=False, store_path="/tmp/somewhere.db",
+        log_level="INFO", timeout=3.0,
+    )  # fmt: skip
+    assert settings.store_file == "/tmp/somewhere.db"
+
+
+def test_debug_switches_the_log_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_settings().log_level == "WARNING"
+    monkeypatch.setenv("AGENTSTACK_DEBUG", "1")
+    assert resolve_settings().log_level == "DEBUG"
+    assert resolve_settings(debug=False, log_level="error").log_level == "ERROR"
+
+
+def test_local_mode_without_a_key_and_default_store_location() -> None:
+    settings = resolve_settings()
+    assert settings.local_mode is True
+    assert settings.store_file.endswith(".agentstack/spans.db")
+    assert resolve_settings(api_key="ak_x").local_mode is False
+    assert resolve_settings(enabled=False).local_mode is False

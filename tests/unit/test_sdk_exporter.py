@@ -113,7 +113,7 @@ def collector() -> Iterator[Collector]:
 
 
 @pytest.fixture
-def make_exporter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def make_exporter(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
     """Build exporters with fast retries; shut them all down after the test."""
     for name in list(os.environ):
         if name.startswith("AGENTSTACK_"):
@@ -122,6 +122,7 @@ def make_exporter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     def make(url: str, *, max_retries: int = 3, backoff: float = 0.01, **settings: Any) -> BatchExporter:
         settings.setdefault("export_interval", 60_000)  # only explicit triggers unless a test says otherwise
+        settings.setdefault("store_path", str(tmp_path / "spans.db"))
         exporter = BatchExporter(
             resolve_settings(api_key=API_KEY, collector_url=url, timeout=2, **settings),
             max_retries=max_retries,
@@ -181,7 +182,7 @@ def test_wire_format_gzip_json_and_headers(collector: Collector, make_exporter: 
     assert request.headers["user-agent"].startswith("agentstack-sdk/")
     (span,) = request.spans
     assert validate_span(span) == span
-    assert exporter.stats() == {"queued": 0, "sent": 1, "dropped": 0, "failed": 0}
+    assert exporter.stats() == {"queued": 0, "sent": 1, "dropped": 0, "failed": 0, "stored_offline": 0}
 
 
 def test_503_is_retried_then_succeeds(collector: Collector, make_exporter: Any) -> None:
@@ -192,7 +193,7 @@ def test_503_is_retried_then_succeeds(collector: Collector, make_exporter: Any) 
     assert exporter.flush(2) is True
     assert len(collector.requests) == 3
     assert collector.requests[0].spans == collector.requests[2].spans
-    assert exporter.stats() == {"queued": 0, "sent": 2, "dropped": 0, "failed": 0}
+    assert exporter.stats() == {"queued": 0, "sent": 2, "dropped": 0, "failed": 0, "stored_offline": 0}
 
 
 def test_retry_after_is_honoured(collector: Collector, make_exporter: Any) -> None:
@@ -217,7 +218,7 @@ def test_401_is_not_retried_and_counted_as_dropped(
         exporter.export(wire("c"))
         assert exporter.flush(2) is False
     assert len(collector.requests) == 2  # one per batch, no retries
-    assert exporter.stats() == {"queued": 0, "sent": 0, "dropped": 3, "failed": 0}
+    assert exporter.stats() == {"queued": 0, "sent": 0, "dropped": 3, "failed": 0, "stored_offline": 0}
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1  # logged once, not per batch
     assert "API key not recognised" in warnings[0] and "401" in warnings[0] and "AGENTSTACK_API_KEY" in warnings[0]
@@ -229,7 +230,7 @@ def test_spans_rejected_in_a_202_are_counted(collector: Collector, make_exporter
     exporter.export(wire("good"))
     exporter.export(wire("bad"))
     assert exporter.flush(2) is False
-    assert exporter.stats() == {"queued": 0, "sent": 1, "dropped": 1, "failed": 0}
+    assert exporter.stats() == {"queued": 0, "sent": 1, "dropped": 1, "failed": 0, "stored_offline": 0}
 
 
 def test_413_splits_the_batch(collector: Collector, make_exporter: Any) -> None:
@@ -249,11 +250,11 @@ def test_full_queue_drops_the_oldest_and_counts(collector: Collector, make_expor
     collector.wait_for(1)
     for i in range(1, 5):
         exporter.export(wire(f"s{i}"))  # queue holds 2: s1 and s2 are pushed out
-    assert exporter.stats() == {"queued": 3, "sent": 0, "dropped": 2, "failed": 0}
+    assert exporter.stats() == {"queued": 3, "sent": 0, "dropped": 2, "failed": 0, "stored_offline": 0}
     collector.gate.set()
     assert exporter.flush(2) is True  # everything still queued at the flush was delivered
     assert collector.span_names == ["s0", "s3", "s4"]
-    assert exporter.stats() == {"queued": 0, "sent": 3, "dropped": 2, "failed": 0}
+    assert exporter.stats() == {"queued": 0, "sent": 3, "dropped": 2, "failed": 0, "stored_offline": 0}
 
 
 def test_flush_to_a_dead_port_returns_false_without_raising(make_exporter: Any) -> None:
@@ -270,7 +271,7 @@ def test_retries_exhausted_count_as_failed(make_exporter: Any, caplog: pytest.Lo
     with caplog.at_level(logging.WARNING, logger="agentstack"):
         exporter.export(wire("a"))
         assert exporter.flush(timeout=2) is False
-    assert exporter.stats() == {"queued": 0, "sent": 0, "dropped": 0, "failed": 1}
+    assert exporter.stats() == {"queued": 0, "sent": 0, "dropped": 0, "failed": 1, "stored_offline": 1}
     assert "could not reach the collector" in caplog.text
 
 
@@ -279,7 +280,7 @@ def test_transport_crash_never_reaches_the_caller(collector: Collector, caplog: 
         def send(self, spans: list[dict[str, Any]], deadline: float | None = None) -> SendResult:
             raise RuntimeError("boom")
 
-    settings = resolve_settings(api_key=API_KEY, collector_url=collector.url)
+    settings = resolve_settings(api_key=API_KEY, collector_url=collector.url, offline=False)
     exporter = BatchExporter(settings, transport=CrashingTransport(settings))
     with caplog.at_level(logging.ERROR, logger="agentstack"):
         exporter.export(wire("a"))
@@ -295,7 +296,7 @@ def test_shutdown_flushes_then_drops_later_spans(collector: Collector, make_expo
     assert exporter.shutdown(timeout=2) is True
     exporter.export(wire("after"))
     assert collector.span_names == ["before"]
-    assert exporter.stats() == {"queued": 0, "sent": 1, "dropped": 1, "failed": 0}
+    assert exporter.stats() == {"queued": 0, "sent": 1, "dropped": 1, "failed": 0, "stored_offline": 0}
     assert exporter.shutdown(timeout=2) is True  # idempotent
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from agentstack.store import SpanStore
+
 import agentstack
 from agentstack import tracer as tracer_module
 from agentstack.config import Settings, env_var
@@ -213,23 +215,28 @@ def test_to_wire_of_an_open_span_is_valid() -> None:
     assert wire["end_time"] >= wire["start_time"]
 
 
-def test_without_api_key_spans_work_but_are_not_exported(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_without_api_key_spans_go_to_the_local_store(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Any
 ) -> None:
     for field in dataclasses.fields(Settings):
         monkeypatch.delenv(env_var(field.name), raising=False)
-    monkeypatch.setattr(tracer_module, "_warned_missing_key", False)
+    monkeypatch.setattr(tracer_module, "_warned_local_mode", False)
+    store = str(tmp_path / "local.db")
     with caplog.at_level(logging.WARNING, logger="agentstack"):
-        tracer = agentstack.Tracer(agentstack.resolve_settings())
-        agentstack.Tracer(agentstack.resolve_settings())
-    assert tracer.exporter is None
-    assert [r.getMessage() for r in caplog.records if "AGENTSTACK_API_KEY" in r.getMessage()] != []
-    assert len(caplog.records) == 1  # warned once, not per tracer
+        tracer = agentstack.Tracer(agentstack.resolve_settings(store_path=store))
+        agentstack.Tracer(agentstack.resolve_settings(store_path=store)).shutdown()
+    assert tracer.settings.local_mode
+    assert [r.getMessage() for r in caplog.records if "agentstack traces" in r.getMessage()] != []
+    assert len(caplog.records) == 1  # said once, not per tracer
     with tracer.start_span("parent") as parent:
         with tracer.start_span("child") as child:
             assert child.parent_span_id == parent.span_id
     assert tracer.flush() is True
-    assert tracer.stats() == {"queued": 0, "sent": 0, "dropped": 0, "failed": 0}
+    assert tracer.stats() == {"queued": 0, "sent": 2, "dropped": 0, "failed": 0, "stored_offline": 0}
+    tracer.shutdown()
+    spans = SpanStore(store).trace(parent.trace_id[:8])
+    assert [s["name"] for s in spans] == ["parent", "child"]
+    assert all(validate_span(s) == s for s in spans)
 
 
 def test_disabled_sdk_does_not_export_even_with_a_custom_exporter() -> None:
@@ -238,3 +245,27 @@ def test_disabled_sdk_does_not_export_even_with_a_custom_exporter() -> None:
     with tracer.start_span("quiet"):
         pass
     assert exporter.spans == []
+
+
+def test_llm_helper_writes_genai_usage_including_cache_and_reasoning(memory: InMemoryExporter) -> None:
+    assert agentstack.init is agentstack.configure
+    with agentstack.start_span("llm.chat", kind="llm") as span:
+        assert agentstack.get_current_trace_id() == span.trace_id
+        agentstack.set_llm(
+            model="claude-sonnet-4", provider="anthropic", input_tokens=1200, output_tokens=300,
+            cache_read_tokens=1000, cache_write_tokens=150, reasoning_tokens=120, finish_reasons=["end_turn"],
+        )  # fmt: skip
+    attributes = memory.by_name("llm.chat")["attributes"]
+    assert attributes == {
+        "gen_ai.request.model": "claude-sonnet-4",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.system": "anthropic",
+        "gen_ai.usage.input_tokens": 1200,
+        "gen_ai.usage.output_tokens": 300,
+        "gen_ai.usage.cache_read.input_tokens": 1000,
+        "gen_ai.usage.cache_creation.input_tokens": 150,
+        "gen_ai.usage.reasoning.output_tokens": 120,
+        "gen_ai.response.finish_reasons": '["end_turn"]',
+    }
+    with pytest.raises(ValueError, match="cache_read_tokens"):
+        span.set_llm(cache_read_tokens=-1)

@@ -1,0 +1,235 @@
+"""Per-span overhead of ``@observe`` versus the OpenTelemetry SDK, measured in the same run.
+
+Each row times a trivial function called in a tight loop, in blocks of ``--block`` calls, with its
+exporter running (spans really go to a background thread and on to a sink that accepts them), and
+reports the per-call overhead over the bare function at the block-median (p50) and p99, plus the
+*amortised* cost: all calls plus the final flush, divided by the calls, which also charges the
+export thread's work (it shares the GIL with the caller). The queues are sized so nothing is
+dropped, and the table says how many spans each sink received. Rows:
+
+- ``agentstack @observe``: capture off (the tracing cost alone);
+- ``agentstack @observe + capture``: small arguments and result captured (serialised on the export thread);
+- ``agentstack @observe + capture (dict arg)``: a small dict argument;
+- ``caller side only``: the same with spans discarded instead of exported (what the call pays);
+- ``OpenTelemetry start_as_current_span``: the OTel SDK's decorator with a ``BatchSpanProcessor``.
+
+Also prints ``import agentstack`` time (fresh interpreter) and peak memory while a burst far larger
+than the queue is produced against a stalled sink. Timings vary on a shared machine; they are
+reported, never asserted.
+
+Run: ``.venv/bin/python bench/sdk_overhead.py [--spans 200000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import agentstack
+from agentstack.config import resolve_settings
+from agentstack.exporter import BatchExporter
+from agentstack.transport import SendResult
+
+
+class NullTransport:
+    """Accepts every batch at once (the collector's cost is not the SDK's)."""
+
+    def __init__(self, stall: threading.Event | None = None) -> None:
+        self.stall = stall
+        self.spans = 0
+
+    def send(self, spans: list[dict[str, Any]], deadline: float | None = None, *, retries: int | None = None) -> SendResult:
+        if self.stall is not None:
+            self.stall.wait(30)
+        self.spans += len(spans)
+        return SendResult(sent=len(spans))
+
+
+def per_call_ns(func: Callable[[], Any], calls: int, block: int) -> list[float]:
+    """Per-call time of ``func`` for each block of ``block`` calls."""
+    samples: list[float] = []
+    for _ in range(max(1, calls // block)):
+        start = time.perf_counter_ns()
+        for _ in range(block):
+            func()
+        samples.append((time.perf_counter_ns() - start) / block)
+    return samples
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+Row = tuple[list[float], float, int]  # block samples (ns per call), amortised ns per call, spans received
+
+
+def timed(func: Callable[[], Any], calls: int, block: int, flush: Callable[[], Any], received: Callable[[], int]) -> Row:
+    before = received()
+    started = time.perf_counter_ns()
+    samples = per_call_ns(func, calls, block)
+    flush()
+    total = time.perf_counter_ns() - started
+    return samples, total / (len(samples) * block), received() - before
+
+
+def agentstack_rows(calls: int, block: int) -> dict[str, Row]:
+    settings = resolve_settings(api_key="ak_bench", collector_url="http://127.0.0.1:9", batch_size=512,
+                                max_queue_size=calls + 1, export_interval=1000, offline=False)  # fmt: skip
+    sink = NullTransport()
+    exporter = BatchExporter(settings, transport=sink)
+    agentstack.configure(exporter=exporter, service_name="bench")
+
+    @agentstack.observe(capture_input=False, capture_output=False)
+    def bare_observed(x: int) -> int:
+        return x
+
+    @agentstack.observe(kind="tool")
+    def captured(query: str, k: int) -> str:
+        return query
+
+    @agentstack.observe(kind="tool")
+    def captured_dict(params: dict[str, Any]) -> int:
+        return 3
+
+    params = {"query": "weather in Paris", "k": 5, "lang": "en"}
+    def flush() -> None:
+        agentstack.flush(60)
+
+    def received() -> int:
+        return sink.spans
+
+    rows = {
+        "agentstack @observe": timed(lambda: bare_observed(1), calls, block, flush, received),
+        "agentstack @observe + capture (2 scalars)": timed(lambda: captured("weather in Paris", 5), calls, block, flush, received),
+        "agentstack @observe + capture (dict arg)": timed(lambda: captured_dict(params), calls, block, flush, received),
+    }
+    agentstack.shutdown()
+
+    class Discard:  # no export thread at all: what the observed call itself pays
+        spans = 0
+
+        def export(self, span: Any) -> None:
+            Discard.spans += 1
+
+        def flush(self, timeout: float | None = None) -> bool:
+            return True
+
+        def shutdown(self, timeout: float | None = None) -> bool:
+            return True
+
+        def stats(self) -> dict[str, int]:
+            return {}
+
+    agentstack.configure(exporter=Discard(), service_name="bench")
+    rows["agentstack @observe, caller side only (spans discarded)"] = timed(
+        lambda: bare_observed(1), calls, block, lambda: None, lambda: Discard.spans
+    )
+    rows["... + capture (2 scalars), caller side only"] = timed(
+        lambda: captured("weather in Paris", 5), calls, block, lambda: None, lambda: Discard.spans
+    )
+    agentstack.shutdown()
+    return rows
+
+
+def otel_row(calls: int, block: int) -> Row:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class NullExporter(SpanExporter):
+        spans = 0
+
+        def export(self, spans: Any) -> SpanExportResult:
+            NullExporter.spans += len(spans)
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None:
+            pass
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(NullExporter(), max_queue_size=calls + 1, max_export_batch_size=512))
+    tracer = provider.get_tracer("bench")
+
+    @tracer.start_as_current_span("bare")
+    def otel_observed(x: int) -> int:
+        return x
+
+    row = timed(lambda: otel_observed(1), calls, block, lambda: provider.force_flush(60_000), lambda: NullExporter.spans)
+    provider.shutdown()
+    return row
+
+
+def import_ms(runs: int = 5) -> float:
+    code = "import time; t = time.perf_counter(); import agentstack; print((time.perf_counter() - t) * 1000)"
+    times = [float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(runs)]
+    return statistics.median(times)
+
+
+def burst_memory(spans: int) -> tuple[float, dict[str, int]]:
+    """Peak traced memory (MB) while ``spans`` spans are produced against a stalled sink."""
+    stall = threading.Event()
+    settings = resolve_settings(api_key="ak_bench", collector_url="http://127.0.0.1:9", batch_size=64,
+                                max_queue_size=2048, offline=False)  # fmt: skip
+    exporter = BatchExporter(settings, transport=NullTransport(stall))
+    agentstack.configure(exporter=exporter, service_name="bench")
+
+    @agentstack.observe(kind="tool")
+    def work(text: str) -> str:
+        return text
+
+    payload = "x" * 200
+    tracemalloc.start()
+    for _ in range(spans):
+        work(payload)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    stats = agentstack.stats()
+    stall.set()
+    agentstack.shutdown(5)
+    return peak / 1e6, stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spans", type=int, default=200_000, help="calls per row")
+    parser.add_argument("--block", type=int, default=1000, help="calls per timed block")
+    args = parser.parse_args(argv)
+    gc.collect()
+
+    def baseline_fn(x: int) -> int:
+        return x
+
+    baseline = per_call_ns(lambda: baseline_fn(1), args.spans, args.block)
+    rows = agentstack_rows(args.spans, args.block)
+    rows["OpenTelemetry SDK start_as_current_span + BatchSpanProcessor"] = otel_row(args.spans, args.block)
+    base50, base99, base_mean = pct(baseline, 0.5), pct(baseline, 0.99), statistics.fmean(baseline)
+    otel = "OpenTelemetry SDK start_as_current_span + BatchSpanProcessor"
+    otel50 = pct(rows[otel][0], 0.5) - base50
+    otel_amortised = rows[otel][1] - base_mean
+    print(f"per-span overhead over a bare call ({args.spans} calls per row, blocks of {args.block}); "
+          f"bare call p50 {base50:.0f} ns; python {sys.version.split()[0]}")  # fmt: skip
+    print(f"| {'what':<62} | {'p50 µs':>7} | {'p99 µs':>7} | {'amortised µs':>12} | {'p50 vs OTel':>11} | {'spans exported':>14} |")
+    print(f"|{'-' * 64}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 13}|{'-' * 16}|")
+    for name, (samples, amortised, exported) in rows.items():
+        p50, p99 = pct(samples, 0.5) - base50, pct(samples, 0.99) - base99
+        cost = amortised - base_mean
+        print(f"| {name:<62} | {p50 / 1000:>7.2f} | {p99 / 1000:>7.2f} | {cost / 1000:>12.2f} | "
+              f"{otel50 / p50:>10.1f}× | {exported:>14} |")  # fmt: skip
+    print(f"(amortised: OTel {otel_amortised / 1000:.2f} µs per span)")
+    print(f"(load average while running: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores)")
+    mem, stats = burst_memory(200_000)
+    print(f"\nimport agentstack: {import_ms():.1f} ms (median of 5 fresh interpreters)")
+    print(f"200k spans against a stalled sink (queue 2048): peak traced memory {mem:.1f} MB, stats {stats}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Framework integrations, each optional and imported only when you use it.
+
+=====================================  ==========================================================
+``agentstack.integrations.openai``     ``instrument_openai()``: chat completions (sync, async, streaming)
+``agentstack.integrations.anthropic``  ``instrument_anthropic()``: messages (sync, async, streaming)
+``agentstack.integrations.langchain``  ``AgentStackCallbackHandler``: LangChain / LangGraph runs
+``agentstack.integrations.autogen``    ``instrument_autogen()``: AutoGen AgentChat agents, teams, turns
+=====================================  ==========================================================
+
+Importing this package imports none of the frameworks; importing one integration module needs
+that framework installed. An integration never breaks the call it observes: its own errors are
+logged and counted as a drop.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,278 @@
+"""What the LLM client integrations share: one :class:`LLMCall` per request, and stream proxies.
+
+An :class:`LLMCall` opens an ``llm`` span (a child of the current span) with the GenAI request
+attributes, is current while the request runs, and ends with the usage, the response model and the
+finish reasons, or with the error. A streamed response is wrapped in a proxy that feeds each chunk
+to the call and ends the span when the stream is exhausted, closed or fails. Every step of the
+integration's own work is guarded: a bug here is logged, never raised into the caller.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from agentstack import context
+from agentstack.span import Span
+from agentstack.tracer import count_internal_error, get_tracer
+
+__all__ = ["LLMCall", "SyncStreamProxy", "AsyncStreamProxy", "guarded"]
+
+logger = logging.getLogger("agentstack.integrations")
+
+
+def guarded(what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run integration code; an exception is logged (naming ``what``) and ``None`` returned."""
+    try:
+        return func(*args, **kwargs)
+    except Exception:
+        count_internal_error()
+        logger.exception("AgentStack: integration error while %s; the call itself is unaffected", what)
+        return None
+
+
+class LLMCall:
+    """One LLM request traced as a span.
+
+    Args:
+        provider: ``gen_ai.provider.name``, e.g. ``"openai"``.
+        operation: ``gen_ai.operation.name``, e.g. ``"chat"``.
+        params: the request's keyword arguments (``model``, ``messages``, ``temperature``, …).
+        on_chunk: called with each streamed chunk and this call, to accumulate text and usage.
+    """
+
+    def __init__(self, provider: str, operation: str, params: dict[str, Any], on_chunk: Callable[[LLMCall, Any], None]) -> None:
+        tracer = get_tracer()
+        model = params.get("model")
+        self.span: Span = tracer.start_span(f"{operation} {model}" if model else operation, kind="llm")
+        self.span.set_llm(
+            model=str(model) if model else None,
+            provider=provider,
+            operation=operation,
+            temperature=_number(params.get("temperature")),
+            max_tokens=_int(params.get("max_tokens") or params.get("max_completion_tokens")),
+        )
+        if tracer.settings.capture_content:
+            request = {k: params[k] for k in ("system", "messages", "tools") if params.get(k) is not None}
+            self.span.set_input(request)
+        self.capture = tracer.settings.capture_content
+        self.on_chunk = on_chunk
+        self.text: list[str] = []
+        self.finish_reasons: list[str] = []
+        self.usage: dict[str, int | None] = {}
+        self.response_model: str | None = None
+        self._token: contextvars.Token[Span | None] | None = context.attach(self.span)
+
+    def detach(self) -> None:
+        """Stop being the current span (the request returned; a stream may still be open)."""
+        if self._token is not None:
+            context.detach(self._token)
+            self._token = None
+
+    def fail(self, exc: BaseException) -> None:
+        """The request or the stream failed: record the error and end the span."""
+        self.detach()
+        self._record()
+        self.span.set_error(exc)
+        self.span.end()
+
+    def succeed(self, output: Any = None) -> None:
+        """The response is complete: record usage and output and end the span."""
+        self.detach()
+        if self.capture:
+            self.span.set_output(output if output is not None else "".join(self.text))
+        self._record()
+        if self.span.status == "UNSET":
+            self.span.set_status("OK")
+        self.span.end()
+
+    def _record(self) -> None:
+        self.span.set_llm(
+            response_model=self.response_model,
+            finish_reasons=self.finish_reasons or None,
+            **{k: v for k, v in self.usage.items() if v is not None},
+        )
+
+    def chunk(self, item: Any) -> None:
+        """Feed one streamed chunk to the provider's accumulator (guarded)."""
+        guarded("reading a stream chunk", self.on_chunk, self, item)
+
+
+class SyncStreamProxy:
+    """Wraps a provider's sync stream: same iteration and context manager, span ended at the end."""
+
+    def __init__(self, stream: Any, call: LLMCall) -> None:
+        self._stream = stream
+        self._call = call
+        self._done = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            item = next(self._stream)
+        except StopIteration:
+            self._finish(None)
+            raise
+        except BaseException as exc:
+            self._finish(exc)
+            raise
+        self._call.chunk(item)
+        return item
+
+    def __enter__(self) -> SyncStreamProxy:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying stream; a stream closed early still ends its span (status OK)."""
+        try:
+            self._stream.close()
+        finally:
+            self._finish(None)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        if self._done:
+            return
+        self._done = True
+        if exc is None:
+            guarded("ending a streamed LLM span", self._call.succeed)
+        else:
+            guarded("recording a stream error", self._call.fail, exc)
+
+
+class AsyncStreamProxy:
+    """Wraps a provider's async stream: same iteration and context manager, span ended at the end."""
+
+    def __init__(self, stream: Any, call: LLMCall) -> None:
+        self._stream = stream
+        self._call = call
+        self._done = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            item = await self._stream.__anext__()
+        except StopAsyncIteration:
+            self._finish(None)
+            raise
+        except BaseException as exc:
+            self._finish(exc)
+            raise
+        self._call.chunk(item)
+        return item
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the underlying stream; a stream closed early still ends its span (status OK)."""
+        try:
+            await self._stream.close()
+        finally:
+            self._finish(None)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        if self._done:
+            return
+        self._done = True
+        if exc is None:
+            guarded("ending a streamed LLM span", self._call.succeed)
+        else:
+            guarded("recording a stream error", self._call.fail, exc)
+
+
+def start_call(provider: str, operation: str, params: dict[str, Any], on_chunk: Callable[[LLMCall, Any], None]) -> LLMCall | None:
+    """A new :class:`LLMCall`, or ``None`` if even that failed (the request then runs untraced)."""
+    result = guarded("starting an LLM span", LLMCall, provider, operation, params, on_chunk)
+    return result if isinstance(result, LLMCall) else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def usage_int(value: Any) -> int | None:
+    """A token count from a provider's usage object, or ``None`` when absent or not a count."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+ReadResponse = Callable[[LLMCall, Any], None]
+OnChunk = Callable[[LLMCall, Any], None]
+_ORIGINAL = "__agentstack_original__"
+
+
+def patch_method(cls: type, name: str, provider: str, operation: str, read: ReadResponse, on_chunk: OnChunk, *, is_async: bool) -> None:
+    """Replace ``cls.name`` (a client's create method) with a traced version; idempotent."""
+    original = getattr(cls, name)
+    if getattr(original, _ORIGINAL, None) is not None:
+        return
+    if is_async:
+
+        async def traced_async(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = start_call(provider, operation, kwargs, on_chunk)
+            if call is None:
+                return await original(self, *args, **kwargs)
+            try:
+                result = await original(self, *args, **kwargs)
+            except BaseException as exc:
+                guarded("recording an LLM error", call.fail, exc)
+                raise
+            return _after(call, result, kwargs, read, AsyncStreamProxy)
+
+        wrapper: Callable[..., Any] = traced_async
+    else:
+
+        def traced(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = start_call(provider, operation, kwargs, on_chunk)
+            if call is None:
+                return original(self, *args, **kwargs)
+            try:
+                result = original(self, *args, **kwargs)
+            except BaseException as exc:
+                guarded("recording an LLM error", call.fail, exc)
+                raise
+            return _after(call, result, kwargs, read, SyncStreamProxy)
+
+        wrapper = traced
+    wrapper.__name__ = getattr(original, "__name__", name)
+    wrapper.__qualname__ = getattr(original, "__qualname__", name)
+    wrapper.__doc__ = getattr(original, "__doc__", None)
+    setattr(wrapper, _ORIGINAL, original)
+    setattr(cls, name, wrapper)
+
+
+def unpatch_method(cls: type, name: str) -> None:
+    """Undo :func:`patch_method`."""
+    original = getattr(getattr(cls, name), _ORIGINAL, None)
+    if original is not None:
+        setattr(cls, name, original)
+
+
+def _after(call: LLMCall, result: Any, params: dict[str, Any], read: ReadResponse, proxy: Callable[[Any, LLMCall], Any]) -> Any:
+    if params.get("stream"):
+        call.detach()  # the stream is consumed later, outside this request's context
+        return proxy(result, call)
+    guarded("reading an LLM response", read, call, result)
+    guarded("ending an LLM span", call.succeed)
+    return result

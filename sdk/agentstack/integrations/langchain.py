@@ -1,0 +1,203 @@
+"""LangChain / LangGraph integration: a callback handler that turns runs into spans.
+
+Usage::
+
+    from agentstack.integrations.langchain import AgentStackCallbackHandler
+    handler = AgentStackCallbackHandler()
+    graph.invoke(inputs, config={"callbacks": [handler]})
+
+Chains and LangGraph nodes become ``chain`` spans (a node's span is named after the node and
+carries ``langgraph.node``), chat models and LLMs ``llm`` spans with model, provider and token usage
+(GenAI names, cache and reasoning tokens included), tools ``tool`` spans and retrievers
+``retriever`` spans. Parent links follow LangChain's run ids; a run with no parent hangs under the
+span current when it started (e.g. an ``@observe`` function that invoked the graph).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks.base import BaseCallbackHandler
+
+from agentstack import context
+from agentstack.integrations._llm import guarded, usage_int
+from agentstack.span import Span
+from agentstack.tracer import get_tracer
+
+__all__ = ["AgentStackCallbackHandler"]
+
+
+class AgentStackCallbackHandler(BaseCallbackHandler):
+    """Records LangChain / LangGraph runs as AgentStack spans. Safe to share between threads."""
+
+    raise_error = False  # LangChain's flag: a failing handler must never fail the run
+    run_inline = True  # called in the run's own thread/task, so the current span is the right parent
+
+    def __init__(self) -> None:
+        self._spans: dict[UUID, Span] = {}
+        self._lock = threading.Lock()
+
+    # -- shared start / end ----------------------------------------------------------------------
+    def _start(self, run_id: UUID, parent_run_id: UUID | None, name: str, kind: str, inputs: Any, metadata: dict[str, Any] | None, attributes: dict[str, Any] | None = None) -> Span | None:
+        def start() -> Span:
+            with self._lock:
+                parent = self._spans.get(parent_run_id) if parent_run_id is not None else None
+            if parent is None:
+                parent = context.get_current_span()
+            tracer = get_tracer()
+            node = (metadata or {}).get("langgraph_node")  # inherited by every run inside the node
+            span = tracer.start_span(str(name or kind), kind=kind, parent=parent, root=parent is None)
+            span.set_attribute("langchain.run_id", str(run_id))
+            if node and kind == "chain" and name == node:
+                span.set_attribute("langgraph.node", str(node))
+                span.set_attribute("langgraph.step", (metadata or {}).get("langgraph_step"))
+            if attributes:
+                span.set_attributes(attributes)
+            if tracer.settings.capture_content and inputs is not None:
+                span.set_input(_plain(inputs))
+            with self._lock:
+                self._spans[run_id] = span
+            return span
+
+        result = guarded(f"starting a LangChain {kind} span", start)
+        return result if isinstance(result, Span) else None
+
+    def _end(self, run_id: UUID, output: Any = None, error: BaseException | None = None, attributes: dict[str, Any] | None = None) -> None:
+        def end() -> None:
+            with self._lock:
+                span = self._spans.pop(run_id, None)
+            if span is None:
+                return
+            if attributes:
+                span.set_attributes(attributes)
+            if error is not None:
+                span.set_error(error)
+            else:
+                if output is not None and get_tracer().settings.capture_content:
+                    span.set_output(_plain(output))
+                if span.status == "UNSET":
+                    span.set_status("OK")
+            span.end()
+
+        guarded("ending a LangChain span", end)
+
+    # -- chains and graph nodes ---------------------------------------------------------------------
+    def on_chain_start(self, serialized: dict[str, Any], inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self._start(run_id, parent_run_id, _name(serialized, kwargs, "chain"), "chain", inputs, metadata)
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, outputs)
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        if type(error).__name__ == "GraphBubbleUp" or type(error).__name__ == "GraphInterrupt":
+            self._end(run_id, None)  # LangGraph control flow (interrupts), not a failure
+        else:
+            self._end(run_id, error=error)
+
+    # -- models ---------------------------------------------------------------------------------------
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self._start_llm(serialized, [[_message(m) for m in batch] for batch in messages], run_id, parent_run_id, metadata, kwargs)
+
+    def on_llm_start(self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self._start_llm(serialized, prompts, run_id, parent_run_id, metadata, kwargs)
+
+    def _start_llm(self, serialized: dict[str, Any], inputs: Any, run_id: UUID, parent_run_id: UUID | None, metadata: dict[str, Any] | None, kwargs: dict[str, Any]) -> None:
+        params = kwargs.get("invocation_params") or {}
+        meta = metadata or {}
+        model = params.get("model") or params.get("model_name") or meta.get("ls_model_name")
+        attributes: dict[str, Any] = {
+            "gen_ai.request.model": model,
+            "gen_ai.provider.name": meta.get("ls_provider"),
+            "gen_ai.system": meta.get("ls_provider"),
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.temperature": params.get("temperature", meta.get("ls_temperature")),
+            "gen_ai.request.max_tokens": params.get("max_tokens", meta.get("ls_max_tokens")),
+        }
+        name = f"chat {model}" if model else _name(serialized, kwargs, "llm")
+        self._start(run_id, parent_run_id, name, "llm", inputs, metadata, {k: v for k, v in attributes.items() if v is not None})
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        attributes = guarded("reading LangChain token usage", _llm_result_attributes, response) or {}
+        texts = [getattr(g, "text", "") for batch in getattr(response, "generations", []) for g in batch]
+        self._end(run_id, texts[0] if len(texts) == 1 else texts, attributes=attributes)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error=error)
+
+    # -- tools and retrievers -------------------------------------------------------------------------
+    def on_tool_start(self, serialized: dict[str, Any], input_str: str, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        name = _name(serialized, kwargs, "tool")
+        self._start(run_id, parent_run_id, name, "tool", inputs if inputs is not None else input_str, metadata, {"tool.name": name})
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, getattr(output, "content", output))
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error=error)
+
+    def on_retriever_start(self, serialized: dict[str, Any], query: str, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self._start(run_id, parent_run_id, _name(serialized, kwargs, "retriever"), "retriever", query, metadata)
+
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        docs = [{"page_content": getattr(d, "page_content", str(d)), "metadata": getattr(d, "metadata", {})} for d in documents]
+        self._end(run_id, docs, attributes={"retriever.documents": len(docs)})
+
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error=error)
+
+
+def _name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default: str) -> str:
+    if kwargs.get("name"):
+        return str(kwargs["name"])
+    if serialized:
+        if serialized.get("name"):
+            return str(serialized["name"])
+        ids = serialized.get("id")
+        if isinstance(ids, list) and ids:
+            return str(ids[-1])
+    return default
+
+
+def _message(message: Any) -> dict[str, Any]:
+    return {"role": getattr(message, "type", "message"), "content": getattr(message, "content", message)}
+
+
+def _plain(value: Any) -> Any:
+    """LangChain messages as role/content dicts; other values as they are (capture serialises them)."""
+    if hasattr(value, "content") and hasattr(value, "type"):
+        return _message(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _llm_result_attributes(response: Any) -> dict[str, Any]:
+    """GenAI usage attributes from an ``LLMResult``: the message's ``usage_metadata``, else ``llm_output``."""
+    attributes: dict[str, Any] = {}
+    for batch in getattr(response, "generations", []):
+        for generation in batch:
+            message = getattr(generation, "message", None)
+            usage = getattr(message, "usage_metadata", None)
+            meta = getattr(message, "response_metadata", None) or {}
+            if meta.get("model_name"):
+                attributes["gen_ai.response.model"] = meta["model_name"]
+            if meta.get("finish_reason"):
+                attributes["gen_ai.response.finish_reasons"] = f'["{meta["finish_reason"]}"]'
+            if usage:
+                inputs, outputs = usage.get("input_token_details") or {}, usage.get("output_token_details") or {}
+                attributes.update({
+                    "gen_ai.usage.input_tokens": usage_int(usage.get("input_tokens")),
+                    "gen_ai.usage.output_tokens": usage_int(usage.get("output_tokens")),
+                    "gen_ai.usage.cache_read.input_tokens": usage_int(inputs.get("cache_read")),
+                    "gen_ai.usage.cache_creation.input_tokens": usage_int(inputs.get("cache_creation")),
+                    "gen_ai.usage.reasoning.output_tokens": usage_int(outputs.get("reasoning")),
+                })  # fmt: skip
+                return {k: v for k, v in attributes.items() if v is not None}
+    token_usage = (getattr(response, "llm_output", None) or {}).get("token_usage") or {}
+    attributes["gen_ai.usage.input_tokens"] = usage_int(token_usage.get("prompt_tokens"))
+    attributes["gen_ai.usage.output_tokens"] = usage_int(token_usage.get("completion_tokens"))
+    return {k: v for k, v in attributes.items() if v is not None}

@@ -1,0 +1,135 @@
+"""A local stand-in for the OpenAI and Anthropic HTTP APIs (127.0.0.1, no network), for integration tests.
+
+``POST /v1/chat/completions`` (OpenAI) and ``POST /v1/messages`` (Anthropic) answer with a fixed
+reply, as JSON or as server-sent events when the request asks to stream, with usage that includes
+cached and reasoning tokens. The model ``"bad-model"`` gets a 400 error. Requests are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+REPLY = "Paris is sunny."
+WORDS = ["Paris ", "is ", "sunny."]
+
+
+class StubLLM:
+    """The running stub: ``base_url`` for the OpenAI client, ``anthropic_url`` for Anthropic's."""
+
+    def __init__(self, port: int) -> None:
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        self.anthropic_url = f"http://127.0.0.1:{port}"
+        self.requests: list[dict[str, Any]] = []
+
+
+def _openai_completion(model: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": f"{model}-2024-08-06",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": REPLY}}],
+        "usage": {
+            "prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49,
+            "prompt_tokens_details": {"cached_tokens": 32}, "completion_tokens_details": {"reasoning_tokens": 3},
+        },
+    }  # fmt: skip
+
+
+def _openai_chunks(model: str, with_usage: bool) -> Iterator[dict[str, Any]]:
+    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": f"{model}-2024-08-06"}
+    for i, word in enumerate(WORDS):
+        delta = {"content": word, **({"role": "assistant"} if i == 0 else {})}
+        yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+    yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    if with_usage:
+        yield {**base, "choices": [], "usage": _openai_completion(model)["usage"]}
+
+
+def _anthropic_message(model: str) -> dict[str, Any]:
+    return {
+        "id": "msg_1", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": REPLY}], "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 7, "cache_read_input_tokens": 100, "cache_creation_input_tokens": 20},
+    }  # fmt: skip
+
+
+def _anthropic_events(model: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    start = _anthropic_message(model)
+    start.update(content=[], stop_reason=None)
+    start["usage"] = {**start["usage"], "output_tokens": 1}
+    yield "message_start", {"type": "message_start", "message": start}
+    yield "content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+    for word in WORDS:
+        yield "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": word}}
+    yield "content_block_stop", {"type": "content_block_stop", "index": 0}
+    yield "message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": 7}}
+    yield "message_stop", {"type": "message_stop"}
+
+
+@contextmanager
+def stub_llm() -> Iterator[StubLLM]:
+    """Run the stub on a free port for the ``with`` block."""
+    state: StubLLM
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            state.requests.append({"path": self.path, "body": body})
+            model = body.get("model", "")
+            if model == "bad-model":
+                error = {"error": {"type": "invalid_request_error", "message": "model bad-model does not exist"}}
+                if self.path.endswith("/messages"):
+                    error["type"] = "error"
+                self._json(400, error)
+            elif self.path.endswith("/chat/completions"):
+                if body.get("stream"):
+                    include = bool((body.get("stream_options") or {}).get("include_usage"))
+                    self._sse((None, chunk) for chunk in _openai_chunks(model, include))
+                else:
+                    self._json(200, _openai_completion(model))
+            elif self.path.endswith("/messages"):
+                if body.get("stream"):
+                    self._sse(_anthropic_events(model))
+                else:
+                    self._json(200, _anthropic_message(model))
+            else:
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+
+        def _json(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _sse(self, events: Any) -> None:
+            lines = []
+            for name, payload in events:
+                lines.append((f"event: {name}\n" if name else "") + f"data: {json.dumps(payload)}\n\n")
+            if not self.path.endswith("/messages"):
+                lines.append("data: [DONE]\n\n")
+            data = "".join(lines).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state = StubLLM(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
