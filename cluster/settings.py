@@ -48,6 +48,17 @@ class PlatformSettings(BaseSettings):
         50 * 1024 * 1024, ge=1024, description="Largest accepted body after gzip decompression."
     )
     namespace: str = Field("agentstack", description="Ray namespace of the platform's named actors.")
+    retention_days: int = Field(
+        30, ge=0, description="Days spans, trace summaries and alerts are kept (ClickHouse TTL); 0 keeps them forever."
+    )
+    pools_config: Path = Field(
+        PROJECT_ROOT / "configs" / "pools.yaml",
+        description="Consumer pools: min/max actors, batching, autoscaling thresholds (YAML).",
+    )
+    pricing_config: Path | None = Field(
+        PROJECT_ROOT / "configs" / "pricing.yaml",
+        description="Model prices that add to or override genai-prices' snapshot (YAML); unset: none.",
+    )
 
     @field_validator("data_dir")
     @classmethod
