@@ -181,16 +181,13 @@ class StreamConsumer:
         """
         claimed = 0
         for stream in self.streams:
-            start = "0-0"
-            while True:
-                reply: Any = await self.redis.xautoclaim(
-                    stream, self.group, self.consumer, self.claim_idle_ms, start_id=start, count=self.count, justid=True
+            held = {i for s, i, _ in (self._held.entries if self._held else []) if s == stream}
+            for _ in range(100):  # redis-py drops the cursor with JUSTID: restart until a short page
+                ids: Any = await self.redis.xautoclaim(
+                    stream, self.group, self.consumer, self.claim_idle_ms, start_id="0-0", count=self.count, justid=True
                 )
-                start_raw, ids = reply[0], reply[1]
-                held = {i for s, i, _ in (self._held.entries if self._held else []) if s == stream}
                 claimed += sum(1 for i in ids if i not in held)
-                start = start_raw.decode() if isinstance(start_raw, bytes) else str(start_raw)
-                if start in ("0-0", "0"):
+                if len(ids) < self.count:
                     break
         if claimed:
             self.stats.reclaimed += claimed
