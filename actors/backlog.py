@@ -58,7 +58,8 @@ async def stream_backlog(redis: aioredis.Redis, stream: str, group: str | None =
         lag = info.get("lag")
         if lag is None:
             last = _text(info.get("last-delivered-id", "0-0"))
-            lag = len(await redis.xrange(stream, min=f"({last}", max="+", count=1_000_000))
+            after: Any = await redis.xrange(stream, min=f"({last}", max="+", count=1_000_000)
+            lag = len(after or [])
         out.append(GroupBacklog(stream, name, int(lag), int(info.get("pending", 0))))
     return out
 
