@@ -93,11 +93,15 @@ def test_trace_list_reads_summaries_and_matches_the_spans(store):
     assert (item["name"], item["span_count"], item["duration_ms"], listed["total"]) == ("agent.run", 2, 9.0, 1)
 
 
+def _ddl(store) -> str:
+    return store.query("SELECT create_table_query AS q FROM system.tables WHERE name = 'spans' AND database = currentDatabase()")[0]["q"]
+
+
 def test_retention_ttl_is_set_and_removed_from_config(store):
     client = DirectStoreClient(store)
-    asyncio.run(apply_retention(client, 7))
-    ddl = store.query("SELECT create_table_query AS q FROM system.tables WHERE name = 'spans' AND database = currentDatabase()")[0]["q"]
-    assert "TTL toDateTime(start_time) + toIntervalDay(7)" in ddl
-    asyncio.run(apply_retention(client, 0))
-    ddl = store.query("SELECT create_table_query AS q FROM system.tables WHERE name = 'spans' AND database = currentDatabase()")[0]["q"]
-    assert " TTL " not in ddl
+    try:
+        asyncio.run(apply_retention(client, 7))
+        assert "TTL toDateTime(start_time) + toIntervalDay(7)" in _ddl(store)
+    finally:
+        asyncio.run(apply_retention(client, 0))  # the other tests store spans from 2025
+    assert " TTL " not in _ddl(store)
