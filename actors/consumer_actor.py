@@ -28,6 +28,15 @@ from cluster.streams import ingest_stream
 logger = logging.getLogger(__name__)
 
 
+def sink_counters(sink: object) -> dict[str, Any]:
+    """What the handler behind a pool counted (rows written; priced/unpriced LLM spans and cost)."""
+    totals = getattr(sink, "totals", None)
+    out: dict[str, Any] = dict(vars(totals)) if totals is not None else {}
+    if hasattr(sink, "rows_written"):
+        out["rows_written"] = sink.rows_written
+    return out
+
+
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class ConsumerActor:
     """One member of a pool: consumes the partitions the supervisor assigns to it."""
@@ -83,6 +92,7 @@ class ConsumerActor:
             "dead_lettered": stats.dead_lettered if stats else 0,
             "reclaimed": stats.reclaimed if stats else 0,
             "last_error": stats.last_error if stats else "",
+            "sink": sink_counters(self._sink),
         }
 
     async def _run(self) -> None:

@@ -13,7 +13,9 @@ class PoolSpec(BaseModel):
     """How one consumer pool runs and scales."""
 
     name: str = Field(description="Pool name; also its consumer group and its actors' name prefix.")
-    kind: str = Field(description="What the actors do: 'writer' or 'cost'.")
+    kind: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$", description="What the actors do: a registered handler kind ('writer', 'cost', …)."
+    )
     min_actors: int = Field(1, ge=1, description="Actors kept even when idle.")
     max_actors: int = Field(4, ge=1, description="Upper bound (the partition count caps it too).")
     max_spans: int = Field(5000, ge=1, description="Spans per batch: a batch is handled once this many are read…")
@@ -34,8 +36,6 @@ class PoolSpec(BaseModel):
     def _bounds(self) -> PoolSpec:
         if self.max_actors < self.min_actors:
             raise ValueError(f"pool {self.name!r}: max_actors ({self.max_actors}) must be ≥ min_actors ({self.min_actors})")
-        if self.kind not in ("writer", "cost"):
-            raise ValueError(f"pool {self.name!r}: kind must be 'writer' or 'cost', got {self.kind!r}")
         return self
 
 
