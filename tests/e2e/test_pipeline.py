@@ -150,5 +150,5 @@ def test_platform_runs_the_cost_pool_and_counts_unpriced_models(stack):
 
     totals = stack.wait_for(cost_sink, timeout=60)
     assert totals["cost_usd"] >= (1000 * 2.5 + 100 * 10) / 1e6
-    status, detail = stack.get(f"/api/v1/traces/{trace}")
-    assert status == 200 and detail["span_count"] == 2
+    detail = stack.wait_for(lambda: (r := stack.get(f"/api/v1/traces/{trace}"))[0] == 200 and r[1], timeout=60)
+    assert detail["span_count"] == 2
