@@ -89,13 +89,24 @@ class Platform:
         logger.info("AgentStack platform started (redis=%s, clickhouse=%s)", self._redis_label(), self._store_label())
 
     def pool_specs(self) -> list[PoolSpec]:
-        """The pools to run: `configs/pools.yaml`, the writer at least `AGENTSTACK_WRITER_ACTORS` strong."""
-        specs = load_pools_config(self.settings.pools_config).pools
+        """The pools to run: `configs/pools.yaml`, with the writer's older env settings applied when set.
+
+        `AGENTSTACK_WRITER_ACTORS` raises the writer pool's minimum (and maximum if needed);
+        `AGENTSTACK_WRITER_BATCH_SIZE` / `AGENTSTACK_WRITER_BLOCK_MS` set its batch size and read wait.
+        """
+        given = self.settings.model_fields_set
         out = []
-        for spec in specs:
-            if spec.kind == "writer" and self.settings.writer_actors > spec.min_actors:
-                n = self.settings.writer_actors
-                spec = spec.model_copy(update={"min_actors": n, "max_actors": max(n, spec.max_actors)})
+        for spec in load_pools_config(self.settings.pools_config).pools:
+            if spec.kind == "writer":
+                update: dict[str, Any] = {}
+                if "writer_actors" in given or self.settings.writer_actors > spec.min_actors:
+                    n = self.settings.writer_actors
+                    update.update(min_actors=n, max_actors=max(n, spec.max_actors))
+                if "writer_batch_size" in given:
+                    update["max_spans"] = self.settings.writer_batch_size
+                if "writer_block_ms" in given:
+                    update["block_ms"] = self.settings.writer_block_ms
+                spec = spec.model_copy(update=update)
             out.append(spec)
         return out
 

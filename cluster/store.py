@@ -55,7 +55,9 @@ class Store:
         """
         if not rows:
             return 0
-        self._client.insert(table, list(rows), column_names=list(columns), settings=settings)
+        # Column-oriented: clickhouse-connect would otherwise transpose the rows in Python (zip is C).
+        data = list(zip(*rows))
+        self._client.insert(table, data, column_names=list(columns), settings=settings, column_oriented=True)
         return len(rows)
 
     def close(self) -> None:

@@ -62,3 +62,14 @@ def test_pool_config_bounds_are_checked(tmp_path):
     path.write_text("interval_s: 0.5\npools:\n  writer: {kind: writer, max_actors: 3}\n")
     config = load_pools_config(path, {"writer": {"min_actors": 2}})
     assert config.interval_s == 0.5 and config.pools[0].min_actors == 2 and config.pools[0].max_actors == 3
+
+
+def test_platform_pools_come_from_configs_with_the_writer_env_settings_applied(tmp_path):
+    from cluster.platform import Platform
+    from cluster.settings import PlatformSettings
+
+    default = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path)).pool_specs()}
+    assert set(default) == {"writer", "cost"} and default["writer"].min_actors == 1
+    tuned = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path, writer_actors=3, writer_batch_size=100)).pool_specs()}
+    assert (tuned["writer"].min_actors, tuned["writer"].max_actors, tuned["writer"].max_spans) == (3, 4, 100)
+    assert tuned["cost"] == default["cost"]
