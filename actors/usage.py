@@ -54,6 +54,10 @@ REASONING_KEYS = (
 )
 
 
+#: Every key this module reads: a span sharing none of them is not an LLM call (the common, cheap case).
+ALL_KEYS = frozenset(MODEL_KEYS + INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS)
+
+
 @dataclass(frozen=True, slots=True)
 class LlmUsage:
     """Token usage of one LLM call, normalised (see the module docstring for what each count holds)."""
@@ -107,7 +111,7 @@ def extract_usage(attributes: Mapping[str, Any] | None) -> LlmUsage | None:
     Returns:
         Normalised usage: `input` includes cache reads/writes and `output` includes reasoning.
     """
-    if not attributes:
+    if not attributes or attributes.keys().isdisjoint(ALL_KEYS):
         return None
     model = _text(attributes, MODEL_KEYS)
     inp = _count(attributes, INPUT_KEYS)

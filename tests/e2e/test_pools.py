@@ -221,3 +221,35 @@ def test_a_pool_grows_under_a_burst_and_shrinks_after_it(env):
     assert [d["to"] for d in decisions][:2] == [2, 1]
     assert "backlog" in decisions[0]["reason"] and "quiet" in decisions[1]["reason"]
     assert unique == 12_000
+
+
+def test_a_poison_entry_is_dead_lettered_by_a_pool_actor_while_its_partition_keeps_flowing(env):
+    import msgpack
+
+    async def run():
+        redis = connect_redis(env.effective_redis_url)
+        pool = ActorPool(env, writer_spec(max_deliveries=3))
+        await pool.start()
+        before = spans(50)
+        bad = dict(before[0], span_id="f" * 16)
+        del bad["start_time"]  # decodes, but no row can be built from it
+        partition = partition_for(bad["trace_id"], PARTITIONS)
+        await publish(redis, before)
+        await redis.xadd(ingest_stream(partition), {b"spans": msgpack.packb([bad]), b"n": 1})
+        await publish(redis, spans(50, offset=50))
+
+        async def done() -> bool:
+            return await redis.xlen(DEAD_LETTER_STREAM) == 1 and await _count_is(env, 200)
+
+        await wait_until(done, 60, pool, redis)
+        await publish(redis, spans(50, offset=100))  # the partition still flows afterwards
+        await wait_until(lambda: _count_is(env, 300), 60, pool, redis)
+        dead = await redis.xrange(DEAD_LETTER_STREAM)
+        left = await pending(redis, "writer")
+        await pool.stop()
+        await redis.aclose()
+        return dead, left
+
+    dead, left = asyncio.run(run())
+    assert left == 0 and len(dead) == 1
+    assert b"KeyError" in dead[0][1][b"error"]
