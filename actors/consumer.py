@@ -123,6 +123,7 @@ class StreamConsumer:
         self._own_pending = True  # start by re-reading what this consumer was given and never acked
         self._held: _Batch | None = None  # a batch whose sink was unavailable: retried before reading
         self._errors: dict[tuple[str, bytes], str] = {}  # last error of entries left pending
+        self._spans_per_entry = 1.0  # running average: sizes reads so a batch stays near max_spans
 
     def assign(self, streams: list[str]) -> None:
         """Consume `streams` from the next batch on (call between batches)."""
@@ -202,7 +203,8 @@ class StreamConsumer:
         deadline = time.monotonic() + self.linger_ms / 1000
         while True:
             own = self._own_pending
-            entries = await self._read(own, block=not batch.entries and not batch.empty)
+            count = self._read_count(n_spans)
+            entries = await self._read(own, block=not batch.entries and not batch.empty, count=count)
             if not entries:
                 if own:
                     self._own_pending = False
@@ -210,6 +212,7 @@ class StreamConsumer:
                 break
             if own:
                 entries = await self._drop_exhausted(entries)
+            before = n_spans
             for stream, entry_id, fields in entries:
                 if not fields:  # a pending entry already trimmed from the stream: nothing left to handle
                     batch.empty.append((stream, entry_id))
@@ -222,16 +225,26 @@ class StreamConsumer:
                     continue
                 batch.entries.append((stream, entry_id, spans))
                 n_spans += len(spans)
+            if entries:
+                self._spans_per_entry = 0.7 * self._spans_per_entry + 0.3 * max(1.0, (n_spans - before) / len(entries))
             if own or self.max_spans is None or n_spans >= self.max_spans or time.monotonic() >= deadline:
                 break
         return batch if batch.entries or batch.empty else None
 
-    async def _read(self, own: bool, block: bool) -> list[Entry]:
+    def _read_count(self, n_spans: int) -> int:
+        """Entries to ask per stream so the batch lands near `max_spans` (never above `count`)."""
+        if self.max_spans is None:
+            return self.count
+        remaining = max(self.max_spans - n_spans, 1)
+        per_stream = remaining / self._spans_per_entry / len(self.streams)
+        return max(1, min(self.count, int(per_stream + 0.999)))
+
+    async def _read(self, own: bool, block: bool, count: int | None = None) -> list[Entry]:
         response: Any = await self.redis.xreadgroup(
             self.group,
             self.consumer,
             {stream: "0" if own else ">" for stream in self.streams},
-            count=self.count,
+            count=count or self.count,
             block=None if own or not block else self.block_ms,
         )
         return [
