@@ -1,4 +1,5 @@
-"""Stream consumers (writer; later security and cost), their shared consumer base and the pools.
+"""Stream consumers (writer, cost; later security), their shared consumer base and the pools.
 
-Logic modules (`consumer`, `writer`) do not import Ray; the actor wrappers (`writer_actor`, `pool`) do.
+Logic modules (`consumer`, `writer`, `cost`, `pricing`, `usage`, `autoscale`, `backlog`) do not import
+Ray; the actor wrappers (`consumer_actor`, `pool`, `metrics`) do.
 """

@@ -1,35 +1,65 @@
-"""Actor pools: a fixed-size pool of named actors, kept alive by its supervisor."""
+"""Actor pools and their supervisor: sizes, partition ownership, autoscaling, restarts, trimming.
+
+A pool is one consumer group (named after the pool) on every partition stream, consumed by named
+Ray actors `<pool>-0 … <pool>-{n-1}`. Member i of n owns the partitions p with p % n == i, so each
+partition has exactly one owner. On a resize the supervisor first takes partitions away (each
+losing actor finishes its in-flight batch) and only then hands them to their new owners.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import ray
 
-from actors.writer_actor import WriterActor
+from actors.autoscale import ScalePolicy
+from actors.backlog import group_backlog, trim_acknowledged
+from actors.consumer_actor import ConsumerActor
+from actors.metrics import PoolMetrics
+from actors.pool_config import PoolSpec
 from cluster.settings import PlatformSettings
+from cluster.streams import ingest_stream, partitions_of_member
 
 logger = logging.getLogger(__name__)
 
 
-class WriterPool:
-    """The ClickHouse writer pool: `writer_actors` actors sharing the ingest partitions.
+def assignment(size: int, partitions: int) -> dict[int, list[int]]:
+    """Partitions of each member of a pool of `size` actors."""
+    return {m: partitions_of_member(m, size, partitions) for m in range(size)}
 
-    Actors are named (`writer-0`, …) so the Ray dashboard shows them. Ray restarts a crashed actor
-    (`max_restarts`); `ensure()` then restarts its loop, and recreates an actor that is gone for good.
-    """
 
-    def __init__(self, settings: PlatformSettings) -> None:
+class ActorPool:
+    """One pool of `ConsumerActor`s and the policy that sizes it."""
+
+    def __init__(self, settings: PlatformSettings, spec: PoolSpec, metrics: PoolMetrics | None = None) -> None:
         self.settings = settings
-        self.size = min(settings.writer_actors, settings.partitions)
+        self.spec = spec
+        self.partitions = settings.partitions
+        self.policy = ScalePolicy(
+            spec.min_actors,
+            spec.max_actors,
+            settings.partitions,
+            spec.grow_backlog,
+            spec.shrink_backlog,
+            spec.quiet_s,
+            spec.cooldown_s,
+        )
+        self.size = self.policy.min_actors
+        self.decisions: list[dict[str, Any]] = []
+        self.last_backlog: dict[int, int] = {}
         self._actors: dict[int, Any] = {}
+        self._metrics = metrics or PoolMetrics()
 
     def _create(self, member: int) -> Any:
-        return WriterActor.options(  # type: ignore[attr-defined]  # added by @ray.remote
-            name=f"writer-{member}", namespace=self.settings.namespace, get_if_exists=True
-        ).remote(self.settings, member, self.size)
+        return ConsumerActor.options(  # type: ignore[attr-defined]  # added by @ray.remote
+            name=f"{self.spec.name}-{member}",
+            namespace=self.settings.namespace,
+            get_if_exists=True,
+            num_cpus=self.spec.num_cpus,
+        ).remote(self.settings, self.spec, member)
 
     async def start(self) -> None:
         for member in range(self.size):
@@ -37,26 +67,81 @@ class WriterPool:
         await self.ensure()
 
     async def ensure(self) -> None:
-        """Make sure every member exists and its loop runs."""
+        """Every member exists, consumes its partitions and runs its loop (recreated if gone for good)."""
+        plan = assignment(self.size, self.partitions)
         for member, actor in list(self._actors.items()):
             try:
-                await asyncio.wait_for(actor.start.remote(), timeout=30)
+                await asyncio.wait_for(actor.start.remote(plan[member]), timeout=30)
             except (ray.exceptions.RayActorError, TimeoutError) as exc:
-                logger.error("writer-%d unavailable (%s); recreating it", member, exc)
+                logger.error("%s-%d unavailable (%s); recreating it", self.spec.name, member, exc)
                 try:
                     ray.kill(actor, no_restart=True)
                 except Exception:  # noqa: BLE001 - it may already be gone
                     pass
                 self._actors[member] = self._create(member)
 
-    async def status(self) -> list[dict[str, Any]]:
-        out = []
+    async def backlog(self, redis: Any) -> dict[int, int]:
+        """The group's backlog (lag + pending entries) per partition."""
+        streams = [ingest_stream(p) for p in range(self.partitions)]
+        found = await group_backlog(redis, streams, self.spec.name)
+        return {p: found[ingest_stream(p)].total for p in range(self.partitions) if ingest_stream(p) in found}
+
+    async def tick(self, redis: Any, now: float | None = None) -> None:
+        """One supervision step: sample the backlog, maybe resize, keep every member running."""
+        self.last_backlog = await self.backlog(redis)
+        total = sum(self.last_backlog.values())
+        decision = self.policy.decide(self.size, total, time.monotonic() if now is None else now)
+        if decision is not None and decision.target != self.size:
+            await self.resize(decision.target, decision.reason)
+        await self.ensure()
+        self._metrics.observe(self.spec.name, self.size, self.last_backlog)
+
+    async def resize(self, target: int, reason: str) -> None:
+        """Change the pool to `target` actors; partitions move only after their old owner let go."""
+        old = self.size
+        logger.warning("pool %s: %d → %d actors: %s", self.spec.name, old, target, reason)
+        self.decisions.append({"at": time.time(), "from": old, "to": target, "reason": reason})
+        del self.decisions[:-50]
+        plan = assignment(target, self.partitions)
+        for member in sorted(self._actors):
+            if member >= target:  # leaving: finish the in-flight batch, then go
+                actor = self._actors.pop(member)
+                try:
+                    await asyncio.wait_for(actor.stop.remote(), timeout=30)
+                except Exception as exc:  # noqa: BLE001 - its pending entries are reclaimed by the janitor
+                    logger.warning("%s-%d did not stop cleanly: %s", self.spec.name, member, exc)
+                ray.kill(actor, no_restart=True)
+        for member, actor in sorted(self._actors.items()):  # shrinking sets first…
+            await actor.start.remote(plan[member])
+        self.size = target
+        for member in range(target):  # …then the newcomers take what was freed
+            if member not in self._actors:
+                self._actors[member] = self._create(member)
+        await self.ensure()
+
+    async def trim(self, redis: Any) -> int:
+        """Drop stream entries every group has acknowledged; returns entries removed."""
+        removed = 0
+        for p in range(self.partitions):
+            removed += await trim_acknowledged(redis, ingest_stream(p))
+        return removed
+
+    async def status(self) -> dict[str, Any]:
+        members = []
         for member, actor in sorted(self._actors.items()):
             try:
-                out.append(await asyncio.wait_for(actor.status.remote(), timeout=5))
+                members.append(await asyncio.wait_for(actor.status.remote(), timeout=5))
             except Exception as exc:  # noqa: BLE001 - report, don't fail the status call
-                out.append({"name": f"writer-{member}", "running": False, "error": str(exc)})
-        return out
+                members.append({"name": f"{self.spec.name}-{member}", "running": False, "error": str(exc)})
+        return {
+            "pool": self.spec.name,
+            "size": self.size,
+            "min_actors": self.policy.min_actors,
+            "max_actors": self.policy.max_actors,
+            "backlog": self.last_backlog,
+            "decisions": self.decisions[-10:],
+            "actors": members,
+        }
 
     async def stop(self) -> None:
         """Let every actor finish its in-flight batch, then end the actors."""
@@ -67,3 +152,47 @@ class WriterPool:
                 pass
             ray.kill(actor, no_restart=True)
         self._actors.clear()
+
+
+class PoolSupervisor:
+    """Runs every pool: a supervised loop that ticks each pool and trims the streams."""
+
+    def __init__(self, settings: PlatformSettings, specs: list[PoolSpec], interval_s: float = 2.0) -> None:
+        self.settings = settings
+        self.interval_s = interval_s
+        metrics = PoolMetrics()
+        self.pools = {spec.name: ActorPool(settings, spec, metrics) for spec in specs}
+        self.failures = 0
+        self.trimmed = 0
+
+    async def start(self) -> None:
+        for pool in self.pools.values():
+            await pool.start()
+
+    async def tick(self, redis: Any) -> None:
+        for pool in self.pools.values():
+            await pool.tick(redis)
+        if self.pools:
+            self.trimmed += await next(iter(self.pools.values())).trim(redis)
+
+    async def run(self, redis: Any, stop: asyncio.Event) -> None:
+        """Tick until `stop` is set; a failing tick is logged and the loop goes on."""
+        while not stop.is_set():
+            try:
+                await self.tick(redis)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the supervisor itself must never silently die
+                self.failures += 1
+                logger.exception("pool supervisor tick failed; continuing")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
+            except TimeoutError:
+                pass
+
+    async def status(self) -> dict[str, Any]:
+        return {name: await pool.status() for name, pool in self.pools.items()}
+
+    async def stop(self) -> None:
+        for pool in self.pools.values():
+            await pool.stop()

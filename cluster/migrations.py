@@ -40,6 +40,53 @@ SPAN_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Columns added to `spans` by migration 2 (LLM usage and cost); the writer appends them after SPAN_COLUMNS.
+SPAN_USAGE_COLUMNS: tuple[str, ...] = (
+    "model",
+    "provider",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "cost_status",
+)
+
+#: Columns of `cost_metrics` in insert order (the cost pool builds rows in exactly this order).
+COST_METRIC_COLUMNS: tuple[str, ...] = (
+    "project_id",
+    "minute",
+    "provider",
+    "model",
+    "spans",
+    "unpriced_spans",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+)
+
+#: Columns of `security_alerts` in insert order (for the security pool).
+SECURITY_ALERT_COLUMNS: tuple[str, ...] = (
+    "alert_id",
+    "project_id",
+    "trace_id",
+    "span_id",
+    "rule",
+    "entity_types",
+    "severity",
+    "score",
+    "excerpt",
+    "created_at",
+)
+
+#: Tables that carry a retention TTL, and the time column it counts from.
+RETENTION_TABLES: dict[str, str] = {"spans": "start_time", "trace_summaries": "start_time", "security_alerts": "created_at"}
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -101,6 +148,151 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        2,
+        "spans: LLM model, provider, token counts, cost, security flags",
+        (
+            # Token counts follow OpenTelemetry GenAI: input includes cache reads/writes, output
+            # includes reasoning. cost_status: '' (no LLM usage), 'priced' or 'unpriced' (never a silent $0).
+            """
+            ALTER TABLE spans
+                ADD COLUMN IF NOT EXISTS model LowCardinality(String) DEFAULT '',
+                ADD COLUMN IF NOT EXISTS provider LowCardinality(String) DEFAULT '',
+                ADD COLUMN IF NOT EXISTS input_tokens UInt64 DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS output_tokens UInt64 DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS cache_read_tokens UInt64 DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS cache_write_tokens UInt64 DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS reasoning_tokens UInt64 DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS cost_usd Float64 DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS cost_status LowCardinality(String) DEFAULT '',
+                ADD COLUMN IF NOT EXISTS security_flags Array(LowCardinality(String)) DEFAULT []
+            """,
+        ),
+    ),
+    Migration(
+        3,
+        "trace_summaries: per-trace aggregate kept by a materialized view",
+        (
+            # Every aggregate is idempotent (min/max/argMin/uniqExact/groupUniqArray), so a replayed
+            # batch of spans (at-least-once delivery) never changes a summary.
+            """
+            CREATE TABLE IF NOT EXISTS trace_summaries (
+                project_id String,
+                trace_id String,
+                start_time SimpleAggregateFunction(min, DateTime64(9, 'UTC')),
+                end_time SimpleAggregateFunction(max, DateTime64(9, 'UTC')),
+                root_name AggregateFunction(argMin, String, Tuple(UInt8, DateTime64(9, 'UTC'))),
+                root_service AggregateFunction(argMin, String, Tuple(UInt8, DateTime64(9, 'UTC'))),
+                span_ids AggregateFunction(uniqExact, String),
+                error_span_ids AggregateFunction(uniqExactIf, String, UInt8),
+                llm_usage AggregateFunction(groupUniqArrayIf, Tuple(String, UInt64, Float64), UInt8)
+            )
+            ENGINE = AggregatingMergeTree
+            ORDER BY (project_id, trace_id)
+            """,
+            """
+            CREATE MATERIALIZED VIEW IF NOT EXISTS trace_summaries_mv TO trace_summaries AS
+            SELECT
+                project_id,
+                trace_id,
+                min(st) AS start_time,
+                max(et) AS end_time,
+                argMinState(name, (parent_span_id != '', st)) AS root_name,
+                argMinState(service_name, (parent_span_id != '', st)) AS root_service,
+                uniqExactState(span_id) AS span_ids,
+                uniqExactIfState(span_id, status = 'ERROR') AS error_span_ids,
+                groupUniqArrayIfState((span_id, tokens, cost_usd), tokens > 0) AS llm_usage
+            FROM (
+                SELECT project_id, trace_id, span_id, parent_span_id, name, service_name, status, cost_usd,
+                    start_time AS st, end_time AS et, input_tokens + output_tokens AS tokens
+                FROM spans
+            )
+            GROUP BY project_id, trace_id
+            """,
+            # Backfill spans stored before this migration (idempotent aggregates: overlap is harmless).
+            """
+            INSERT INTO trace_summaries
+            SELECT
+                project_id,
+                trace_id,
+                min(start_time),
+                max(end_time),
+                argMinState(name, (parent_span_id != '', start_time)),
+                argMinState(service_name, (parent_span_id != '', start_time)),
+                uniqExactState(span_id),
+                uniqExactIfState(span_id, status = 'ERROR'),
+                groupUniqArrayIfState(
+                    (span_id, input_tokens + output_tokens, cost_usd), input_tokens + output_tokens > 0
+                )
+            FROM spans
+            GROUP BY project_id, trace_id
+            """,
+        ),
+    ),
+    Migration(
+        4,
+        "cost_metrics: tokens and cost per project, model and minute",
+        (
+            # Block-level insert deduplication (the cost pool sends a token derived from the batch's
+            # spans) keeps a replayed batch from being summed twice.
+            """
+            CREATE TABLE IF NOT EXISTS cost_metrics (
+                project_id String,
+                minute DateTime('UTC'),
+                provider LowCardinality(String),
+                model LowCardinality(String),
+                spans UInt64,
+                unpriced_spans UInt64,
+                input_tokens UInt64,
+                output_tokens UInt64,
+                cache_read_tokens UInt64,
+                cache_write_tokens UInt64,
+                reasoning_tokens UInt64,
+                cost_usd Float64
+            )
+            ENGINE = SummingMergeTree
+            PARTITION BY toYYYYMM(minute)
+            ORDER BY (project_id, minute, provider, model)
+            SETTINGS non_replicated_deduplication_window = 10000
+            """,
+        ),
+    ),
+    Migration(
+        5,
+        "security_alerts, users",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS security_alerts (
+                alert_id String,
+                project_id String,
+                trace_id String,
+                span_id String,
+                rule LowCardinality(String),
+                entity_types Array(LowCardinality(String)),
+                severity LowCardinality(String),
+                score Float32,
+                excerpt String,
+                created_at DateTime64(3, 'UTC') DEFAULT now64(3)
+            )
+            ENGINE = ReplacingMergeTree(created_at)
+            PARTITION BY toDate(created_at)
+            ORDER BY (project_id, trace_id, span_id, rule, alert_id)
+            """,
+            # Metadata shared by every replica on every node (never a per-node file).
+            """
+            CREATE TABLE IF NOT EXISTS users (
+                user_id String,
+                email String,
+                password_hash String,
+                project_ids Array(String),
+                disabled UInt8 DEFAULT 0,
+                updated_at DateTime64(3, 'UTC') DEFAULT now64(3)
+            )
+            ENGINE = ReplacingMergeTree(updated_at)
+            ORDER BY user_id
+            """,
+        ),
+    ),
+    Migration(
         20,
         "spans: OpenTelemetry span kind, links, resource attributes, instrumentation scope",
         (
@@ -138,3 +330,24 @@ async def apply_migrations(store: StoreClient) -> list[int]:
         logger.info("applied migration %d: %s", migration.version, migration.name)
         applied.append(migration.version)
     return applied
+
+
+async def apply_retention(store: StoreClient, days: int) -> None:
+    """Set (days > 0) or remove (days == 0) the retention TTL of the time-series tables; idempotent.
+
+    Retention is a setting, not a schema version, so it is applied at every start. Existing parts
+    are not rewritten at once (`materialize_ttl_after_modify = 0`); merges drop expired rows.
+    """
+    for table, column in RETENTION_TABLES.items():
+        if days > 0:
+            await store.command(
+                f"ALTER TABLE {table} MODIFY TTL toDateTime({column}) + toIntervalDay({int(days)}) "
+                "SETTINGS materialize_ttl_after_modify = 0"
+            )
+        else:
+            rows = await store.query(
+                "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
+                {"t": table},
+            )
+            if rows and " TTL " in str(rows[0]["q"]):
+                await store.command(f"ALTER TABLE {table} REMOVE TTL")

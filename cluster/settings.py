@@ -59,6 +59,17 @@ class PlatformSettings(BaseSettings):
     )
     backlog_check_interval_s: float = Field(1.0, gt=0, description="How often ingest re-reads stream backlogs (s).")
     retry_after_s: int = Field(2, ge=1, description="Retry-After (s) sent with 429 and 503 answers.")
+    retention_days: int = Field(
+        30, ge=0, description="Days spans, trace summaries and alerts are kept (ClickHouse TTL); 0 keeps them forever."
+    )
+    pools_config: Path = Field(
+        PROJECT_ROOT / "configs" / "pools.yaml",
+        description="Consumer pools: min/max actors, batching, autoscaling thresholds (YAML).",
+    )
+    pricing_config: Path | None = Field(
+        PROJECT_ROOT / "configs" / "pricing.yaml",
+        description="Model prices that add to or override genai-prices' snapshot (YAML); unset: none.",
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -46,11 +46,18 @@ class Store:
         names = result.column_names
         return [dict(zip(names, row)) for row in result.result_rows]
 
-    def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
-        """Insert row tuples in one batch; returns the number of rows written."""
+    def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
+    ) -> int:
+        """Insert row tuples in one batch; returns the number of rows written.
+
+        `settings` are per-insert ClickHouse settings, e.g. `insert_deduplication_token`.
+        """
         if not rows:
             return 0
-        self._client.insert(table, list(rows), column_names=list(columns))
+        # Column-oriented: clickhouse-connect would otherwise transpose the rows in Python (zip is C).
+        data = list(zip(*rows))
+        self._client.insert(table, data, column_names=list(columns), settings=settings, column_oriented=True)
         return len(rows)
 
     def close(self) -> None:
@@ -64,7 +71,9 @@ class StoreClient(Protocol):
 
     async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
-    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int: ...
+    async def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
+    ) -> int: ...
 
 
 class DirectStoreClient:
@@ -84,14 +93,17 @@ class DirectStoreClient:
     async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._run(self._store.query, sql, params)
 
-    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
-        return await self._run(self._store.insert, table, rows, columns)
+    async def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
+    ) -> int:
+        return await self._run(self._store.insert, table, rows, columns, settings)
 
 
 class ActorStoreClient:
     """Async client of the embedded store-owner actor, found by name (and found again if it restarts)."""
 
     def __init__(self, namespace: str, wait_s: float = 60.0) -> None:
+        # wait_s bounds how long a call waits for the owner actor to (re)appear before StoreUnavailable.
         self._namespace = namespace
         self._wait_s = wait_s
         self._handle: Any = None
@@ -131,8 +143,10 @@ class ActorStoreClient:
     async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._call("query", sql, params)
 
-    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
-        return await self._call("insert", table, rows, columns)
+    async def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
+    ) -> int:
+        return await self._call("insert", table, rows, columns, settings)
 
 
 class StoreUnavailable(RuntimeError):

@@ -24,8 +24,10 @@ class StoreOwner:
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._store.query(sql, params)
 
-    def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
-        return self._store.insert(table, rows, columns)
+    def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
+    ) -> int:
+        return self._store.insert(table, rows, columns, settings)
 
     def ping(self) -> bool:
         return True

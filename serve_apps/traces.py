@@ -16,14 +16,15 @@ from serve_apps.errors import ApiError
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
+# Trace lists read the `trace_summaries` aggregate (kept by a materialized view), never `spans`.
 _TRACE_SUMMARY = """
     trace_id,
-    argMin(name, (parent_span_id != '', start_time)) AS name,
-    argMin(service_name, (parent_span_id != '', start_time)) AS service_name,
+    argMinMerge(root_name) AS name,
+    argMinMerge(root_service) AS service_name,
     toUnixTimestamp64Nano(min(start_time)) AS start_ns,
     toUnixTimestamp64Nano(max(end_time)) AS end_ns,
-    count() AS span_count,
-    countIf(status = 'ERROR') AS error_count
+    uniqExactMerge(span_ids) AS span_count,
+    uniqExactIfMerge(error_span_ids) AS error_count
 """
 
 
@@ -79,9 +80,9 @@ def span_view(row: dict[str, Any], trace_start_ns: int) -> dict[str, Any]:
 
 async def list_traces(store: StoreClient, project_id: str, page: int, page_size: int) -> dict[str, Any]:
     params = {"p": project_id, "limit": page_size, "offset": (page - 1) * page_size}
-    total = await store.query("SELECT uniqExact(trace_id) AS n FROM spans WHERE project_id = {p:String}", params)
+    total = await store.query("SELECT uniqExact(trace_id) AS n FROM trace_summaries WHERE project_id = {p:String}", params)
     rows = await store.query(
-        f"SELECT {_TRACE_SUMMARY} FROM spans FINAL WHERE project_id = {{p:String}} "
+        f"SELECT {_TRACE_SUMMARY} FROM trace_summaries WHERE project_id = {{p:String}} "
         "GROUP BY trace_id ORDER BY start_ns DESC, trace_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}",
         params,
     )

@@ -120,3 +120,35 @@ def test_platform_status_shows_the_writer_pool(stack):
     assert status["redis"].startswith("embedded Valkey") and status["clickhouse"].startswith("embedded chDB")
     assert status["writer_pool"] and all(w["running"] for w in status["writer_pool"])
     assert sum(w["spans"] for w in status["writer_pool"]) > 0
+
+
+def test_platform_runs_the_cost_pool_and_counts_unpriced_models(stack):
+    """LLM spans posted over HTTP are priced by the cost pool that the platform's supervisor started."""
+    now = time.time_ns()
+    trace = "c0" * 16
+    spans = [
+        {"trace_id": trace, "span_id": f"{i + 1:016x}", "name": "llm.chat", "kind": "llm", "start_time": now,
+         "end_time": now + 10**6, "attributes": attrs}
+        for i, attrs in enumerate([
+            {"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 1000,
+             "gen_ai.usage.output_tokens": 100},
+            {"llm.model": "model-nobody-prices", "llm.tokens.in": 5, "llm.tokens.out": 5},
+        ])
+    ]
+    request = urllib.request.Request(
+        stack.base_url + "/v1/traces", data=json.dumps({"spans": spans}).encode(), method="POST",
+        headers={"X-API-Key": stack.api_key, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+
+    def cost_sink() -> dict | None:
+        status, body = stack.get("/_platform/status")
+        sinks = [a.get("sink", {}) for a in body.get("pools", {}).get("cost", {}).get("actors", [])]
+        total = {k: sum(s.get(k, 0) for s in sinks) for k in ("llm_spans", "unpriced_spans", "cost_usd")}
+        return total if total["unpriced_spans"] >= 1 and total["cost_usd"] > 0 else None
+
+    totals = stack.wait_for(cost_sink, timeout=60)
+    assert totals["cost_usd"] >= (1000 * 2.5 + 100 * 10) / 1e6
+    detail = stack.wait_for(lambda: (r := stack.get(f"/api/v1/traces/{trace}"))[0] == 200 and r[1], timeout=60)
+    assert detail["span_count"] == 2

@@ -1,0 +1,55 @@
+"""What each pool kind does with a batch: a registry of handler factories shared by actors and benchmarks.
+
+A new pool kind (e.g. the security scanner) registers its factory with `register_handler` in its
+own module and lists that module in `HANDLER_MODULES`, so pool actors can build it by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from actors.consumer import SpanHandler
+from actors.cost import CostCalculator
+from actors.pricing import PriceBook
+from actors.writer import SpanWriter
+from cluster.store import StoreClient
+
+#: kind → factory(store, prices) → (handler, the object behind it, for its counters)
+HandlerFactory = Callable[[StoreClient, PriceBook], tuple[SpanHandler, object]]
+_FACTORIES: dict[str, HandlerFactory] = {}
+#: Modules imported on first use so that their `register_handler` calls run (other pool kinds).
+HANDLER_MODULES: list[str] = []
+
+
+def register_handler(kind: str, factory: HandlerFactory) -> None:
+    """Make pools of `kind` use `factory` to build their batch handler."""
+    _FACTORIES[kind] = factory
+
+
+def _writer(store: StoreClient, prices: PriceBook) -> tuple[SpanHandler, object]:
+    writer = SpanWriter(store, prices)
+    return writer.write, writer
+
+
+def _cost(store: StoreClient, prices: PriceBook) -> tuple[SpanHandler, object]:
+    calculator = CostCalculator(store, prices)
+    return calculator.write, calculator
+
+
+register_handler("writer", _writer)
+register_handler("cost", _cost)
+
+
+def build_handler(kind: str, store: StoreClient, prices: PriceBook) -> tuple[SpanHandler, object]:
+    """The batch handler of a pool kind and the object behind it.
+
+    Raises:
+        ValueError: no factory is registered for `kind`.
+    """
+    if kind not in _FACTORIES:
+        for module in HANDLER_MODULES:
+            importlib.import_module(module)
+    if kind not in _FACTORIES:
+        raise ValueError(f"unknown pool kind {kind!r}; registered kinds: {sorted(_FACTORIES)}")
+    return _FACTORIES[kind](store, prices)

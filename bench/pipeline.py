@@ -1,0 +1,332 @@
+"""Pipeline benchmark: writer and cost throughput per actor (1 vs 2 actors), end to end, visibility latency.
+
+    .venv/bin/python bench/pipeline.py [--spans 200000] [--skip-e2e]
+
+Stages, each against a baseline measured in the same run:
+
+* in-process (one core, no Ray): the writer and the cost calculator consuming real Valkey streams
+  into a real chDB, next to the bare floors (chDB insert of pre-built rows; XREADGROUP+XACK+decode);
+* Ray pools of 1 and 2 actors of each kind, through the embedded store-owner actor (scaling measured);
+* end to end: the real stack (Serve ingest → Valkey → writer/cost pools → chDB → query API), native
+  msgpack ingest; visibility latency = span accepted → readable through `GET /api/v1/traces/{id}`.
+
+Timings on a shared 2-core machine move a lot between runs; never gate anything on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import msgpack  # noqa: E402
+
+from actors.consumer import StreamConsumer  # noqa: E402
+from actors.cost import CostCalculator  # noqa: E402
+from actors.pricing import PriceBook  # noqa: E402
+from actors.writer import WRITE_COLUMNS, SpanWriter  # noqa: E402
+from cluster.bus import connect_redis, publish_spans  # noqa: E402
+from cluster.migrations import apply_migrations  # noqa: E402
+from cluster.store import DirectStoreClient, Store  # noqa: E402
+from cluster.streams import ingest_stream, partition_for  # noqa: E402
+from cluster.valkey import EmbeddedValkey  # noqa: E402
+
+PRICING = ROOT / "configs" / "pricing.yaml"
+T0 = time.time_ns() - 3_600 * 10**9  # an hour ago: inside any retention window
+PARTITIONS = 4
+TARGETS = {"writer": 100_000, "cost": 200_000, "e2e": 20_000}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_spans(n: int, offset: int = 0, project: str = "bench") -> list[dict[str, Any]]:
+    """Agent-like spans (~1 KB): every third an LLM call with usage, others tools and agents."""
+    out = []
+    models = [("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4-20250514"), ("openai", "o3"), ("", "mystery-model")]
+    for i in range(offset, offset + n):
+        trace = f"{i // 4:032x}"
+        kind = ("agent", "llm", "tool", "llm")[i % 4]
+        attrs: dict[str, Any] = {"agent.step": i % 17, "tool.name": "search", "session.id": f"s{i % 97}"}
+        if kind == "llm":
+            provider, model = models[i % len(models)]
+            attrs.update({"gen_ai.provider.name": provider, "gen_ai.request.model": model,
+                          "gen_ai.usage.input_tokens": 1200 + i % 300, "gen_ai.usage.output_tokens": 200 + i % 50,
+                          "gen_ai.usage.cache_read.input_tokens": 400, "gen_ai.usage.reasoning.output_tokens": 30})
+        out.append({
+            "project_id": project, "trace_id": trace, "span_id": f"{i + 1:016x}",
+            "parent_span_id": None if i % 4 == 0 else f"{i - i % 4 + 1:016x}", "name": f"{kind}.step", "kind": kind,
+            "service_name": "bench-agent", "start_time": T0 + i * 1000, "end_time": T0 + i * 1000 + 5_000_000,
+            "status": "ERROR" if i % 50 == 0 else "OK", "status_message": "", "attributes": attrs, "events": [],
+            "input": '{"query": "' + "what is the weather like in Paris today " * 6 + '"}',
+            "output": '{"answer": "' + "sunny with light clouds and a gentle breeze " * 6 + '"}',
+        })
+    return out
+
+
+async def preload(redis: Any, spans: list[dict[str, Any]], per_entry: int = 100) -> None:
+    by_partition: dict[int, list[dict[str, Any]]] = {}
+    for span in spans:
+        by_partition.setdefault(partition_for(span["trace_id"], PARTITIONS), []).append(span)
+    for partition, items in by_partition.items():
+        for i in range(0, len(items), per_entry):
+            await publish_spans(redis, {partition: items[i:i + per_entry]})
+
+
+async def consume_all(redis: Any, group: str, handler: Any, total: int, max_spans: int) -> float:
+    consumer = StreamConsumer(redis, group, f"{group}-bench", [ingest_stream(p) for p in range(PARTITIONS)], handler,
+                              count=50, block_ms=50, max_spans=max_spans, linger_ms=100)
+    await consumer.ensure_groups()
+    started = time.perf_counter()
+    done = 0
+    while done < total:
+        done += await consumer.poll_once()
+    return time.perf_counter() - started
+
+
+def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, str]]:
+    """Per-core rates without Ray: baselines and the two handlers over real streams and chDB."""
+    store = Store(f"chdb://{chdb_dir}")
+    client = DirectStoreClient(store)
+    asyncio.run(apply_migrations(client))
+    spans = make_spans(n)
+    rows: list[tuple[str, float, str]] = []
+
+    writer = SpanWriter(client, PriceBook.from_config(PRICING))
+    prebuilt = writer.rows(spans[:20_000])
+    t = time.perf_counter()
+    for i in range(0, len(prebuilt), 10_000):
+        store.insert("spans", prebuilt[i:i + 10_000], WRITE_COLUMNS)
+    rows.append(("baseline: chDB insert of pre-built rows", len(prebuilt) / (time.perf_counter() - t), "floor"))
+    store.command("TRUNCATE TABLE spans")
+    store.command("TRUNCATE TABLE trace_summaries")
+
+    async def streams() -> None:
+        redis = connect_redis(redis_url)
+        await redis.flushdb()
+        await preload(redis, spans)
+
+        async def nothing(batch: list[dict[str, Any]]) -> None:
+            return None
+
+        t_read = await consume_all(redis, "baseline", nothing, n, 5000)
+        rows.append(("baseline: XREADGROUP+decode+XACK only", n / t_read, "floor"))
+        t_write = await consume_all(redis, "writer", writer.write, n, 5000)
+        rows.append(("writer, 1 consumer in-process", n / t_write, f"target {TARGETS['writer']:,}/actor"))
+        calc = CostCalculator(client, PriceBook.from_config(PRICING))
+        t_cost = await consume_all(redis, "cost", calc.write, n, 10_000)
+        rows.append(("cost, 1 consumer in-process", n / t_cost, f"target {TARGETS['cost']:,}/actor"))
+        prices = PriceBook.from_config(PRICING)
+        from actors.usage import extract_usage
+
+        t = time.perf_counter()
+        prices.price([extract_usage(s["attributes"]) for s in spans])
+        rows.append(("cost math only (extract + numpy price)", n / (time.perf_counter() - t), "no I/O"))
+        await redis.aclose()
+
+    asyncio.run(streams())
+    stored = store.query("SELECT count() AS n FROM spans FINAL")[0]["n"]
+    assert stored == n, f"writer stored {stored} of {n} spans"
+    store.close()
+    return rows
+
+
+def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, str]]:
+    """1 vs 2 actors of each kind as real Ray actors, through the embedded store-owner actor."""
+    import ray
+
+    from actors.pool import ActorPool
+    from actors.pool_config import PoolSpec
+    from cluster.settings import PlatformSettings
+    from cluster.store import ActorStoreClient
+    from cluster.store_owner import start_store_owner
+
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024, logging_level="WARNING")
+    settings = PlatformSettings(data_dir=Path(data_dir), redis_url=redis_url, partitions=PARTITIONS,
+                                namespace="bench", pricing_config=PRICING)
+    owner = start_store_owner(settings)
+    ray.get(owner.ping.remote())
+    store = ActorStoreClient("bench")
+    asyncio.run(apply_migrations(store))
+    spans = make_spans(n, offset=10_000_000)
+    rows = []
+
+    async def measure(kind: str, actors: int) -> float:
+        redis = connect_redis(redis_url)
+        await redis.flushdb()
+        await store.command("TRUNCATE TABLE spans")
+        await preload(redis, spans)
+        spec = PoolSpec(name=f"{kind}", kind=kind, min_actors=actors, max_actors=actors, max_spans=5000, linger_ms=100,
+                        count=50, block_ms=50, num_cpus=0.5)
+        pool = ActorPool(settings, spec)
+        t = time.perf_counter()
+        await pool.start()
+        while True:
+            backlog = await pool.backlog(redis)
+            if backlog and sum(backlog.values()) == 0:
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - t
+        await pool.stop()
+        await redis.aclose()
+        return n / elapsed
+
+    for kind in ("writer", "cost"):
+        one = asyncio.run(measure(kind, 1))
+        two = asyncio.run(measure(kind, 2))
+        rows.append((f"{kind} pool, 1 Ray actor (incl. actor start)", one, f"target {TARGETS[kind]:,}/actor"))
+        rows.append((f"{kind} pool, 2 Ray actors", two, f"scaling ×{two / one:.2f}"))
+    ray.shutdown()
+    return rows
+
+
+def end_to_end(n: int) -> tuple[list[tuple[str, float, str]], dict[str, list[float]]]:
+    """The whole stack on this machine: ingest → streams → pools → chDB → query API."""
+    import urllib.error
+    import urllib.request
+
+    import ray
+    from ray import serve
+
+    from cluster.launcher import deploy, load_config, start_ray, wait_until_healthy
+
+    key = "ak_bench_key_0123456789abcdef0123"
+    data = tempfile.mkdtemp(prefix="agentstack-bench-")
+    port = free_port()
+    os.environ.update(AGENTSTACK_DATA_DIR=data, AGENTSTACK_VALKEY_PORT=str(free_port()),
+                      AGENTSTACK_BOOTSTRAP_API_KEY=key, AGENTSTACK_API_KEY_CACHE_TTL_S="30")
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("CLICKHOUSE_URL", None)
+    start_ray(dashboard_port=None, object_store_mb=256)
+    deploy(load_config(ROOT / "configs" / "local.yaml", port))
+    base = f"http://127.0.0.1:{port}"
+    wait_until_healthy(base, timeout=240)
+
+    def post(spans: list[dict[str, Any]]) -> None:
+        wire = [{k: v for k, v in s.items() if k != "project_id"} for s in spans]
+        req = urllib.request.Request(base + "/v1/traces", data=msgpack.packb({"spans": wire}), method="POST",
+                                     headers={"X-API-Key": key, "Content-Type": "application/msgpack"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 202
+
+    def visible(trace_id: str) -> bool:
+        req = urllib.request.Request(f"{base}/api/v1/traces/{trace_id}", headers={"X-API-Key": key})
+        try:
+            with urllib.request.urlopen(req, timeout=10):
+                return True
+        except urllib.error.HTTPError:
+            return False
+
+    def total_traces() -> int:
+        req = urllib.request.Request(f"{base}/api/v1/traces?page_size=1", headers={"X-API-Key": key})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            import json
+
+            return int(json.loads(resp.read())["total"])
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    import threading
+
+    def probe_once(i: int) -> float:
+        probe = make_spans(4, offset=30_000_000 + i * 4)
+        started = time.perf_counter()
+        post(probe)
+        while not visible(probe[0]["trace_id"]):
+            time.sleep(0.01)
+        return time.perf_counter() - started
+
+    loaded: list[float] = []
+    stop = threading.Event()
+
+    def probe_under_load() -> None:  # one small trace every 0.25 s while the bulk load runs
+        i = 0
+        while not stop.is_set():
+            loaded.append(probe_once(i))
+            i += 1
+            time.sleep(0.25)
+
+    spans = make_spans(n, offset=20_000_000)
+    batches = [spans[i:i + 1000] for i in range(0, n, 1000)]
+    prober = threading.Thread(target=probe_under_load, daemon=True)
+    t = time.perf_counter()
+    prober.start()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(post, batches))
+    accepted_s = time.perf_counter() - t
+    want = n // 4
+    while total_traces() < want:
+        time.sleep(0.05)
+    queryable_s = time.perf_counter() - t
+    stop.set()
+    prober.join()
+
+    idle = [probe_once(100_000 + i) for i in range(40)]  # an idle pipeline: one small trace at a time
+    serve.shutdown()
+    ray.shutdown()
+    rows = [
+        ("e2e: accepted by ingest (202)", n / accepted_s, "HTTP + validate + XADD"),
+        ("e2e: accepted → all queryable", n / queryable_s, f"target {TARGETS['e2e']:,} on 2 cores"),
+    ]
+    return rows, {"under load": loaded, "idle": idle}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spans", type=int, default=100_000)
+    parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+
+    print(f"\nAgentStack pipeline benchmark — {args.spans:,} spans (~1 KB), {os.cpu_count()} cores (shared machine)\n")
+    print(f"{'stage':<48} {'spans/s':>12}  note")
+    print("-" * 96, flush=True)
+    rows: list[tuple[str, float, str]] = []
+
+    def show(new: list[tuple[str, float, str]]) -> None:
+        rows.extend(new)
+        for name, rate, note in new:
+            print(f"{name:<48} {rate:>12,.0f}  {note}", flush=True)
+
+    valkey = EmbeddedValkey(Path(tempfile.mkdtemp(prefix="bench-valkey-")), free_port())
+    valkey.start()
+    show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
+    if not args.skip_ray:
+        show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-")))
+    valkey.stop()
+    latencies: dict[str, list[float]] = {}
+    if not args.skip_e2e:
+        e2e_rows, latencies = end_to_end(args.spans)
+        show(e2e_rows)
+    for label, values in latencies.items():
+        if not values:
+            continue
+        values.sort()
+        p50 = values[len(values) // 2]
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        print(f"\nvisibility latency {label} (accepted → readable via query API): p50 {p50 * 1000:.0f} ms, "
+              f"p99 {p99 * 1000:.0f} ms (target p99 < 2000 ms; {len(values)} probes)")
+    per_core = {name: rate for name, rate, _ in rows}
+    print("\ncores for 100k spans/s at the measured per-core rates:")
+    for label, key in (("writer", "writer, 1 consumer in-process"), ("cost", "cost, 1 consumer in-process"),
+                       ("chDB insert floor", "baseline: chDB insert of pre-built rows"),
+                       ("stream read floor", "baseline: XREADGROUP+decode+XACK only")):
+        if key in per_core:
+            print(f"  {label:<20} {100_000 / per_core[key]:5.1f} cores  ({per_core[key]:,.0f} spans/s per core)")
+
+
+if __name__ == "__main__":
+    main()
