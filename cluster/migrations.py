@@ -94,6 +94,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    # Security alerts (issue 6). IF NOT EXISTS: another migration range may create the same table.
+    # Alert ids are stable per (project, trace, span, rule, subject), so replays collapse.
+    Migration(
+        30,
+        "security alerts",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS security_alerts (
+                alert_id String,
+                project_id String,
+                trace_id String,
+                span_id String,
+                rule LowCardinality(String),
+                entity_types Array(String),
+                severity LowCardinality(String),
+                score Float64,
+                excerpt String,
+                created_at DateTime64(3, 'UTC') DEFAULT now64(3)
+            )
+            ENGINE = ReplacingMergeTree(created_at)
+            ORDER BY (project_id, alert_id)
+            """,
+        ),
+    ),
 )
 
 
