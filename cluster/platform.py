@@ -1,7 +1,7 @@
 """Bringing up and supervising the platform's stateful parts.
 
 Order: the bus (embedded Valkey unless `REDIS_URL`), the store (the chDB owner actor unless
-`CLICKHOUSE_URL`), migrations, the default project, the consumer groups, the writer pool. Then a
+`CLICKHOUSE_URL`), migrations, the default project, the consumer groups, the writer and security pools. Then a
 supervision loop keeps Valkey and the pool alive. The `platform` Serve application runs this.
 """
 
@@ -13,12 +13,13 @@ import os
 from typing import Any
 
 from actors.pool import WriterPool
+from actors.security_actor import SecurityPool
 from cluster.bus import connect_redis
 from cluster.metadata import bootstrap_default_project
 from cluster.migrations import apply_migrations
 from cluster.settings import PlatformSettings
 from cluster.store import connect_store
-from cluster.streams import WRITER_GROUP, ingest_stream
+from cluster.streams import SECURITY_GROUP, WRITER_GROUP, ingest_stream
 from cluster.valkey import EmbeddedValkey
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Platform:
         self.valkey: EmbeddedValkey | None = None
         self.store_owner: Any = None
         self.pool: WriterPool | None = None
+        self.security_pool: SecurityPool | None = None
         self.bootstrap_project: str | None = None
         self.supervisor_restarts = 0
         self._task: asyncio.Task[None] | None = None
@@ -77,10 +79,13 @@ class Platform:
         redis = connect_redis(settings.effective_redis_url)
         try:
             await ensure_groups(redis, WRITER_GROUP, settings.partitions)
+            await ensure_groups(redis, SECURITY_GROUP, settings.partitions)
         finally:
             await redis.aclose()
         self.pool = WriterPool(settings)
         await self.pool.start()
+        self.security_pool = SecurityPool(settings)
+        await self.security_pool.start()
         self._task = asyncio.get_running_loop().create_task(self._supervise())
         logger.info("AgentStack platform started (redis=%s, clickhouse=%s)", self._redis_label(), self._store_label())
 
@@ -116,6 +121,8 @@ class Platform:
                         await asyncio.to_thread(self.valkey.start)
                     if self.pool is not None:
                         await self.pool.ensure()
+                    if self.security_pool is not None:
+                        await self.security_pool.ensure()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the supervisor itself must never silently die
@@ -134,6 +141,7 @@ class Platform:
             "supervisor_running": self._task is not None and not self._task.done(),
             "supervisor_restarts": self.supervisor_restarts,
             "writer_pool": await self.pool.status() if self.pool else [],
+            "security_pool": await self.security_pool.status() if self.security_pool else [],
         }
 
     async def stop(self) -> None:
@@ -142,5 +150,7 @@ class Platform:
             self._task.cancel()
         if self.pool is not None:
             await self.pool.stop()
+        if self.security_pool is not None:
+            await self.security_pool.stop()
         if self.valkey is not None:
             await asyncio.to_thread(self.valkey.stop)

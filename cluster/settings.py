@@ -48,6 +48,12 @@ class PlatformSettings(BaseSettings):
         50 * 1024 * 1024, ge=1024, description="Largest accepted body after gzip decompression."
     )
     namespace: str = Field("agentstack", description="Ray namespace of the platform's named actors.")
+    security_actors: int = Field(1, ge=1, le=1024, description="Actors in the security (scanner) pool.")
+    security_batch_size: int = Field(500, ge=1, description="Max spans one security actor reads per batch.")
+    security_ner: bool = Field(False, description="Run the NER tier (spaCy PERSON/LOCATION) in the security pool.")
+    security_rules: Path | None = Field(
+        None, description="Security rules YAML (thresholds, allow-lists per project). Unset: configs/security.yaml."
+    )
 
     @field_validator("data_dir")
     @classmethod
