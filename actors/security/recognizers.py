@@ -121,7 +121,13 @@ def build_analyzer(ner: bool = False) -> AnalyzerEngine:
     make_tldextract_offline()
     nlp_engine = _nlp_engine(ner)
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+    presidio_log = logging.getLogger("presidio-analyzer")
+    level = presidio_log.level
+    presidio_log.setLevel(logging.ERROR)  # it warns about every non-English recognizer it skips
+    try:
+        registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+    finally:
+        presidio_log.setLevel(level)
     if not ner:  # no model: the spaCy recognizer would find nothing anyway
         registry.recognizers = [r for r in registry.recognizers if "PERSON" not in r.supported_entities]
     for recognizer in provider_key_recognizers():
