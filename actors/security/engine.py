@@ -18,6 +18,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from actors.security.fields import TextField, text_fields
 from actors.security.gate import Gate
+from actors.security.secrets import GENERIC_SECRET
 from actors.security.recognizers import (
     INDIRECT_INJECTION,
     INJECTION,
@@ -70,6 +71,17 @@ class EngineStats:
 def _finding(result: RecognizerResult, shift: int = 0) -> Finding:
     meta = result.recognition_metadata or {}
     return Finding(result.entity_type, result.start + shift, result.end + shift, float(result.score), tuple(meta.get("rules", ())))
+
+
+def _drop_shadowed(findings: set[Finding]) -> set[Finding]:
+    """A generic-secret finding overlapping a provider-specific one says nothing more: drop it."""
+    specific = [f for f in findings if f.entity_type in SECRET_ENTITIES and f.entity_type != GENERIC_SECRET]
+    if not specific:
+        return findings
+    return {
+        f for f in findings
+        if f.entity_type != GENERIC_SECRET or not any(s.start < f.end and f.start < s.end for s in specific)
+    }
 
 
 class SecurityEngine:
@@ -139,7 +151,7 @@ class SecurityEngine:
         findings: list[Finding] = []
         for offset, chunk in self._chunks(text):
             findings.extend(self._scan_chunk(chunk, indirect, offset))
-        result = tuple(sorted(set(findings), key=lambda f: (f.start, f.end, f.entity_type)))
+        result = tuple(sorted(_drop_shadowed(set(findings)), key=lambda f: (f.start, f.end, f.entity_type)))
         if self.cache_size:
             self._cache[key] = result
             if len(self._cache) > self.cache_size:
