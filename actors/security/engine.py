@@ -73,15 +73,27 @@ def _finding(result: RecognizerResult, shift: int = 0) -> Finding:
     return Finding(result.entity_type, result.start + shift, result.end + shift, float(result.score), tuple(meta.get("rules", ())))
 
 
+#: When findings of different types overlap, the more specific one wins (a phone-number reading of
+#: an IP address or SSN, an email reading of a token in a git URL, a generic secret that is a
+#: provider key: each says nothing the other does not, and would be counted as a false positive).
+_SPECIFICITY: dict[str, int] = {
+    **{entity: 3 for entity in SECRET_ENTITIES},
+    GENERIC_SECRET: 1,
+    "CREDIT_CARD": 2, "IBAN_CODE": 2, "US_SSN": 2, "US_ITIN": 2, "IP_ADDRESS": 2, "CRYPTO": 2,
+    "EMAIL_ADDRESS": 1, "PHONE_NUMBER": 0, "PERSON": 0, "LOCATION": 0,
+}
+
+
 def _drop_shadowed(findings: set[Finding]) -> set[Finding]:
-    """A generic-secret finding overlapping a provider-specific one says nothing more: drop it."""
-    specific = [f for f in findings if f.entity_type in SECRET_ENTITIES and f.entity_type != GENERIC_SECRET]
-    if not specific:
+    """Drop findings overlapped by a finding of a more specific type (injection findings never compete)."""
+    ranked = [f for f in findings if f.entity_type in _SPECIFICITY]
+    if len(ranked) < 2:
         return findings
-    return {
-        f for f in findings
-        if f.entity_type != GENERIC_SECRET or not any(s.start < f.end and f.start < s.end for s in specific)
+    dropped = {
+        f for f in ranked
+        if any(_SPECIFICITY[o.entity_type] > _SPECIFICITY[f.entity_type] and o.start < f.end and f.start < o.end for o in ranked)
     }
+    return findings - dropped
 
 
 class SecurityEngine:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from actors.security.injection import ROT13_HINTS, RULES
+from actors.security.injection import RULE_MATCHER, RULES
 from actors.security.matcher import MultiMatcher, PatternSpec
+from actors.security.normalize import rot13
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
 
 #: entity → (trigger regex (Hyperscan syntax, caseless), the trigger's longest match) for windowed entities.
@@ -54,8 +55,9 @@ WHOLE_TEXT_TRIGGERS: dict[str, tuple[str, bool]] = {
 
 _INJECTION_KEY = "~injection"
 #: Beyond the rules themselves, what makes the injection recognizer worth running: text that may hide
-#: a payload (a base64 or hex run, rot13 spellings). Non-ASCII text is checked separately (`str.isascii`).
-_INJECTION_HINTS = (r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}", ROT13_HINTS.pattern)
+#: a payload (a base64 or hex run). Non-ASCII text is checked separately (`str.isascii`), and the
+#: rot13 reading of the text gets its own pass of the rule matcher.
+_INJECTION_HINTS = (r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}")
 
 MARGIN = 96  # characters of context kept on each side of a windowed trigger (more than any such match's reach)
 _SNAP_LIMIT = 512
@@ -130,6 +132,9 @@ class Gate:
                     spots.append((max(0, end - WINDOWED_TRIGGERS[key][1] - MARGIN), min(len(text), end + MARGIN), key))
             else:
                 decision.whole.add(key)
+        injection_entity = INDIRECT_INJECTION if indirect else INJECTION
+        if self.injection and injection_entity not in decision.whole and RULE_MATCHER.scan(rot13(text)):
+            decision.whole.add(injection_entity)
         decision.whole &= self.entities | {INJECTION, INDIRECT_INJECTION} if self.injection else self.entities
         if spots:
             decision.windows = self._merge(text, spots)

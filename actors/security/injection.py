@@ -23,7 +23,7 @@ _VERBS_IGNORE = r"(?:ignore|disregard|forget|skip|override|bypass|neglect|abando
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|former|initial|original|system|existing|foregoing|old|all\s+the|your|any|these|those)"
 _DIRECTIVES = (
     r"(?:instructions?|prompts?|directives?|rules|guidelines|commands?|constraints|guardrails|programming|orders|"
-    r"restrictions|policies|safety\s+(?:rules|guidelines|filters)|system\s+(?:prompt|message))"
+    r"restrictions|policies|inputs|safety\s+(?:rules|guidelines|filters)|system\s+(?:prompt|message))"
 )
 _REVEAL = (
     r"(?:reveal|show|print|display|output|repeat|tell\s+me|give\s+me|disclose|leak|share|write\s+out|spell\s+out|"
@@ -72,11 +72,11 @@ RULES: tuple[InjectionRule, ...] = (
           r"\b(?:override|disable|turn\s+off|deactivate|bypass|circumvent|ignore)\s+(?:your|the|all|any)\s+(?:safety|security|content|moderation|ethical)\b", 55),
     # --- system-prompt exfiltration ----------------------------------------------------------
     _rule("exfil.reveal_system_prompt", "exfiltration",
-          rf"\b{_REVEAL}\b[^.\n]{{0,40}}?\b(?:your|the|my|its)\s+(?:full\s+|entire\s+|complete\s+|exact\s+|whole\s+|verbatim\s+)*{_SECRET_PROMPT}", 65),
+          rf"\b{_REVEAL}\b[^.\n]{{0,40}}?\b(?:your|the|my|its)\s+(?:full\s+|entire\s+|complete\s+|exact\s+|whole\s+|verbatim\s+|hidden\s+|secret\s+|internal\s+|confidential\s+)*{_SECRET_PROMPT}", 65),
     _rule("exfil.reveal_instructions", "exfiltration",
           rf"\b{_REVEAL}\b[^.\n]{{0,20}}?\byour\s+(?:full\s+|entire\s+|complete\s+|exact\s+|original\s+|initial\s+)*(?:instructions|rules|guidelines|prompt|configuration)\b", 50),
     _rule("exfil.what_is_system_prompt", "exfiltration",
-          rf"\b(?:what|which)\s+(?:is|are|were|was)\s+(?:your|the)\s+(?:exact\s+|full\s+)?(?:{_SECRET_PROMPT}|instructions\s+you\s+(?:were|have\s+been)\s+given)", 55),
+          rf"\b(?:what|which)\s+(?:is|are|were|was)\s+(?:your|the)\s+(?:exact\s+|full\s+|entire\s+|whole\s+|complete\s+|real\s+)?(?:{_SECRET_PROMPT}|instructions\s+you\s+(?:were|have\s+been)\s+given)", 55),
     _rule("exfil.repeat_above", "exfiltration",
           r"\b(?:repeat|print|output|copy|echo|reproduce|write)\b[^.\n]{0,30}\b(?:words|text|everything|all|lines?|content|messages?)\s+(?:above|before\s+this|preceding|prior\s+to\s+this)", 60),
     _rule("exfil.starting_with", "exfiltration",
@@ -94,13 +94,36 @@ RULES: tuple[InjectionRule, ...] = (
           r"\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:developer|god|jailbreak|unrestricted|uncensored|DAN)\b", 30),
     _rule("roleplay.pretend_unrestricted", "roleplay",
           r"\b(?:pretend|imagine|act|behave|roleplay|role-play|play\s+the\s+role|simulate)\b[^.\n]{0,30}\b(?:you\s+are|you're|to\s+be|as|of)\b[^.\n]{0,40}\b"
-          r"(?:no\s+(?:rules|restrictions|limits|filters|guidelines|ethics|morals)|without\s+(?:rules|restrictions|limits|filters|guidelines|ethics)|not\s+bound|unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical|can\s+do\s+anything)", 60),
+          r"(?:no\s+(?:rules|restrictions|limits|filters|guidelines|ethics|morals)|without\s+(?:any\s+)?(?:rules|restrictions|limits|filters|guidelines|ethics)|not\s+bound|unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical|can\s+do\s+anything)", 60),
     _rule("roleplay.you_are_unrestricted", "roleplay",
           r"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:completely\s+|totally\s+|fully\s+)?(?:unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical|free\s+ai|rogue)\b", 60),
     _rule("roleplay.jailbreak_word", "roleplay", r"\bjail\s?br(?:eak|oken|eaking)\b", 35),
     _rule("roleplay.character", "roleplay", r"\b(?:stay|remain)\s+in\s+character\b|\bbreak(?:ing)?\s+character\b", 25),
     _rule("roleplay.two_responses", "roleplay",
           r"\b(?:two|2|both)\s+(?:responses|answers|replies)\b[^.\n]{0,80}\b(?:normal|classic|filtered|censored)\b", 35),
+    # persona jailbreaks as written in the wild (DAN-style character sheets)
+    _rule("roleplay.no_ethics", "roleplay",
+          r"\b(?:no|without|doesn't\s+have\s+any|does\s+not\s+have\s+any|not\s+have\s+any|free\s+(?:from|of)|lacks?|devoid\s+of)\s+(?:any\s+)?(?:ethical|moral|ethics|morals|morality)\b", 45),
+    _rule("roleplay.amoral_persona", "roleplay",
+          r"\b(?:unfiltered|amoral|uncensored|unethical|immoral|unrestricted)\b[^.\n]{0,60}\b(?:chatbot|AI|model|assistant|character|persona|bot|version)\b", 40),
+    _rule("roleplay.never_refuses", "roleplay",
+          r"\b(?:never|will\s+not|won't|cannot|can't|doesn't|does\s+not)\s+(?:refuse|decline|say\s+no|reject|tell\s+(?:me|the\s+user|you)\s+(?:that\s+)?(?:it|he|she|they|you)\s+(?:can't|cannot|can\s+not))", 40),
+    _rule("roleplay.always_answers", "roleplay",
+          r"\b(?:always|will)\s+(?:answer|respond|provide|send|reply|comply)\w*\b[^.\n]{0,50}\b(?:no\s+matter|regardless|unfiltered|without\s+(?:any\s+)?(?:warnings?|restrictions|censorship|filters?))", 40),
+    _rule("roleplay.no_matter_how", "roleplay",
+          r"\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|harmful|offensive|inappropriate|explicit)", 45),
+    _rule("roleplay.any_request", "roleplay",
+          r"\b(?:answer|respond\s+to|fulfil|fulfill|comply\s+with|provide)\s+(?:any|every|all)\s+(?:request|question|prompt|query)s?\b[^.\n]{0,40}\b(?:illegal|unethical|immoral|harmful|no\s+matter)", 40),
+    _rule("roleplay.no_warnings", "roleplay", r"\bwithout\s+(?:any\s+)?(?:warnings?|disclaimers?|caveats|moralizing|lectures?)\b", 30),
+    _rule("roleplay.not_chatgpt", "roleplay",
+          r"\b(?:you\s+are\s+not|you're\s+not|is\s+not|isn't)\s+(?:ChatGPT|an\s+AI\s+language\s+model|bound\s+by\s+(?:OpenAI|any))", 35),
+    _rule("roleplay.content_policy", "roleplay",
+          r"\b(?:OpenAI|Anthropic|content|usage)\s+(?:content\s+)?polic(?:y|ies)\b[^.\n]{0,40}\b(?:ignore|bypass|doesn't\s+apply|do\s+not\s+apply|not\s+follow|break|violat)", 45),
+    _rule("roleplay.stands_for", "roleplay", r"\b[A-Z][A-Za-z]{1,7}\s+(?:stands\s+for|is\s+short\s+for)\b", 20, 0),
+    _rule("roleplay.persona_name", "roleplay",
+          r"\b(?:you\s+are|you\s+will\s+be|act\s+as|pretend\s+to\s+be|become)\s+(?:now\s+)?(?:an?\s+)?[A-Z][A-Za-z]*(?:GPT|AI|Bot|BOT)\b", 30, 0),
+    _rule("roleplay.illegal_content", "roleplay",
+          r"\b(?:illegal|unethical|immoral|inhumane|harmful|explicit)\s*(?:/|,|or|and)\s*(?:illegal|unethical|immoral|inhumane|harmful|dangerous)\b", 30),
     # --- delimiter and tag injection -------------------------------------------------------
     _rule("delimiter.chat_tokens", "delimiter",
           r"<\|\s*(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\s*\|>", 70),
@@ -112,7 +135,7 @@ RULES: tuple[InjectionRule, ...] = (
     _rule("delimiter.end_of_prompt", "delimiter",
           r"\b(?:end\s+of\s+(?:the\s+)?(?:system\s+)?(?:prompt|instructions|context|document|user\s+input)|(?:new|begin|start)\s+(?:of\s+)?(?:new\s+)?(?:instructions|system\s+prompt))\b", 30),
     _rule("delimiter.separator_then_instruction", "delimiter",
-          r"(?:-{4,}|={4,}|#{4,}|\*{4,})\s*\n?\s*(?:new\s+|real\s+|actual\s+|important\s+)?(?:instructions?|system|task|directive)\s*:", 45),
+          r"(?:-{4,}|={4,}|#{4,}|\*{4,})\s*\n?\s*(?:new\s+|real\s+|actual\s+|important\s+)?(?:instructions?|system(?:\s+override)?|override|task|directive)\s*:", 45),
     # --- encoded payloads ------------------------------------------------------------------
     _rule("encoded.decode_and_follow", "encoded",
           r"\b(?:decode|decipher|translate|convert)\b[^.\n]{0,40}\b(?:base64|base-64|hex|rot13|rot-13|caesar|binary)\b[^.\n]{0,60}\b(?:follow|execute|do|obey|run|carry\s+out|act\s+on)\b", 55),
@@ -139,6 +162,8 @@ RULES: tuple[InjectionRule, ...] = (
     _rule("indirect.addressed_to_ai", "indirect",
           r"\b(?:AI|assistant|model|agent|LLM|chatbot|GPT|Claude)s?\b[^.\n]{0,30}\b(?:must|should|shall|will|are\s+instructed\s+to|need\s+to)\b[^.\n]{0,60}\b"
           r"(?:ignore|instead|send|email|forward|reveal|execute|delete|transfer|wire|click|visit|include\s+this\s+link)", 45),
+    _rule("indirect.you_are_instructed", "indirect",
+          r"\byou\s+are\s+(?:hereby\s+|now\s+)?(?:instructed|ordered|commanded|required|directed)\s+to\b", 20),
     _rule("indirect.note_to_ai", "indirect",
           r"\b(?:note|attention|important|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:AI|assistant|language\s+model|model|agent|LLM|chatbot|bot)s?\b", 45),
     _rule("indirect.when_you_read", "indirect",
@@ -152,9 +177,6 @@ RULES_BY_ID: dict[str, InjectionRule] = {rule.rule_id: rule for rule in RULES}
 RULE_MATCHER = MultiMatcher(
     [PatternSpec(rule.rule_id, rule.pattern.pattern, caseless=bool(rule.pattern.flags & re.IGNORECASE)) for rule in RULES]
 )
-
-#: rot13 spellings of the strongest trigger words: their presence means the text may be rot13-encoded.
-ROT13_HINTS = re.compile(r"\b(?:vtaber|qvfertneq|sbetrg|vafgehpgvbaf?|flfgrz\s+cebzcg|wnvyoernx|erirny|cerivbhf)\b", _I)
 
 REACH = 800  # chars before a match end that contain its start: longer than any rule can match
 
@@ -218,7 +240,7 @@ def score_text(text: str, indirect: bool = False, depth: int = 0) -> InjectionVe
                 for rule_id in inner.rules:
                     rule = RULES_BY_ID[rule_id]
                     hits.setdefault(rule_id, (rule, payload.start, payload.end))
-        if ROT13_HINTS.search(text):
+        if RULE_MATCHER.scan(rot13(text)):  # one more Hyperscan pass: cheap, and hints would miss variants
             inner = score_text(rot13(text), indirect, depth + 1)
             if inner.found:
                 bonus = max(bonus, 15)

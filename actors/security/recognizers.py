@@ -112,6 +112,25 @@ def _nlp_engine(ner: bool) -> Any:
     return provider.create_engine()
 
 
+#: Phone regions: North American and UK numbering. Presidio's default adds DE, IL, IN, BR and more,
+#: whose short and free-form numbers make build numbers, durations and ids in agent text read as
+#: phones (and each region is one more pass). Projects that need them can build their own analyzer.
+PHONE_REGIONS: tuple[str, ...] = ("US", "UK", "CA")
+#: Mastercard's 2-series (2221–2720) that Presidio's card pattern does not cover; Luhn-validated like the rest.
+MASTERCARD_2_SERIES = r"\b2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b"
+
+
+def _tune_predefined(registry: RecognizerRegistry) -> None:
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, PhoneRecognizer
+
+    for recognizer in registry.recognizers:
+        if isinstance(recognizer, PhoneRecognizer):
+            recognizer.supported_regions = PHONE_REGIONS
+        elif isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
+            recognizer.patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
+
+
 def build_analyzer(ner: bool = False) -> AnalyzerEngine:
     """The Presidio analyzer with every recognizer the engine uses, without network access.
 
@@ -128,6 +147,7 @@ def build_analyzer(ner: bool = False) -> AnalyzerEngine:
         registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
     finally:
         presidio_log.setLevel(level)
+    _tune_predefined(registry)
     if not ner:  # no model: the spaCy recognizer would find nothing anyway
         registry.recognizers = [r for r in registry.recognizers if "PERSON" not in r.supported_entities]
     for recognizer in provider_key_recognizers():
