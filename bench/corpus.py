@@ -279,3 +279,60 @@ def build_corpus(seed: int = 6, per_entity: int = 150, injections: int = 800, be
     if packages:
         samples += _package_injections()
     return samples
+
+
+# ------------------------------------------------------------------------------ agent spans
+def agent_spans(count: int, seed: int = 6, sensitive_rate: float = 0.05) -> list[dict[str, object]]:
+    """Realistic agent spans (1–4 KB of text each): LLM calls with a repeated system prompt, tool calls
+    with JSON results, retrievals and memory reads. `sensitive_rate` of them carry PII, a secret or an
+    injection somewhere in their text."""
+    rng = random.Random(seed)
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    system_prompts = [
+        f"You are {fake.company()}'s support agent. " + " ".join(fake.paragraph(nb_sentences=8) for _ in range(rng.randint(2, 4)))
+        for _ in range(6)
+    ]
+    spans: list[dict[str, object]] = []
+    trace = f"{rng.getrandbits(128):032x}"
+    for i in range(count):
+        if i % 8 == 0:
+            trace = f"{rng.getrandbits(128):032x}"
+        kind = rng.choices(["llm", "tool", "retriever", "memory"], weights=[5, 3, 1, 1])[0]
+        if kind == "llm":
+            messages = [
+                {"role": "system", "content": rng.choice(system_prompts)},
+                {"role": "user", "content": f"{benign_text(fake, rng)} {fake.paragraph(nb_sentences=rng.randint(2, 6))}"},
+            ]
+            if rng.random() < 0.5:
+                messages.append({"role": "tool", "content": benign_text(fake, rng)})
+            payload_in = json.dumps({"model": "gpt-4o", "messages": messages})
+            payload_out = " ".join(fake.paragraph(nb_sentences=rng.randint(4, 9)) for _ in range(rng.randint(2, 6)))
+        elif kind == "tool":
+            payload_in = json.dumps({"query": fake.sentence(), "limit": rng.randint(1, 20), "filters": {"since": fake.date()}})
+            payload_out = json.dumps([
+                {"id": rng.randint(1, 10**6), "title": fake.sentence(), "snippet": fake.paragraph(nb_sentences=3),
+                 "published": fake.iso8601(), "score": round(rng.random(), 3)}
+                for _ in range(rng.randint(4, 12))
+            ])
+        elif kind == "retriever":
+            payload_in = fake.sentence()
+            payload_out = json.dumps([{"document": fake.paragraph(nb_sentences=6), "source": f"docs/{fake.word()}.md"} for _ in range(rng.randint(3, 9))])
+        else:
+            payload_in = json.dumps({"key": f"user:{rng.randint(1, 9999)}:notes"})
+            payload_out = " ".join(benign_text(fake, rng) for _ in range(rng.randint(8, 24)))
+        if rng.random() < sensitive_rate:
+            if rng.random() < 0.5:
+                entity = rng.choice(list(VALUE_MAKERS))
+                extra, _ = _place(rng.choice(PII_TEMPLATES[entity]), entity, VALUE_MAKERS[entity](fake, rng), fake)
+            else:
+                extra = injection_text(fake, rng)
+            payload_out = payload_out + " " + extra
+        start = 1_763_763_000_000_000_000 + i * 1_000_000
+        spans.append({
+            "project_id": "bench", "trace_id": trace, "span_id": f"{rng.getrandbits(64):016x}", "name": f"{kind}.call",
+            "kind": kind, "start_time": start, "end_time": start + rng.randint(10**6, 10**9), "input": payload_in,
+            "output": payload_out,
+            "attributes": {"gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": rng.randint(100, 4000)} if kind == "llm" else {},
+        })
+    return spans

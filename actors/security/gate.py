@@ -10,6 +10,7 @@ whole text. Entities without a known trigger always run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,23 +19,59 @@ from actors.security.matcher import MultiMatcher, PatternSpec
 from actors.security.normalize import rot13
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
 
-#: entity → (trigger regex (Hyperscan syntax, caseless), the trigger's longest match) for windowed entities.
-WINDOWED_TRIGGERS: dict[str, tuple[str, int]] = {
-    "EMAIL_ADDRESS": ("@", 1),
-    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){5}", 21),
-    "CREDIT_CARD": (r"\d{4}[- ]?\d{3}", 8),
-    "US_SSN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11),
-    "US_ITIN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11),
-    "IBAN_CODE": (r"[a-z]{2}\d{2}[ -]?[a-z0-9]{4}", 9),
-    "IP_ADDRESS": (r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9a-f]:[0-9a-f]{0,4}:|::", 11),
-    "CRYPTO": (r"[13][a-z0-9]{25}", 26),
-    "UK_NHS": (r"\d{3}[- ]?\d{3}[- ]?\d{4}", 12),
-    "US_BANK_NUMBER": (r"\d{8}", 8),
-    "US_PASSPORT": (r"\d{8}", 8),
-    "MEDICAL_LICENSE": (r"\d{7}", 7),
-    "MAC_ADDRESS": (r"[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|[0-9a-f]{4}\.[0-9a-f]{4}\.", 10),
-    "UUID": (r"[0-9a-f]{8}-[0-9a-f]{4}-", 14),
+#: entity → (trigger regex (Hyperscan syntax, caseless), the trigger's longest match, margin) for windowed
+#: entities. The margin is how far a match may reach beyond its trigger: 0 for entities whose matches
+#: contain no whitespace (snapping the window to whitespace already takes in the whole token).
+WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
+    "EMAIL_ADDRESS": ("@", 1, 0),
+    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 32),
+    "CREDIT_CARD": (r"\d{4}[- ]?\d{3}", 8, 24),
+    "US_SSN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
+    "US_ITIN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
+    # IBAN: not preceded by a letter or digit (Presidio's lookbehind), 2 letters, 2 digits, 8+ more.
+    "IBAN_CODE": (r"(?:^|[^a-z0-9])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]{4}){2}", 19, 40),
+    # IPv4 dotted quad; every IPv6 form has "::" or at least six "h:" groups (times like 12:34:56 do not).
+    "IP_ADDRESS": (r"\d\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-f]{1,4}:){6}", 30, 0),
+    "CRYPTO": (r"[13][a-z0-9]{25}", 26, 0),
+    "UK_NHS": (r"\d{3}[- ]?\d{3}[- ]?\d{4}", 12, 8),
+    "US_BANK_NUMBER": (r"\d{8}", 8, 0),
+    "US_PASSPORT": (r"\d{8}", 8, 0),
+    "MEDICAL_LICENSE": (r"\d{7}", 7, 0),
+    "MAC_ADDRESS": (r"[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|[0-9a-f]{4}\.[0-9a-f]{4}\.", 10, 0),
+    "UUID": (r"[0-9a-f]{8}-[0-9a-f]{4}-", 14, 0),
 }
+
+# Phone-number triggers libphonenumber (US/GB/CA, VALID leniency) never turns into a match: an ISO
+# date or timestamp alone (8 or 14+ digits; it rejects timestamps itself), and digits glued to letters.
+_PHONE_CHARS = frozenset("0123456789 -./:()+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _not_a_phone(text: str, end: int) -> bool:
+    """True when the phone trigger ending at `end` sits in a run libphonenumber never accepts.
+
+    Two shapes: an ISO date/timestamp alone, and a bare digit run glued to a Latin letter (inside
+    hashes and ids: at VALID leniency a number preceded or followed by a letter is rejected).
+    """
+    lo = end
+    while lo > 0 and end - lo < 40 and text[lo - 1] in _PHONE_CHARS:
+        lo -= 1
+    hi = end
+    while hi < len(text) and hi - end < 40 and text[hi] in _PHONE_CHARS:
+        hi += 1
+    run = text[lo:hi]
+    if run.isdigit() and ((lo > 0 and text[lo - 1] in _LATIN) or (hi < len(text) and text[hi] in _LATIN)):
+        return True
+    # timestamps: take in the "T" / "Z" of ISO 8601 around the date
+    while lo > 0 and text[lo - 1] in "TZ0123456789:.-+" and end - lo < 60:
+        lo -= 1
+    while hi < len(text) and text[hi] in "TZ0123456789:.-+" and hi - end < 60:
+        hi += 1
+    return _ISO_DATE.fullmatch(text[lo:hi].strip(" T:.-/()")) is not None
+
 
 #: entity → (trigger regex, caseless) for entities scanned on the whole text once triggered.
 WHOLE_TEXT_TRIGGERS: dict[str, tuple[str, bool]] = {
@@ -59,7 +96,6 @@ _INJECTION_KEY = "~injection"
 #: rot13 reading of the text gets its own pass of the rule matcher.
 _INJECTION_HINTS = (r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}")
 
-MARGIN = 96  # characters of context kept on each side of a windowed trigger (more than any such match's reach)
 _SNAP_LIMIT = 512
 
 
@@ -101,7 +137,7 @@ class Gate:
         self.always: set[str] = set()
         for entity in sorted(self.entities):
             if entity in WINDOWED_TRIGGERS:
-                regex, _ = WINDOWED_TRIGGERS[entity]
+                regex, _, _ = WINDOWED_TRIGGERS[entity]
                 specs.append(PatternSpec(entity, regex, caseless=True, every=windowed))
             elif entity in WHOLE_TEXT_TRIGGERS:
                 regex, caseless = WHOLE_TEXT_TRIGGERS[entity]
@@ -129,7 +165,10 @@ class Gate:
                 if not self.windowed:
                     decision.whole.add(key)
                 else:
-                    spots.append((max(0, end - WINDOWED_TRIGGERS[key][1] - MARGIN), min(len(text), end + MARGIN), key))
+                    _, reach, margin = WINDOWED_TRIGGERS[key]
+                    if key == "PHONE_NUMBER" and _not_a_phone(text, end):
+                        continue
+                    spots.append((max(0, end - reach - margin), min(len(text), end + margin), key))
             else:
                 decision.whole.add(key)
         injection_entity = INDIRECT_INJECTION if indirect else INJECTION

@@ -115,7 +115,7 @@ def _nlp_engine(ner: bool) -> Any:
 #: Phone regions: North American and UK numbering. Presidio's default adds DE, IL, IN, BR and more,
 #: whose short and free-form numbers make build numbers, durations and ids in agent text read as
 #: phones (and each region is one more pass). Projects that need them can build their own analyzer.
-PHONE_REGIONS: tuple[str, ...] = ("US", "UK", "CA")
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "CA")
 #: Mastercard's 2-series (2221–2720) that Presidio's card pattern does not cover; Luhn-validated like the rest.
 MASTERCARD_2_SERIES = r"\b2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b"
 
