@@ -11,9 +11,11 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
+_hs: Any
 try:  # pragma: no cover - exercised through whichever backend is installed
     import hyperscan as _hs
 except ImportError:  # pragma: no cover

@@ -42,7 +42,7 @@ class ProjectRules(BaseModel):
     disabled_entities: list[str] = Field(default_factory=list, description="Entity types never alerted on.")
     allow_list: list[str] = Field(default_factory=list, description="Exact values never reported (e.g. a support address).")
     loop_threshold: int = Field(50, ge=2, description="Same call (name + input) this many times in a trace → loop alert.")
-    runaway: RunawayLimits = Field(default_factory=RunawayLimits)
+    runaway: RunawayLimits = Field(default_factory=lambda: RunawayLimits.model_validate({}))
     anomaly_sigma: float = Field(3.0, gt=0, description="Standard deviations above the mean that count as an anomaly.")
     anomaly_warmup: int = Field(30, ge=2, description="Samples per (project, operation) before anomalies are judged.")
 
@@ -67,7 +67,7 @@ class SecurityRules(BaseModel):
     """Defaults plus per-project overrides."""
 
     model_config = ConfigDict(extra="forbid")
-    defaults: ProjectRules = Field(default_factory=ProjectRules)
+    defaults: ProjectRules = Field(default_factory=lambda: ProjectRules.model_validate({}))
     projects: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def model_post_init(self, context: Any) -> None:

@@ -67,7 +67,7 @@ class PromptInjectionRecognizer(EntityRecognizer):
                 max(verdict.end, verdict.start + 1),
                 verdict.score / 100,
                 recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.supported_entities[0],
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     "rules": verdict.rules,
                     "families": verdict.families,
@@ -128,7 +128,8 @@ def _tune_predefined(registry: RecognizerRegistry) -> None:
         if isinstance(recognizer, PhoneRecognizer):
             recognizer.supported_regions = PHONE_REGIONS
         elif isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
-            recognizer.patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
+            patterns: list[Any] = recognizer.patterns  # type: ignore[has-type]
+            patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
 
 
 def build_analyzer(ner: bool = False) -> AnalyzerEngine:

@@ -102,7 +102,7 @@ class GenericSecretRecognizer(EntityRecognizer):
                         start + len(value),
                         0.8,
                         recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_NAME_KEY: "GenericSecretRecognizer",
                             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                         },
                     )
