@@ -47,6 +47,13 @@ _PHONE_CHARS = frozenset("0123456789 -./:()+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
+def _run_end(text: str, end: int) -> int:
+    hi = end
+    while hi < len(text) and text[hi] in _PHONE_CHARS:
+        hi += 1
+    return hi
+
+
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -158,6 +165,7 @@ class Gate:
         if self.injection and not text.isascii():
             decision.whole.add(INDIRECT_INJECTION if indirect else INJECTION)
         spots: list[tuple[int, int, str]] = []
+        phone_skip_until = -1
         for key, end in self.matcher.scan(text):
             if key == _INJECTION_KEY:
                 decision.whole.add(INDIRECT_INJECTION if indirect else INJECTION)
@@ -166,8 +174,12 @@ class Gate:
                     decision.whole.add(key)
                 else:
                     _, reach, margin = WINDOWED_TRIGGERS[key]
-                    if key == "PHONE_NUMBER" and _not_a_phone(text, end):
-                        continue
+                    if key == "PHONE_NUMBER":
+                        if end <= phone_skip_until:
+                            continue  # another end offset inside a run already judged not a phone
+                        if _not_a_phone(text, end):
+                            phone_skip_until = _run_end(text, end)
+                            continue
                     spots.append((max(0, end - reach - margin), min(len(text), end + margin), key))
             else:
                 decision.whole.add(key)
