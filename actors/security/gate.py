@@ -41,7 +41,7 @@ WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "UUID": (r"[0-9a-f]{8}-[0-9a-f]{4}-", 14, 0),
 }
 
-# Phone-number triggers libphonenumber (US/GB/CA, VALID leniency) never turns into a match: an ISO
+# Phone-number triggers libphonenumber (US/GB, VALID leniency) never turns into a match: an ISO
 # date or timestamp alone (8 or 14+ digits; it rejects timestamps itself), and digits glued to letters.
 _PHONE_CHARS = frozenset("0123456789 -./:()+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")

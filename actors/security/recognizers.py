@@ -112,10 +112,12 @@ def _nlp_engine(ner: bool) -> Any:
     return provider.create_engine()
 
 
-#: Phone regions: North American and UK numbering. Presidio's default adds DE, IL, IN, BR and more,
-#: whose short and free-form numbers make build numbers, durations and ids in agent text read as
-#: phones (and each region is one more pass). Projects that need them can build their own analyzer.
-PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "CA")
+#: Phone regions: North American (US covers all of NANP: a Canadian number parsed with region US
+#: gets country code 1 and validates as CA) and UK numbering, plus every number written with "+".
+#: Presidio's default adds DE, IL, IN, BR and more, whose short and free-form numbers make build
+#: numbers, durations and ids in agent text read as phones, and each region is one more
+#: libphonenumber pass (the costliest recognizer by far).
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB")
 #: Mastercard's 2-series (2221–2720) that Presidio's card pattern does not cover; Luhn-validated like the rest.
 MASTERCARD_2_SERIES = r"\b2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b"
 
