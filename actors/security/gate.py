@@ -24,8 +24,10 @@ from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
 #: contain no whitespace (snapping the window to whitespace already takes in the whole token).
 WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "EMAIL_ADDRESS": ("@", 1, 0),
-    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 32),
-    "CREDIT_CARD": (r"\d{4}[- ]?\d{3}", 8, 24),
+    # Every end offset of these triggers is reported, so the last digit of a number always ends one:
+    # the margin only has to cover a leading "+(" and a trailing extension ("x123").
+    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 16),
+    "CREDIT_CARD": (r"\d{4}[- ]?\d{3}", 8, 22),
     "US_SSN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
     "US_ITIN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
     # IBAN: not preceded by a letter or digit (Presidio's lookbehind), 2 letters, 2 digits, 8+ more.

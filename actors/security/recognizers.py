@@ -89,6 +89,7 @@ def make_tldextract_offline() -> None:
         return
     extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
     extractor._agentstack_offline = True  # type: ignore[attr-defined]
+    extractor("warm-up.example.com")  # builds the suffix trie now, not inside the first scan
     impl.TLD_EXTRACTOR = extractor
 
 

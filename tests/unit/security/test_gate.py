@@ -25,6 +25,7 @@ FILLER = [
 SENSITIVE = [
     "Reach me at dana.whitfield@example.net or +1 (212) 555-0147.",
     "Card: 5425 2334 3010 9903, exp 04/27.",
+    "cards 4111-111-111-111 and 3782 822463 10005; call (212) 555-0147 ext. 12345",
     "SSN 219-09-9999 and ITIN 912-70-1234 on the form.",
     "IBAN DE89 3704 0044 0532 0130 00 for the refund.",
     "Server at 192.168.10.24 and fe80::1ff:fe23:4567:890a are down.",
