@@ -62,6 +62,12 @@ def test_alerts_reach_clickhouse_and_the_live_feed_within_seconds(stack):
     assert all(SECRET not in r["excerpt"] for r in rows) and all(SECRET not in json.dumps(a) for a in live)
     assert {a["alert_id"] for a in live} == {r["alert_id"] for r in rows}
 
+    trace, spans = _leaky_trace("e2e-leak-again", 1)  # steady state: the pool is warm now
+    started = time.monotonic()
+    _post_spans(stack, spans)
+    stack.wait_for(lambda: len(_alerts(trace)) == 2 and len(_live(trace)) == 2, timeout=30, interval=0.1)
+    print(f"steady state: alerts stored and published {time.monotonic() - started:.2f}s after ingestion")
+
 
 def test_a_scanner_actor_restart_loses_nothing(stack):
     actor = ray.get_actor("security-0", namespace="agentstack")
