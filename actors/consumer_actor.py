@@ -17,7 +17,7 @@ import ray
 import redis.asyncio as aioredis
 
 from actors.consumer import StreamConsumer, sleep_or_stop
-from actors.handlers import build_handler
+from actors.handlers import HandlerContext, build_handler
 from actors.metrics import ActorMetrics
 from actors.pool_config import PoolSpec
 from actors.pricing import PriceBook
@@ -32,8 +32,9 @@ def sink_counters(sink: object) -> dict[str, Any]:
     """What the handler behind a pool counted (rows written; priced/unpriced LLM spans and cost)."""
     totals = getattr(sink, "totals", None)
     out: dict[str, Any] = dict(vars(totals)) if totals is not None else {}
-    if hasattr(sink, "rows_written"):
-        out["rows_written"] = sink.rows_written
+    for counter in ("rows_written", "alerts_raised"):
+        if hasattr(sink, counter):
+            out[counter] = getattr(sink, counter)
     return out
 
 
@@ -99,7 +100,8 @@ class ConsumerActor:
         spec = self.spec
         redis = aioredis.from_url(self.settings.effective_redis_url, socket_timeout=max(10, spec.block_ms / 1000 + 5))
         prices = PriceBook.from_config(self.settings.pricing_config)
-        handler, self._sink = build_handler(spec.kind, connect_store(self.settings), prices)
+        context = HandlerContext(self.settings, connect_store(self.settings), redis, prices)
+        handler, self._sink = build_handler(spec.kind, context)
         self._consumer = consumer = StreamConsumer(
             redis,
             spec.name,

@@ -8,18 +8,32 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from actors.consumer import SpanHandler
 from actors.cost import CostCalculator
 from actors.pricing import PriceBook
 from actors.writer import SpanWriter
+from cluster.settings import PlatformSettings
 from cluster.store import StoreClient
 
-#: kind → factory(store, prices) → (handler, the object behind it, for its counters)
-HandlerFactory = Callable[[StoreClient, PriceBook], tuple[SpanHandler, object]]
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """What a pool member gives its handler factory: settings and its own connections."""
+
+    settings: PlatformSettings
+    store: StoreClient
+    redis: Any
+    prices: PriceBook
+
+
+#: kind → factory(context) → (handler, the object behind it, for its counters)
+HandlerFactory = Callable[[HandlerContext], tuple[SpanHandler, object]]
 _FACTORIES: dict[str, HandlerFactory] = {}
 #: Modules imported on first use so that their `register_handler` calls run (other pool kinds).
-HANDLER_MODULES: list[str] = []
+HANDLER_MODULES: list[str] = ["actors.security.pool_kind"]
 
 
 def register_handler(kind: str, factory: HandlerFactory) -> None:
@@ -27,13 +41,13 @@ def register_handler(kind: str, factory: HandlerFactory) -> None:
     _FACTORIES[kind] = factory
 
 
-def _writer(store: StoreClient, prices: PriceBook) -> tuple[SpanHandler, object]:
-    writer = SpanWriter(store, prices)
+def _writer(ctx: HandlerContext) -> tuple[SpanHandler, object]:
+    writer = SpanWriter(ctx.store, ctx.prices)
     return writer.write, writer
 
 
-def _cost(store: StoreClient, prices: PriceBook) -> tuple[SpanHandler, object]:
-    calculator = CostCalculator(store, prices)
+def _cost(ctx: HandlerContext) -> tuple[SpanHandler, object]:
+    calculator = CostCalculator(ctx.store, ctx.prices)
     return calculator.write, calculator
 
 
@@ -41,7 +55,7 @@ register_handler("writer", _writer)
 register_handler("cost", _cost)
 
 
-def build_handler(kind: str, store: StoreClient, prices: PriceBook) -> tuple[SpanHandler, object]:
+def build_handler(kind: str, ctx: HandlerContext) -> tuple[SpanHandler, object]:
     """The batch handler of a pool kind and the object behind it.
 
     Raises:
@@ -52,4 +66,4 @@ def build_handler(kind: str, store: StoreClient, prices: PriceBook) -> tuple[Spa
             importlib.import_module(module)
     if kind not in _FACTORIES:
         raise ValueError(f"unknown pool kind {kind!r}; registered kinds: {sorted(_FACTORIES)}")
-    return _FACTORIES[kind](store, prices)
+    return _FACTORIES[kind](ctx)

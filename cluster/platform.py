@@ -107,6 +107,14 @@ class Platform:
                 if "writer_block_ms" in given:
                     update["block_ms"] = self.settings.writer_block_ms
                 spec = spec.model_copy(update=update)
+            if spec.kind == "security":
+                update = {}
+                if "security_actors" in given:
+                    n = self.settings.security_actors
+                    update.update(min_actors=n, max_actors=max(n, spec.max_actors))
+                if "security_batch_size" in given:
+                    update["max_spans"] = self.settings.security_batch_size
+                spec = spec.model_copy(update=update)
             out.append(spec)
         return out
 
@@ -162,6 +170,7 @@ class Platform:
             "supervisor_restarts": self.supervisor_restarts,
             "pools": pools,
             "writer_pool": pools.get("writer", {}).get("actors", []),
+            "security_pool": pools.get("security", {}).get("actors", []),
             "pool_supervisor_failures": self.pools.failures if self.pools else 0,
         }
 

@@ -70,6 +70,12 @@ class PlatformSettings(BaseSettings):
         PROJECT_ROOT / "configs" / "pricing.yaml",
         description="Model prices that add to or override genai-prices' snapshot (YAML); unset: none.",
     )
+    security_actors: int = Field(1, ge=1, le=1024, description="Actors in the security (scanner) pool.")
+    security_batch_size: int = Field(500, ge=1, description="Max spans one security actor reads per batch.")
+    security_ner: bool = Field(False, description="Run the NER tier (spaCy PERSON/LOCATION) in the security pool.")
+    security_rules: Path | None = Field(
+        None, description="Security rules YAML (thresholds, allow-lists per project). Unset: configs/security.yaml."
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -35,3 +35,6 @@ def partitions_of_member(member: int, members: int, partitions: int) -> list[int
     if not 0 <= member < members:
         raise ValueError(f"member ({member}) must be in [0, {members})")
     return [p for p in range(partitions) if p % members == member]
+
+#: Field of one `alerts.live` entry: the alert as JSON (see actors.security.alerts.Alert.to_dict).
+ALERT_FIELD = b"alert"

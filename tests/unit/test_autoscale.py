@@ -69,7 +69,9 @@ def test_platform_pools_come_from_configs_with_the_writer_env_settings_applied(t
     from cluster.settings import PlatformSettings
 
     default = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path)).pool_specs()}
-    assert set(default) == {"writer", "cost"} and default["writer"].min_actors == 1
+    assert set(default) == {"writer", "cost", "security"} and default["writer"].min_actors == 1
     tuned = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path, writer_actors=3, writer_batch_size=100)).pool_specs()}
     assert (tuned["writer"].min_actors, tuned["writer"].max_actors, tuned["writer"].max_spans) == (3, 4, 100)
     assert tuned["cost"] == default["cost"]
+    secured = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path, security_actors=2, security_batch_size=50)).pool_specs()}
+    assert (secured["security"].min_actors, secured["security"].max_spans) == (2, 50)

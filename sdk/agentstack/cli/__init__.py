@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
-COMMAND_MODULES: tuple[str, ...] = ("agentstack.cli.traces",)
+COMMAND_MODULES: tuple[str, ...] = ("agentstack.cli.traces", "agentstack.cli.scan")
 
 
 def build_parser() -> argparse.ArgumentParser:
