@@ -13,6 +13,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from cluster.backlog import as_text, group_backlog as lag_plus_pending
+
 
 @dataclass(frozen=True)
 class GroupBacklog:
@@ -24,10 +26,6 @@ class GroupBacklog:
     @property
     def total(self) -> int:
         return self.lag + self.pending
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
@@ -47,20 +45,21 @@ async def _groups(redis: aioredis.Redis, stream: str) -> list[dict[str, Any]]:
 async def stream_backlog(redis: aioredis.Redis, stream: str, group: str | None = None) -> list[GroupBacklog]:
     """Backlog of every group (or just `group`) on one stream.
 
-    When Redis cannot tell the lag (it answers nil after some deletions), the entries after the
-    group's last delivered id are counted instead.
+    Lag follows the one rule in `cluster.backlog.group_backlog` (shared with ingest backpressure):
+    when Redis cannot tell the lag (nil after some deletions), the stream's length counts instead,
+    a cheap over-estimate.
     """
     out = []
+    length: int | None = None
     for info in await _groups(redis, stream):
-        name = _text(info["name"])
+        name = as_text(info["name"])
         if group is not None and name != group:
             continue
-        lag = info.get("lag")
-        if lag is None:
-            last = _text(info.get("last-delivered-id", "0-0"))
-            after: Any = await redis.xrange(stream, min=f"({last}", max="+", count=1_000_000)
-            lag = len(after or [])
-        out.append(GroupBacklog(stream, name, int(lag), int(info.get("pending", 0))))
+        if info.get("lag") is None and length is None:
+            length = int(await redis.xlen(stream))
+        pending = int(info.get("pending", 0))
+        total = lag_plus_pending(info, length or 0)
+        out.append(GroupBacklog(stream, name, total - pending, pending))
     return out
 
 
@@ -80,12 +79,12 @@ async def safe_trim_id(redis: aioredis.Redis, stream: str) -> str | None:
     """
     floor: tuple[int, int] | None = None
     for info in await _groups(redis, stream):
-        name = _text(info["name"])
+        name = as_text(info["name"])
         if int(info.get("pending", 0)) > 0:
             summary: Any = await redis.xpending(stream, name)
-            needed = _id_key(_text(summary["min"]))
+            needed = _id_key(as_text(summary["min"]))
         else:
-            ms, seq = _id_key(_text(info.get("last-delivered-id", "0-0")))
+            ms, seq = _id_key(as_text(info.get("last-delivered-id", "0-0")))
             needed = (ms, seq + 1)
         floor = needed if floor is None or needed < floor else floor
     return None if floor is None else f"{floor[0]}-{floor[1]}"

@@ -18,7 +18,8 @@ from redis.exceptions import RedisError, ResponseError
 logger = logging.getLogger(__name__)
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A Redis reply field as str (bytes decoded)."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -28,7 +29,7 @@ def group_backlog(group: dict[Any, Any], stream_length: int) -> int:
     `lag` is missing before Redis 7 and nil when Redis cannot tell (after deletions); then every
     entry of the stream counts, the safe over-estimate.
     """
-    info = {_text(key): value for key, value in group.items()}
+    info = {as_text(key): value for key, value in group.items()}
     lag = info.get("lag")
     pending = int(info.get("pending") or 0)
     return (stream_length if lag is None else int(lag)) + pending
