@@ -8,13 +8,18 @@ positive rate per source and the false-positive rate on benign agent text, at th
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/x.py` as well as `-m bench.x`
+
 import argparse
 import time
 from collections import Counter, defaultdict
 
-from actors.security import ProjectRules, SecurityEngine
-from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
-from bench.corpus import build_corpus
+from actors.security import ProjectRules, SecurityEngine  # noqa: E402
+from actors.security.recognizers import INDIRECT_INJECTION, INJECTION  # noqa: E402
+from bench.corpus import build_corpus  # noqa: E402
 
 
 def evaluate(engine: SecurityEngine, samples, rules: ProjectRules) -> tuple[dict, dict, dict]:

@@ -9,12 +9,17 @@ scan + loop/anomaly monitors + alerts). Run: `.venv/bin/python -m bench.security
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/x.py` as well as `-m bench.x`
+
 import argparse
 import os
 import time
 
-from actors.security import SecurityEngine, SpanScanner
-from bench.corpus import agent_spans
+from actors.security import SecurityEngine, SpanScanner  # noqa: E402
+from bench.corpus import agent_spans  # noqa: E402
 
 
 def _rate(engine: SecurityEngine, spans: list[dict]) -> float:
