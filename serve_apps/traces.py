@@ -48,6 +48,20 @@ def trace_summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: LLM usage and cost columns of `spans` (written by the writer, priced by the cost pool's PriceBook).
+USAGE_FIELDS = (
+    "model", "provider", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+    "reasoning_tokens", "cost_usd", "cost_status",
+)
+
+
+def usage_view(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The span's LLM usage and cost, or None for a span without LLM usage."""
+    if not row.get("model") and not row.get("cost_status"):
+        return None
+    return {field: row[field] for field in USAGE_FIELDS}
+
+
 def span_view(row: dict[str, Any], trace_start_ns: int) -> dict[str, Any]:
     start, end = int(row["start_ns"]), int(row["end_ns"])
     events = json.loads(row["events"] or "[]")
@@ -94,15 +108,26 @@ async def get_trace(store: StoreClient, project_id: str, trace_id: str) -> dict[
         "SELECT trace_id, span_id, parent_span_id, name, kind, service_name, "
         "toUnixTimestamp64Nano(start_time) AS start_ns, toUnixTimestamp64Nano(end_time) AS end_ns, "
         "status, status_message, attributes, events, input, output, "
-        "span_kind, links, resource, scope_name, scope_version "
+        "span_kind, links, resource, scope_name, scope_version, "
+        f"{', '.join(USAGE_FIELDS)} "
         "FROM spans FINAL WHERE project_id = {p:String} AND trace_id = {t:String} ORDER BY start_time, span_id",
         {"p": project_id, "t": trace_id},
     )
     if not rows:
         return None
+    # A span's security flags are the rules of its alerts (the security pool writes alerts, never spans).
+    flags = await store.query(
+        "SELECT span_id, arraySort(groupUniqArray(rule)) AS rules FROM security_alerts FINAL "
+        "WHERE project_id = {p:String} AND trace_id = {t:String} GROUP BY span_id",
+        {"p": project_id, "t": trace_id},
+    )
+    flags_by_span = {row["span_id"]: list(row["rules"]) for row in flags}
     start = min(int(r["start_ns"]) for r in rows)
     end = max(int(r["end_ns"]) for r in rows)
     spans = [span_view(r, start) for r in rows]
+    for span, row in zip(spans, rows):
+        span["security_flags"] = flags_by_span.get(span["span_id"], [])
+        span["usage"] = usage_view(row)
     roots = [s for s in spans if s["parent_span_id"] is None] or spans
     errors = sum(1 for s in spans if s["status"] == "ERROR")
     return {

@@ -8,6 +8,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 AGENT = r'''
 import asyncio, sys
 import agentstack
@@ -152,3 +154,7 @@ def test_platform_runs_the_cost_pool_and_counts_unpriced_models(stack):
     assert totals["cost_usd"] >= (1000 * 2.5 + 100 * 10) / 1e6
     detail = stack.wait_for(lambda: (r := stack.get(f"/api/v1/traces/{trace}"))[0] == 200 and r[1], timeout=60)
     assert detail["span_count"] == 2
+    usage = {s["span_id"]: s["usage"] for s in detail["spans"]}
+    assert usage["0000000000000001"]["model"] == "gpt-4o" and usage["0000000000000001"]["cost_status"] == "priced"
+    assert usage["0000000000000001"]["cost_usd"] == pytest.approx((1000 * 2.5 + 100 * 10) / 1e6)
+    assert usage["0000000000000002"]["cost_status"] == "unpriced"  # counted as unpriced, never a silent $0

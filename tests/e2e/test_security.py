@@ -61,6 +61,9 @@ def test_alerts_reach_clickhouse_and_the_live_feed_within_seconds(stack):
     assert {(r["rule"], r["severity"]) for r in rows} == {("secret", "CRITICAL"), ("prompt_injection", "CRITICAL")}
     assert all(SECRET not in r["excerpt"] for r in rows) and all(SECRET not in json.dumps(a) for a in live)
     assert {a["alert_id"] for a in live} == {r["alert_id"] for r in rows}
+    # the query API shows each span's security flags (the rules of its alerts)
+    detail = stack.wait_for(lambda: stack.get(f"/api/v1/traces/{trace}")[1].get("spans"))
+    assert [s["security_flags"] for s in detail] == [["prompt_injection", "secret"]] * 2
 
     trace, spans = _leaky_trace("e2e-leak-again", 1)  # steady state: the pool is warm now
     started = time.monotonic()
