@@ -61,6 +61,7 @@ def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, demo_trace, browser, 
     attributes = page.locator('[data-testid="span-attributes"]')
     attributes.wait_for()
     assert "gen_ai.usage.input_tokens" in attributes.inner_text()
+    assert "$" in page.locator('[data-testid="span-highlights"]').inner_text()  # priced by the pipeline
     page.screenshot(path=str(artifacts_dir / "trace-waterfall.png"), full_page=True)
 
 

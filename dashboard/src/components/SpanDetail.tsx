@@ -21,6 +21,7 @@ export function SpanDetail({ span, onSelectSpan, parentInTrace = false }: SpanDe
   const attributes = span.attributes ?? {};
   const events = span.events ?? [];
   const isError = span.status === 'ERROR';
+  const flags = span.security_flags ?? [];
 
   return (
     <article className="span-detail" data-testid="span-detail" data-span-id={span.span_id}>
@@ -39,6 +40,11 @@ export function SpanDetail({ span, onSelectSpan, parentInTrace = false }: SpanDe
             role={isError ? 'alert' : undefined}
           >
             {span.status_message}
+          </div>
+        ) : null}
+        {flags.length ? (
+          <div className="alert alert-error" data-testid="span-security-flags" role="alert">
+            Security alerts on this span: {flags.join(', ')}
           </div>
         ) : null}
       </header>
@@ -72,7 +78,7 @@ export function SpanDetail({ span, onSelectSpan, parentInTrace = false }: SpanDe
         <dd className="mono">{formatDuration(span.duration_ms)}</dd>
       </dl>
 
-      <SpanHighlights attributes={attributes} />
+      <SpanHighlights attributes={attributes} usage={span.usage ?? null} />
 
       <DetailSection title="Input" testId="span-input-section">
         <PayloadBlock value={span.input} testId="span-input" />

@@ -1,8 +1,16 @@
 import { formatAttributeValue, formatNumber } from '../lib/format';
-import type { Attributes } from '../lib/types';
+import type { Attributes, SpanUsage } from '../lib/types';
 
 interface SpanHighlightsProps {
   attributes: Attributes;
+  /** Usage and cost as stored by the pipeline (the cost pool's price), when the span has any. */
+  usage?: SpanUsage | null;
+}
+
+function costText(usage: SpanUsage): string | null {
+  if (usage.cost_status === 'priced') return `$${usage.cost_usd.toFixed(6)}`;
+  if (usage.cost_status === 'unpriced') return 'unpriced model';
+  return null;
 }
 
 /** Well-known GenAI attributes surfaced above the full attribute table. */
@@ -19,13 +27,17 @@ const HIGHLIGHTS: { label: string; keys: string[] }[] = [
   { label: 'Cost', keys: ['gen_ai.usage.cost', 'llm.usage.cost', 'cost_usd'] },
 ];
 
-export function SpanHighlights({ attributes }: SpanHighlightsProps) {
-  const items = HIGHLIGHTS.flatMap(({ label, keys }) => {
+export function SpanHighlights({ attributes, usage = null }: SpanHighlightsProps) {
+  const fromAttributes = HIGHLIGHTS.flatMap(({ label, keys }) => {
     const key = keys.find((k) => attributes[k] !== undefined && attributes[k] !== null && attributes[k] !== '');
     if (!key) return [];
     const value = attributes[key];
     return [{ label, key, text: typeof value === 'number' ? formatNumber(value) : formatAttributeValue(value) }];
   });
+  const cost = usage ? costText(usage) : null;
+  const items = cost
+    ? [...fromAttributes.filter((item) => item.label !== 'Cost'), { label: 'Cost', key: 'cost_usd', text: cost }]
+    : fromAttributes;
   if (!items.length) return null;
   return (
     <div className="highlights" data-testid="span-highlights">

@@ -68,6 +68,16 @@ export const WaterfallRow = forwardRef<HTMLDivElement, WaterfallRowProps>(functi
         <span className="wf-name" title={span.name}>
           {span.name || '(unnamed)'}
         </span>
+        {span.security_flags?.length ? (
+          <span
+            className="wf-error-mark"
+            data-testid="wf-security-mark"
+            title={`Security: ${span.security_flags.join(', ')}`}
+            aria-label="security alert"
+          >
+            ⚠
+          </span>
+        ) : null}
         {isError ? (
           <span className="wf-error-mark" title={span.status_message || 'Error'} aria-label="error">
             !

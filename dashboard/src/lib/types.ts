@@ -60,6 +60,23 @@ export interface Span {
   input: string | null;
   /** JSON-encoded (usually) output payload, or null when not recorded. */
   output: string | null;
+  /** Rules of the security alerts raised on this span (e.g. `secret`, `prompt_injection`). */
+  security_flags?: string[];
+  /** LLM usage and cost, or null for a span without LLM usage. */
+  usage?: SpanUsage | null;
+}
+
+export interface SpanUsage {
+  model: string;
+  provider: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  /** 'priced', 'unpriced' (the model has no known price) or '' (no LLM usage). */
+  cost_status: string;
 }
 
 export interface TraceDetail extends TraceSummary {
