@@ -100,8 +100,8 @@ class LLMCall:
         guarded("reading a stream chunk", self.on_chunk, self, item)
 
 
-class SyncStreamProxy:
-    """Wraps a provider's sync stream: same iteration and context manager, span ended at the end."""
+class _StreamProxy:
+    """What the sync and async stream proxies share: delegation and ending the span exactly once."""
 
     def __init__(self, stream: Any, call: LLMCall) -> None:
         self._stream = stream
@@ -110,6 +110,20 @@ class SyncStreamProxy:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        if self._done:
+            return
+        self._done = True
+        if exc is None:
+            guarded("ending a streamed LLM span", self._call.succeed)
+        else:
+            guarded("recording a stream error", self._call.fail, exc)
+
+
+class SyncStreamProxy(_StreamProxy):
+    """Wraps a provider's sync stream: same iteration and context manager, span ended at the end."""
+
 
     def __iter__(self) -> Iterator[Any]:
         return self
@@ -139,26 +153,11 @@ class SyncStreamProxy:
         finally:
             self._finish(None)
 
-    def _finish(self, exc: BaseException | None) -> None:
-        if self._done:
-            return
-        self._done = True
-        if exc is None:
-            guarded("ending a streamed LLM span", self._call.succeed)
-        else:
-            guarded("recording a stream error", self._call.fail, exc)
 
 
-class AsyncStreamProxy:
+class AsyncStreamProxy(_StreamProxy):
     """Wraps a provider's async stream: same iteration and context manager, span ended at the end."""
 
-    def __init__(self, stream: Any, call: LLMCall) -> None:
-        self._stream = stream
-        self._call = call
-        self._done = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self
@@ -188,14 +187,6 @@ class AsyncStreamProxy:
         finally:
             self._finish(None)
 
-    def _finish(self, exc: BaseException | None) -> None:
-        if self._done:
-            return
-        self._done = True
-        if exc is None:
-            guarded("ending a streamed LLM span", self._call.succeed)
-        else:
-            guarded("recording a stream error", self._call.fail, exc)
 
 
 def start_call(provider: str, operation: str, params: dict[str, Any], on_chunk: Callable[[LLMCall, Any], None]) -> LLMCall | None:
