@@ -82,66 +82,67 @@ def timed(func: Callable[[], Any], calls: int, block: int, flush: Callable[[], A
     return samples, total / (len(samples) * block), received() - before
 
 
-def agentstack_rows(calls: int, block: int) -> dict[str, Row]:
-    settings = resolve_settings(api_key="ak_bench", collector_url="http://127.0.0.1:9", batch_size=512,
-                                max_queue_size=calls + 1, export_interval=1000, offline=False)  # fmt: skip
-    sink = NullTransport()
-    exporter = BatchExporter(settings, transport=sink)
-    agentstack.configure(exporter=exporter, service_name="bench")
+class Discard:
+    """An exporter with no export thread at all: what the observed call itself pays."""
 
-    @agentstack.observe(capture_input=False, capture_output=False)
-    def bare_observed(x: int) -> int:
-        return x
+    spans = 0
 
-    @agentstack.observe(kind="tool")
-    def captured(query: str, k: int) -> str:
-        return query
+    def export(self, span: Any) -> None:
+        Discard.spans += 1
 
-    @agentstack.observe(kind="tool")
-    def captured_dict(params: dict[str, Any]) -> int:
-        return 3
+    def flush(self, timeout: float | None = None) -> bool:
+        return True
 
-    params = {"query": "weather in Paris", "k": 5, "lang": "en"}
-    def flush() -> None:
-        agentstack.flush(60)
+    def shutdown(self, timeout: float | None = None) -> bool:
+        return True
 
-    def received() -> int:
-        return sink.spans
-
-    rows = {
-        "agentstack @observe": timed(lambda: bare_observed(1), calls, block, flush, received),
-        "agentstack @observe + capture (2 scalars)": timed(lambda: captured("weather in Paris", 5), calls, block, flush, received),
-        "agentstack @observe + capture (dict arg)": timed(lambda: captured_dict(params), calls, block, flush, received),
-    }
-    agentstack.shutdown()
-
-    class Discard:  # no export thread at all: what the observed call itself pays
-        spans = 0
-
-        def export(self, span: Any) -> None:
-            Discard.spans += 1
-
-        def flush(self, timeout: float | None = None) -> bool:
-            return True
-
-        def shutdown(self, timeout: float | None = None) -> bool:
-            return True
-
-        def stats(self) -> dict[str, int]:
-            return {}
-
-    agentstack.configure(exporter=Discard(), service_name="bench")
-    rows["agentstack @observe, caller side only (spans discarded)"] = timed(
-        lambda: bare_observed(1), calls, block, lambda: None, lambda: Discard.spans
-    )
-    rows["... + capture (2 scalars), caller side only"] = timed(
-        lambda: captured("weather in Paris", 5), calls, block, lambda: None, lambda: Discard.spans
-    )
-    agentstack.shutdown()
-    return rows
+    def stats(self) -> dict[str, int]:
+        return {}
 
 
-def otel_row(calls: int, block: int) -> Row:
+# A row: set-up returns (the call to time, flush, spans received so far, tear-down).
+Setup = Callable[[int], tuple[Callable[[], Any], Callable[[], Any], Callable[[], int], Callable[[], Any]]]
+
+
+def agentstack_setup(kind: str, exported: bool) -> Setup:
+    """A row for ``@observe``: ``kind`` is ``bare``, ``scalars`` or ``dict``; ``exported``: real export thread."""
+
+    def setup(calls: int) -> tuple[Callable[[], Any], Callable[[], Any], Callable[[], int], Callable[[], Any]]:
+        if exported:
+            settings = resolve_settings(api_key="ak_bench", collector_url="http://127.0.0.1:9", batch_size=512,
+                                        max_queue_size=calls + 1, export_interval=1000, offline=False)  # fmt: skip
+            sink = NullTransport()
+            agentstack.configure(exporter=BatchExporter(settings, transport=sink), service_name="bench")
+            received: Callable[[], int] = lambda: sink.spans  # noqa: E731
+            flush: Callable[[], Any] = lambda: agentstack.flush(60)  # noqa: E731
+        else:
+            agentstack.configure(exporter=Discard(), service_name="bench")
+            received, flush = (lambda: Discard.spans), (lambda: None)
+
+        @agentstack.observe(capture_input=False, capture_output=False)
+        def bare_observed(x: int) -> int:
+            return x
+
+        @agentstack.observe(kind="tool")
+        def captured(query: str, k: int) -> str:
+            return query
+
+        @agentstack.observe(kind="tool")
+        def captured_dict(params: dict[str, Any]) -> int:
+            return 3
+
+        params = {"query": "weather in Paris", "k": 5, "lang": "en"}
+        call = {
+            "bare": lambda: bare_observed(1),
+            "scalars": lambda: captured("weather in Paris", 5),
+            "dict": lambda: captured_dict(params),
+        }[kind]
+        return call, flush, received, agentstack.shutdown
+
+    return setup
+
+
+def otel_setup(calls: int) -> tuple[Callable[[], Any], Callable[[], Any], Callable[[], int], Callable[[], Any]]:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -163,9 +164,33 @@ def otel_row(calls: int, block: int) -> Row:
     def otel_observed(x: int) -> int:
         return x
 
-    row = timed(lambda: otel_observed(1), calls, block, lambda: provider.force_flush(60_000), lambda: NullExporter.spans)
-    provider.shutdown()
-    return row
+    return (lambda: otel_observed(1)), (lambda: provider.force_flush(60_000)), (lambda: NullExporter.spans), provider.shutdown
+
+
+OTEL = "OpenTelemetry SDK start_as_current_span + BatchSpanProcessor"
+ROWS: dict[str, Setup] = {
+    "agentstack @observe": agentstack_setup("bare", True),
+    "agentstack @observe + capture (2 scalars)": agentstack_setup("scalars", True),
+    "agentstack @observe + capture (dict arg)": agentstack_setup("dict", True),
+    "agentstack @observe, caller side only (spans discarded)": agentstack_setup("bare", False),
+    "... + capture (2 scalars), caller side only": agentstack_setup("scalars", False),
+    "... + capture (dict arg), caller side only": agentstack_setup("dict", False),
+    OTEL: otel_setup,
+}
+
+
+def run_rows(calls: int, block: int, rounds: int) -> dict[str, Row]:
+    """Every row, interleaved over ``rounds`` rounds so that load changes on a shared machine hit all rows alike."""
+    results: dict[str, Row] = {name: ([], 0.0, 0) for name in ROWS}
+    per_round = max(block, calls // rounds)
+    for _ in range(rounds):
+        for name, setup in ROWS.items():
+            func, flush, received, teardown = setup(per_round)
+            samples, amortised, exported = timed(func, per_round, block, flush, received)
+            teardown()
+            old_samples, old_amortised, old_exported = results[name]
+            results[name] = (old_samples + samples, old_amortised + amortised / rounds, old_exported + exported)
+    return results
 
 
 def import_ms(runs: int = 5) -> float:
@@ -202,6 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=200_000, help="calls per row")
     parser.add_argument("--block", type=int, default=1000, help="calls per timed block")
+    parser.add_argument("--rounds", type=int, default=5, help="rows are interleaved over this many rounds")
     args = parser.parse_args(argv)
     gc.collect()
 
@@ -209,13 +235,13 @@ def main(argv: list[str] | None = None) -> None:
         return x
 
     baseline = per_call_ns(lambda: baseline_fn(1), args.spans, args.block)
-    rows = agentstack_rows(args.spans, args.block)
-    rows["OpenTelemetry SDK start_as_current_span + BatchSpanProcessor"] = otel_row(args.spans, args.block)
+    rows = run_rows(args.spans, args.block, args.rounds)
     base50, base99, base_mean = pct(baseline, 0.5), pct(baseline, 0.99), statistics.fmean(baseline)
-    otel = "OpenTelemetry SDK start_as_current_span + BatchSpanProcessor"
+    otel = OTEL
     otel50 = pct(rows[otel][0], 0.5) - base50
     otel_amortised = rows[otel][1] - base_mean
-    print(f"per-span overhead over a bare call ({args.spans} calls per row, blocks of {args.block}); "
+    print(f"per-span overhead over a bare call ({args.spans} calls per row, blocks of {args.block}, "
+          f"interleaved over {args.rounds} rounds); "
           f"bare call p50 {base50:.0f} ns; python {sys.version.split()[0]}")  # fmt: skip
     print(f"| {'what':<62} | {'p50 µs':>7} | {'p99 µs':>7} | {'amortised µs':>12} | {'p50 vs OTel':>11} | {'spans exported':>14} |")
     print(f"|{'-' * 64}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 13}|{'-' * 16}|")

@@ -108,8 +108,18 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 
 
 # Every default rule's match contains one of these, so text without any of them is returned as-is
-# after a single cheap scan (most captured text: prose and small JSON without long numbers).
+# after a few scans at C speed (most captured text: prose and small JSON without long numbers).
+# A run of three digits is found by mapping ASCII digits to "0" and everything else to "." with
+# bytes.translate, then a substring test: ~10x cheaper than the regex \d{3} on short text. Text
+# that is not ASCII (where \d also matches other scripts' digits) takes the regex.
 _DIGIT_RUN = re.compile(r"\d{3}")
+_DIGIT_MAP = bytes(0x30 if 0x30 <= i <= 0x39 else 0x2E for i in range(256))
+
+
+def _has_digit_run(text: str) -> bool:
+    if text.isascii():
+        return b"000" in text.encode("ascii").translate(_DIGIT_MAP)
+    return _DIGIT_RUN.search(text) is not None
 
 
 def _default_candidate(text: str) -> bool:
@@ -118,7 +128,7 @@ def _default_candidate(text: str) -> bool:
         "AKIA" in text or "ASIA" in text or "ABIA" in text or "ACCA" in text
     ):
         return True
-    if _DIGIT_RUN.search(text) is not None:
+    if _has_digit_run(text):
         return True
     lowered = text.lower()
     return "key" in lowered or "secret" in lowered or "token" in lowered or "passw" in lowered
