@@ -205,6 +205,24 @@ def test_retry_after_is_honoured(collector: Collector, make_exporter: Any) -> No
     assert second.at - first.at >= 0.9  # not the 10 ms backoff
 
 
+def test_backoff_is_exponential_capped_and_jittered() -> None:
+    """Connection refused on every attempt: the waits double from backoff_initial up to backoff_max,
+    each drawn from [delay/2, delay] so that clients that failed together do not retry together."""
+    settings = resolve_settings(api_key=API_KEY, collector_url=dead_url(), offline=False)
+    runs: list[list[float]] = []
+    for _ in range(2):
+        waits: list[float] = []
+        transport = HttpTransport(settings, max_retries=7, backoff_initial=0.5, backoff_max=8.0, wait=waits.append)
+        result = transport.send([wire("a")])
+        assert result.sent == 0 and result.failed == 1
+        runs.append(waits)
+    for waits in runs:
+        nominal = [min(8.0, 0.5 * 2**attempt) for attempt in range(7)]  # 0.5 1 2 4 8 8 8
+        assert len(waits) == 7
+        assert all(delay / 2 <= wait <= delay for wait, delay in zip(waits, nominal)), (waits, nominal)
+    assert runs[0] != runs[1]  # jitter: two clients do not wait the same
+
+
 def test_401_is_not_retried_and_counted_as_dropped(
     collector: Collector, make_exporter: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
