@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import collections
-import gzip
-import json
 import logging
 import os
 import socket
@@ -12,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,6 +19,7 @@ from agentstack.exporter import BatchExporter
 from agentstack.schema import validate_span
 from agentstack.span import Span
 from agentstack.transport import HttpTransport, SendResult
+from tests.unit.http_stub import StubReply, StubRequest, json_reply, serve
 
 API_KEY = "ak_test_0123456789"
 
@@ -76,40 +74,19 @@ class Collector:
         return [span["name"] for request in self.requests for span in request.spans]
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: ThreadingHTTPServer
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        collector: Collector = self.server.collector  # type: ignore[attr-defined]
-        raw = self.rfile.read(int(self.headers["Content-Length"]))
-        body = gzip.decompress(raw) if self.headers.get("Content-Encoding") == "gzip" else raw
-        spans = json.loads(body)["spans"]
-        reply = collector.record(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, spans, time.monotonic()))
-        payload = json.dumps(reply.body or {}).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def collector() -> Iterator[Collector]:
     state = Collector()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.collector = state  # type: ignore[attr-defined]
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state
-    state.gate.set()
-    server.shutdown()
-    server.server_close()
+
+    def handle(request: StubRequest) -> StubReply:
+        spans = request.json()["spans"]
+        reply = state.record(Request(request.path, request.headers, spans, time.monotonic()))
+        return json_reply(reply.status, reply.body or {}, reply.headers)
+
+    with serve(handle) as url:
+        state.url = url
+        yield state
+        state.gate.set()
 
 
 @pytest.fixture

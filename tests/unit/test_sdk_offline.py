@@ -6,7 +6,6 @@ The collector is a real HTTP server on 127.0.0.1 that can be switched down (503)
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -16,7 +15,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from agentstack.config import resolve_settings
 from agentstack.exporter import BatchExporter
 from agentstack.span import Span
 from agentstack.store import SpanStore, target_of
+from tests.unit.http_stub import StubReply, StubRequest, json_reply, serve
 
 API_KEY = "ak_offline_test"
 
@@ -49,37 +48,19 @@ class Switchable:
 def collector() -> Iterator[Switchable]:
     state = Switchable()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            if not state.up:
-                with state.lock:
-                    state.refused_requests += 1
-                self._reply(503, {"error": {"code": "unavailable", "message": "bus down"}})
-                return
-            spans = json.loads(gzip.decompress(body))["spans"]
+    def handle(request: StubRequest) -> StubReply:
+        if not state.up:
             with state.lock:
-                state.accepted.extend(spans)
-            self._reply(202, {"status": "accepted", "spans_queued": len(spans), "rejected": []})
+                state.refused_requests += 1
+            return json_reply(503, {"error": {"code": "unavailable", "message": "bus down"}})
+        spans = request.json()["spans"]
+        with state.lock:
+            state.accepted.extend(spans)
+        return json_reply(202, {"status": "accepted", "spans_queued": len(spans), "rejected": []})
 
-        def _reply(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve(handle) as url:
+        state.url = url
+        yield state
 
 
 def exporter_for(collector: Switchable, store: Path, **overrides: Any) -> BatchExporter:
