@@ -183,7 +183,9 @@ class HttpTransport:
         """The request body: ``{"spans": [...]}`` as gzip-compressed UTF-8 JSON."""
         text = json.dumps({"spans": spans}, separators=(",", ":"), ensure_ascii=False, default=str)
         # "replace": a lone surrogate in captured text must not make the whole batch unsendable.
-        return gzip.compress(text.encode("utf-8", "replace"), compresslevel=6)
+        # Level 1: span JSON is repetitive, so it already shrinks ~6x, for half the CPU of level 6
+        # (measured: 1.2 vs 2.5 µs per span, 48 vs 43 bytes) — this runs in the host process.
+        return gzip.compress(text.encode("utf-8", "replace"), compresslevel=1)
 
     def _post(self, body: bytes, timeout: float) -> _Response:
         request = urllib.request.Request(self.url, data=body, headers=self._headers, method="POST")
