@@ -53,7 +53,7 @@ Output = Callable[[Any], Any]
 class _LLMCall:
     """The LLM call in progress in this context: CrewAI's usage and finish-reason hooks fill it."""
 
-    __slots__ = ("llm", "span", "usage", "finish_reasons")
+    __slots__ = ("finish_reasons", "llm", "span", "usage")
 
     def __init__(self, llm: Any, span: Span) -> None:
         self.llm = llm
@@ -73,15 +73,16 @@ def instrument_crewai() -> None:
         _patch(Task, name, _traced(_describe_task, _raw))
     for name in ("execute_task", "aexecute_task"):
         _patch(Agent, name, _traced(_describe_agent, _plain))
-    for cls in (BaseTool, Tool):
-        _patch(cls, "run", _traced(_describe_tool_run, _plain))
-        _patch(cls, "arun", _traced(_describe_tool_run, _plain))
+    tool_classes: tuple[type, ...] = (BaseTool, Tool)
+    for tool_class in tool_classes:
+        _patch(tool_class, "run", _traced(_describe_tool_run, _plain))
+        _patch(tool_class, "arun", _traced(_describe_tool_run, _plain))
     _patch(CrewStructuredTool, "invoke", _traced(_describe_tool_invoke, _plain))
     _patch(CrewStructuredTool, "ainvoke", _traced(_describe_tool_invoke, _plain))
     _patch(BaseLLM, "_track_token_usage_internal", _recording(_record_usage))
     _patch(BaseLLM, "_emit_call_completed_event", _recording(_record_completion))
-    for cls in _llm_classes(BaseLLM):
-        _patch_llm_class(cls)
+    for llm_class in _llm_classes(BaseLLM):
+        _patch_llm_class(llm_class)
     _hook_new_llm_classes()
 
 
@@ -109,6 +110,7 @@ def _patch(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[.
 
 def _llm_classes(cls: type) -> list[type]:
     found: list[type] = []
+    sub: type
     for sub in cls.__subclasses__():
         found.append(sub)
         found.extend(_llm_classes(sub))
