@@ -280,3 +280,47 @@ def test_a_bug_in_the_integration_is_counted_and_logged_and_the_crew_is_unaffect
     assert agentstack.stats()["dropped"] == dropped + 2
     assert "integration error while starting a CrewAI _execute_core span" in caplog.text
 
+
+
+def test_with_the_openai_integration_also_on_no_token_is_counted_twice(cw: SimpleNamespace, memory: InMemoryExporter, stub: StubLLM) -> None:
+    from agentstack.integrations.openai import instrument_openai, uninstrument_openai
+
+    instrument_openai()
+    try:
+        agent = forecaster(cw, stub, [])
+        cw.Crew(agents=[agent], tasks=[cw.Task(description="Weather in Bern?", expected_output="a sentence", agent=agent)]).kickoff()
+    finally:
+        uninstrument_openai()
+
+    crewai_llm, http_request = sorted((s for s in memory.spans if s["kind"] == "llm"), key=lambda s: s["start_time"])
+    assert http_request["parent_span_id"] == crewai_llm["span_id"] and len(stub.requests) == 1
+    llms = [crewai_llm, http_request]
+    assert sum(s["attributes"].get("gen_ai.usage.input_tokens", 0) for s in llms) == 42
+    assert sum(s["attributes"].get("gen_ai.usage.output_tokens", 0) for s in llms) == 7
+
+
+def test_a_model_without_native_tool_calls_uses_react_text_and_gives_the_same_tree(cw: SimpleNamespace, memory: InMemoryExporter, stub: StubLLM) -> None:
+    answers = [
+        'Thought: I should look it up.\nAction: weather\nAction Input: {"city": "Quito"}',
+        "Thought: I know it now.\nFinal Answer: Quito is mild.",
+    ]
+
+    class TextOnlyLLM(cw.BaseLLM):  # CrewAI then prompts for, and parses, the Action / Final Answer text
+        def call(self, messages: Any, *args: Any, **kwargs: Any) -> str:
+            return answers.pop(0)
+
+        def supports_function_calling(self) -> bool:
+            return False
+
+    @cw.tool("weather")
+    def weather(city: str) -> str:
+        """Look up the weather in a city."""
+        return f"mild in {city}"
+
+    agent = cw.Agent(role="Forecaster", goal="g", backstory="b", llm=TextOnlyLLM(model="text-1"), tools=[weather])
+    result = cw.Crew(agents=[agent], tasks=[cw.Task(description="Weather in Quito?", expected_output="a sentence", agent=agent)]).kickoff()
+
+    assert result.raw == "Quito is mild."
+    assert [(d, k) for d, k, _ in tree(memory)] == [(0, "chain"), (1, "task"), (2, "agent"), (3, "llm"), (3, "tool"), (3, "llm")]
+    tool = memory.by_name("weather")
+    assert "Quito" in tool["input"] and "mild in Quito" in tool["output"]
