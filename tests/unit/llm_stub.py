@@ -3,6 +3,9 @@
 ``POST /v1/chat/completions`` (OpenAI) and ``POST /v1/messages`` (Anthropic) answer with a fixed
 reply, as JSON or as server-sent events when the request asks to stream, with usage that includes
 cached and reasoning tokens. The model ``"bad-model"`` gets a 400 error. Requests are recorded.
+Agent tests script a conversation with :attr:`StubLLM.replies`: assistant messages (e.g. one with
+``tool_calls``, see :func:`tool_call_reply`) that non-streamed OpenAI chat completions answer with,
+first in first out, before falling back to the fixed reply.
 """
 
 from __future__ import annotations
@@ -25,12 +28,21 @@ class StubLLM:
         self.base_url = f"http://127.0.0.1:{port}/v1"
         self.anthropic_url = f"http://127.0.0.1:{port}"
         self.requests: list[dict[str, Any]] = []
+        self.replies: list[dict[str, Any]] = []  # scripted OpenAI assistant messages, used first
 
 
-def _openai_completion(model: str) -> dict[str, Any]:
+def tool_call_reply(name: str, arguments: dict[str, Any], call_id: str = "call_1") -> dict[str, Any]:
+    """An OpenAI assistant message asking for one tool call (for :attr:`StubLLM.replies`)."""
+    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    return {"role": "assistant", "content": None, "tool_calls": [call]}
+
+
+def _openai_completion(model: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    message = message or {"role": "assistant", "content": REPLY}
+    finish_reason = "tool_calls" if message.get("tool_calls") else "stop"
     return {
         "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": f"{model}-2024-08-06",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": REPLY}}],
+        "choices": [{"index": 0, "finish_reason": finish_reason, "message": message}],
         "usage": {
             "prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49,
             "prompt_tokens_details": {"cached_tokens": 32}, "completion_tokens_details": {"reasoning_tokens": 3},
@@ -91,7 +103,8 @@ def stub_llm() -> Iterator[StubLLM]:
                     include = bool((body.get("stream_options") or {}).get("include_usage"))
                     self._sse((None, chunk) for chunk in _openai_chunks(model, include))
                 else:
-                    self._json(200, _openai_completion(model))
+                    scripted = state.replies.pop(0) if state.replies else None
+                    self._json(200, _openai_completion(model, scripted))
             elif self.path.endswith("/messages"):
                 if body.get("stream"):
                     self._sse(_anthropic_events(model))

@@ -23,7 +23,7 @@ def test_the_sdk_distribution_has_no_dependencies_and_a_console_command() -> Non
 def test_import_agentstack_loads_no_framework_network_or_database_module() -> None:
     code = "import sys, json, agentstack; print(json.dumps(sorted(sys.modules)))"
     loaded = set(json.loads(subprocess.check_output([sys.executable, "-c", code], text=True)))
-    heavy = {"openai", "anthropic", "langchain_core", "ray", "numpy", "sqlite3", "urllib.request", "http.client"}
+    heavy = {"openai", "anthropic", "langchain_core", "crewai", "autogen_agentchat", "ray", "numpy", "sqlite3", "urllib.request", "http.client"}
     assert loaded & heavy == set()
 
 

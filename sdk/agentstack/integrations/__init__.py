@@ -5,6 +5,7 @@
 ``agentstack.integrations.anthropic``  ``instrument_anthropic()``: messages (sync, async, streaming)
 ``agentstack.integrations.langchain``  ``AgentStackCallbackHandler``: LangChain / LangGraph runs
 ``agentstack.integrations.autogen``    ``instrument_autogen()``: AutoGen AgentChat agents, teams, turns
+``agentstack.integrations.crewai``     ``instrument_crewai()``: CrewAI crews, tasks, agents, tools, LLM calls
 =====================================  ==========================================================
 
 Importing this package imports none of the frameworks; importing one integration module needs
