@@ -8,10 +8,9 @@ response, as the SDKs' ``.stream()`` helpers do) or fails. A raw response (``wit
 the span when it is parsed. Every step of the integration's own work is guarded: a bug here is
 logged, never raised into the caller.
 
-No second span for one call: while a framework's own ``llm`` span is current and records the
-provider call's usage itself (the LangChain handler's chat-model runs, see
-:func:`mark_framework_llm_span`), the client integrations open no span of their own for that call,
-so its tokens are counted once.
+No second span for one call: while a framework's own ``llm`` run is open and records the provider
+call's usage itself (the LangChain handler's chat-model runs, see :func:`claim_llm_call`), the
+client integrations open no span of their own for that call, so its tokens are counted once.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from agentstack import context
 from agentstack.span import Span
 from agentstack.tracer import count_internal_error, get_tracer
 
-__all__ = ["LLMCall", "SyncStreamProxy", "AsyncStreamProxy", "guarded", "mark_framework_llm_span"]
+__all__ = ["LLMCall", "SyncStreamProxy", "AsyncStreamProxy", "guarded", "claim_llm_call", "release_llm_call"]
 
 logger = logging.getLogger("agentstack.integrations")
 
@@ -41,23 +40,28 @@ def guarded(what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         return None
 
 
-# LLM spans of a framework that records the provider call's usage itself (identity set: a Span has
-# no __eq__). Adding and discarding are single set operations, atomic under the GIL.
-_FRAMEWORK_LLM_SPANS: set[Span] = set()
+# The LLM span of a framework that records the provider call's usage itself, while its run is open
+# in this context. A value left behind in a context the framework could not reset it in (LangChain
+# ends async runs in a copy of the context) is inert: it only counts while that span is not ended.
+_FRAMEWORK_LLM: contextvars.ContextVar[Span | None] = contextvars.ContextVar("agentstack_framework_llm", default=None)
 CHAT_INPUTS = ("system", "messages", "tools")
 
 
-def mark_framework_llm_span(span: Span, active: bool) -> None:
-    """Say that ``span`` (while current) already records its provider call: no client span below it.
+def claim_llm_call(span: Span) -> contextvars.Token[Span | None]:
+    """Say that ``span``, a framework's open ``llm`` run, records the provider call made under it.
 
-    Args:
-        span: a framework's ``llm`` span (e.g. a LangChain chat-model run).
-        active: ``True`` when the run starts, ``False`` when it ends (always pair them).
+    Until :func:`release_llm_call` (or the span's end), the client integrations open no span of
+    their own in this context and in contexts copied from it.
     """
-    if active:
-        _FRAMEWORK_LLM_SPANS.add(span)
-    else:
-        _FRAMEWORK_LLM_SPANS.discard(span)
+    return _FRAMEWORK_LLM.set(span)
+
+
+def release_llm_call(token: contextvars.Token[Span | None]) -> None:
+    """Undo :func:`claim_llm_call`; from another context this does nothing (the span's end disarms it)."""
+    try:
+        _FRAMEWORK_LLM.reset(token)
+    except (ValueError, RuntimeError):
+        pass
 
 
 class LLMCall:
@@ -266,7 +270,8 @@ def start_call(
     inputs: tuple[str, ...] = CHAT_INPUTS,
 ) -> LLMCall | None:
     """A new :class:`LLMCall`, or ``None``: a framework's span already records this call, or even starting failed."""
-    if context.get_current_span() in _FRAMEWORK_LLM_SPANS:
+    claimed = _FRAMEWORK_LLM.get()
+    if claimed is not None and claimed.end_time is None:
         return None
     result = guarded("starting an LLM span", LLMCall, provider, operation, params, on_chunk, kind, inputs)
     return result if isinstance(result, LLMCall) else None
