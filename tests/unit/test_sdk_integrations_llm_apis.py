@@ -230,3 +230,16 @@ def test_anthropic_stream_helper_async(memory: InMemoryExporter, stub: StubLLM) 
     assert done["attributes"]["gen_ai.usage.output_tokens"] == 7
     assert early["status"] == "OK" and early["end_time"] >= early["start_time"]
     assert failed["status"] == "ERROR" and failed["parent_span_id"] is None
+
+
+def test_chat_completions_stream_helper_goes_through_the_traced_create(memory: InMemoryExporter, stub: StubLLM) -> None:
+    client = openai.OpenAI(api_key="sk-test", base_url=stub.base_url, max_retries=0)
+    params: dict[str, Any] = {"model": "gpt-4o", "messages": MESSAGES, "stream_options": {"include_usage": True}}
+    with client.chat.completions.stream(**params) as stream:
+        final = stream.get_final_completion()
+    with client.chat.completions.stream(**params) as stream:
+        next(iter(stream))  # closed early by the with block, through the HTTP response
+    assert final.choices[0].message.content == REPLY
+    done, early = spans_of(memory)
+    assert done["attributes"]["gen_ai.usage.input_tokens"] == 42 and json.loads(done["output"]) == REPLY
+    assert early["status"] == "OK" and "gen_ai.usage.input_tokens" not in early["attributes"]
