@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from agentstack.span import Span
 
-__all__ = ["get_current_span", "get_current_trace_id", "use_span", "attach", "detach", "StreamContext"]
+__all__ = ["get_current_span", "get_current_trace_id", "use_span", "attach", "detach", "try_detach", "StreamContext"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,18 @@ def detach(token: contextvars.Token[Span | None]) -> None:
         _CURRENT_SPAN.reset(token)
     except (ValueError, RuntimeError):
         logger.warning("AgentStack: a span was exited in a different context than it was entered in")
+
+
+def try_detach(token: contextvars.Token[Span | None]) -> bool:
+    """Like :func:`detach`, but quietly return ``False`` for a token of another context or already used.
+
+    For callers that cannot know which context their end callback runs in (framework callbacks).
+    """
+    try:
+        _CURRENT_SPAN.reset(token)
+    except (ValueError, RuntimeError):
+        return False
+    return True
 
 
 @contextmanager

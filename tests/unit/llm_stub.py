@@ -1,6 +1,6 @@
 """A local stand-in for the OpenAI and Anthropic HTTP APIs (127.0.0.1, no network), for integration tests.
 
-``POST /v1/chat/completions`` (OpenAI) and ``POST /v1/messages`` (Anthropic) answer with a fixed
+``POST /v1/chat/completions``, ``/v1/responses``, ``/v1/embeddings`` (OpenAI) and ``POST /v1/messages`` (Anthropic) answer with a fixed
 reply, as JSON or as server-sent events when the request asks to stream, with usage that includes
 cached and reasoning tokens. The model ``"bad-model"`` gets a 400 error. Requests are recorded.
 Agent tests script a conversation with :attr:`StubLLM.replies`: assistant messages (e.g. one with
@@ -10,7 +10,9 @@ first in first out, before falling back to the fixed reply.
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +83,60 @@ def _anthropic_events(model: str) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "message_stop", {"type": "message_stop"}
 
 
+# -- OpenAI Responses API and embeddings ------------------------------------------------------------
+RESPONSES_USAGE = {
+    "input_tokens": 50, "input_tokens_details": {"cached_tokens": 16},
+    "output_tokens": 9, "output_tokens_details": {"reasoning_tokens": 2}, "total_tokens": 59,
+}  # fmt: skip
+EMBEDDING_DIMENSIONS = 4
+EMBEDDING_TOKENS_PER_INPUT = 3
+
+
+def _responses_body(model: str, *, done: bool = True) -> dict[str, Any]:
+    """A ``Response`` object: one assistant message with the reply (empty and in progress unless ``done``)."""
+    content = [{"type": "output_text", "text": REPLY, "annotations": []}] if done else []
+    message = {"type": "message", "id": "msg_1", "status": "completed" if done else "in_progress", "role": "assistant", "content": content}
+    return {
+        "id": "resp_1", "object": "response", "created_at": 1, "model": f"{model}-2025-04-14",
+        "status": "completed" if done else "in_progress", "output": [message] if done else [],
+        "error": None, "incomplete_details": None, "instructions": None, "metadata": {},
+        "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "temperature": 1.0, "top_p": 1.0,
+        "usage": RESPONSES_USAGE if done else None,
+    }  # fmt: skip
+
+
+def _responses_events(model: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The Responses API's stream: created, the message and its text part added, text deltas, done events, completed."""
+    events: list[dict[str, Any]] = [{"type": "response.created", "response": _responses_body(model, done=False)}]
+    item = {"type": "message", "id": "msg_1", "status": "in_progress", "role": "assistant", "content": []}
+    events.append({"type": "response.output_item.added", "output_index": 0, "item": item})
+    where = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+    events.append({"type": "response.content_part.added", **where, "part": {"type": "output_text", "text": "", "annotations": []}})
+    events += [{"type": "response.output_text.delta", **where, "delta": word, "logprobs": []} for word in WORDS]
+    events.append({"type": "response.output_text.done", **where, "text": REPLY, "logprobs": []})
+    done = _responses_body(model)
+    events.append({"type": "response.content_part.done", **where, "part": done["output"][0]["content"][0]})
+    events.append({"type": "response.output_item.done", "output_index": 0, "item": done["output"][0]})
+    events.append({"type": "response.completed", "response": done})
+    for number, event in enumerate(events):
+        yield event["type"], {**event, "sequence_number": number}
+
+
+def _embeddings_body(request: dict[str, Any]) -> dict[str, Any]:
+    """One vector per input (``EMBEDDING_DIMENSIONS`` long), as floats or base64 float32 as asked."""
+    texts = request.get("input")
+    count = len(texts) if isinstance(texts, list) else 1
+    data = []
+    for index in range(count):
+        vector = [round(0.25 * (index + 1) * (d + 1), 2) for d in range(EMBEDDING_DIMENSIONS)]
+        encoded: Any = vector
+        if request.get("encoding_format") == "base64":
+            encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = EMBEDDING_TOKENS_PER_INPUT * count
+    return {"object": "list", "data": data, "model": request.get("model", ""), "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
 @contextmanager
 def stub_llm() -> Iterator[StubLLM]:
     """Run the stub on a free port for the ``with`` block."""
@@ -110,6 +166,13 @@ def stub_llm() -> Iterator[StubLLM]:
                     self._sse(_anthropic_events(model))
                 else:
                     self._json(200, _anthropic_message(model))
+            elif self.path.endswith("/responses"):
+                if body.get("stream"):
+                    self._sse(_responses_events(model))
+                else:
+                    self._json(200, _responses_body(model))
+            elif self.path.endswith("/embeddings"):
+                self._json(200, _embeddings_body(body))
             else:
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
 

@@ -1,8 +1,8 @@
 """Framework integrations, each optional and imported only when you use it.
 
 =====================================  ==========================================================
-``agentstack.integrations.openai``     ``instrument_openai()``: chat completions (sync, async, streaming)
-``agentstack.integrations.anthropic``  ``instrument_anthropic()``: messages (sync, async, streaming)
+``agentstack.integrations.openai``     ``instrument_openai()``: chat completions, responses, embeddings
+``agentstack.integrations.anthropic``  ``instrument_anthropic()``: messages, incl. ``messages.stream()``
 ``agentstack.integrations.langchain``  ``AgentStackCallbackHandler``: LangChain / LangGraph runs
 ``agentstack.integrations.autogen``    ``instrument_autogen()``: AutoGen AgentChat agents, teams, turns
 ``agentstack.integrations.crewai``     ``instrument_crewai()``: CrewAI crews, tasks, agents, tools, LLM calls

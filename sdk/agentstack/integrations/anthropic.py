@@ -1,4 +1,4 @@
-"""Anthropic client integration: every ``messages.create`` (sync, async, streaming) becomes an ``llm`` span.
+"""Anthropic client integration: ``messages.create`` and ``messages.stream`` (sync and async) become ``llm`` spans.
 
 Usage::
 
@@ -9,7 +9,10 @@ The span records the model, provider ``anthropic``, token usage with GenAI names
 latency and (with content capture) the system prompt, messages and answer. Anthropic reports
 ``input_tokens`` *without* the cached part; the span's ``gen_ai.usage.input_tokens`` is the total
 (uncached + cache read + cache write), as the GenAI conventions ask, with the cache parts alongside.
-``stream=True`` is traced; the ``messages.stream()`` helper is not.
+``stream=True`` is traced, and so is the ``messages.stream()`` helper (which does not go through
+``create``): its span starts when the ``with`` block opens the request and ends when the stream is
+exhausted or the block closes it, whichever comes first, with the same usage and text; an API error
+on opening ends it as ERROR and is re-raised unchanged.
 """
 
 from __future__ import annotations
@@ -18,21 +21,24 @@ from typing import Any
 
 from anthropic.resources.messages import AsyncMessages, Messages
 
+from agentstack.integrations._anthropic_stream import patch_stream_helper, unpatch_stream_helper
 from agentstack.integrations._llm import LLMCall, patch_method, unpatch_method, usage_int
 
 __all__ = ["instrument_anthropic", "uninstrument_anthropic"]
 
 
 def instrument_anthropic() -> None:
-    """Trace ``client.messages.create`` for every Anthropic client (idempotent)."""
+    """Trace ``client.messages.create`` and ``client.messages.stream`` for every Anthropic client (idempotent)."""
     patch_method(Messages, "create", "anthropic", "chat", _read_response, _read_event, is_async=False)
     patch_method(AsyncMessages, "create", "anthropic", "chat", _read_response, _read_event, is_async=True)
+    patch_stream_helper(Messages, AsyncMessages, _read_response, _read_event)
 
 
 def uninstrument_anthropic() -> None:
     """Undo :func:`instrument_anthropic`."""
     unpatch_method(Messages, "create")
     unpatch_method(AsyncMessages, "create")
+    unpatch_stream_helper(Messages, AsyncMessages)
 
 
 def _read_usage(call: LLMCall, usage: Any) -> None:

@@ -11,10 +11,36 @@ carries ``langgraph.node``), chat models and LLMs ``llm`` spans with model, prov
 (GenAI names, cache and reasoning tokens included), tools ``tool`` spans and retrievers
 ``retriever`` spans. Parent links follow LangChain's run ids; a run with no parent hangs under the
 span current when it started (e.g. an ``@observe`` function that invoked the graph).
+
+While a run works, its span is the current span where that is safe, so what the run calls nests
+under it: an ``@observe`` function, or an OpenAI / Anthropic call (``instrument_openai()``), inside a
+tool, chain, retriever or graph node. The handler is ``run_inline``, so LangChain calls it in the
+run's own thread or task, and copies that context (span included) into the thread or task doing
+the work. Where:
+
+- tools, sync or async: always (LangChain calls their start and end callbacks in one context);
+- chains, graph nodes and retrievers: in sync runs. In async runs LangChain calls their end
+  callbacks in a copy of the context (``asyncio.shield``), from which the span could not be made
+  un-current again, so there they are not made current; code they run directly nests under the
+  nearest tool or ``@observe`` span instead (their LangChain children still nest by run id);
+- during ``.stream()`` a chain's span is also current in the consumer's loop between chunks.
+
+A span stops being current when its run ends or fails. It is never reset from a foreign context,
+and one ended out of order is unwound when the run above it ends, so nothing stays current after
+a run.
+
+No double LLM spans: with ``instrument_openai()`` / ``instrument_anthropic()`` also on, the provider
+call that a LangChain chat model makes runs while the handler's ``llm`` run is open, and the client
+integration then opens no span of its own (see ``_llm.claim_llm_call``; sync and async, batches
+too). The handler's span is the one kept: it sits in the LangChain tree and carries the usage
+LangChain reports (``usage_metadata``, with cache and reasoning tokens), so each call's tokens, and
+cost, are counted once. An OpenAI call a *tool* makes is not a chat-model run and keeps its span.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import threading
 from typing import Any
 from uuid import UUID
@@ -22,7 +48,7 @@ from uuid import UUID
 from langchain_core.callbacks.base import BaseCallbackHandler
 
 from agentstack import context
-from agentstack.integrations._llm import guarded, usage_int
+from agentstack.integrations._llm import claim_llm_call, guarded, release_llm_call, usage_int
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
@@ -35,8 +61,12 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
     raise_error = False  # LangChain's flag: a failing handler must never fail the run
     run_inline = True  # called in the run's own thread/task, so the current span is the right parent
 
+    _MAX_ORPHANS = 1024
+
     def __init__(self) -> None:
         self._spans: dict[UUID, Span] = {}
+        self._tokens: dict[UUID, contextvars.Token[Span | None]] = {}  # runs made current, or LLM runs' claims
+        self._orphans: dict[Span, contextvars.Token[Span | None]] = {}  # ended out of order, still current below
         self._lock = threading.Lock()
 
     # -- shared start / end ----------------------------------------------------------------------
@@ -59,6 +89,10 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
                 span.set_input(_plain(inputs))
             with self._lock:
                 self._spans[run_id] = span
+            token = claim_llm_call(span) if kind == "llm" else context.attach(span) if _may_attach(kind) else None
+            if token is not None:
+                with self._lock:
+                    self._tokens[run_id] = token
             return span
 
         result = guarded(f"starting a LangChain {kind} span", start)
@@ -68,8 +102,13 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
         def end() -> None:
             with self._lock:
                 span = self._spans.pop(run_id, None)
+                token = self._tokens.pop(run_id, None)
             if span is None:
                 return
+            if token is not None and span.kind == "llm":
+                release_llm_call(token)
+            elif token is not None:
+                self._release(span, token)
             if attributes:
                 span.set_attributes(attributes)
             if error is not None:
@@ -82,6 +121,24 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
             span.end()
 
         guarded("ending a LangChain span", end)
+
+    def _release(self, span: Span, token: contextvars.Token[Span | None]) -> None:
+        """Stop ``span`` being current, here and only if that restores the right span."""
+        if context.get_current_span() is not span:
+            # Ended out of order (or in another context): resetting now would bring back whatever was
+            # current when it started over a newer run's span. Unwound when it surfaces again.
+            with self._lock:
+                self._orphans[span] = token
+                if len(self._orphans) > self._MAX_ORPHANS:
+                    self._orphans.pop(next(iter(self._orphans)))
+            return
+        if not context.try_detach(token):
+            return  # a copy of the context that started the run: the original is not ours to change
+        while (current := context.get_current_span()) is not None:
+            with self._lock:
+                orphan = self._orphans.pop(current, None)
+            if orphan is None or not context.try_detach(orphan):
+                return
 
     # -- chains and graph nodes ---------------------------------------------------------------------
     def on_chain_start(self, serialized: dict[str, Any], inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -146,6 +203,23 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
 
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+def _may_attach(kind: str) -> bool:
+    """Whether a run's span can be made current where its start callback runs.
+
+    Tools: always (LangChain calls a tool's start and end callbacks in the same context, sync or
+    async). Chains and retrievers: only outside an event loop, because LangChain's async run
+    managers call their end callbacks in a copy of the context (``asyncio.shield``), where the
+    original context cannot be restored: the span would stay current there after the run.
+    """
+    if kind == "tool":
+        return True
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return False
 
 
 def _name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default: str) -> str:
