@@ -18,8 +18,8 @@ Usage::
 Spans nest through the current context, so work of your own (``@observe``) inside a tool nests
 under the tool's span, and tasks CrewAI runs in threads (``async_execution=True``) stay in the
 crew's trace. The LLM spans come from CrewAI's LLM layer, so there is no need for
-``instrument_openai()`` as well; if it is on too, its span for the HTTP request nests inside the
-CrewAI one without token usage (CrewAI reads the raw response), so nothing is counted twice.
+``instrument_openai()`` as well; if it is on too, it opens no span of its own for a request CrewAI's
+span already records (see ``_llm.claim_llm_call``), so no token is counted twice.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from crewai.tools.structured_tool import CrewStructuredTool
 from crewai.types.usage_metrics import UsageMetrics
 
 from agentstack import context
-from agentstack.integrations._llm import guarded
+from agentstack.integrations._llm import claim_llm_call, guarded, release_llm_call
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
@@ -305,13 +305,13 @@ def _traced_llm(original: Callable[..., Any]) -> Callable[..., Any]:
             if call is None:
                 return await original(self, *args, **kwargs)
             token = _CURRENT_LLM.set(call)
-            span_token = context.attach(call.span)
+            span_token, claim = context.attach(call.span), claim_llm_call(call.span)
             try:
                 result = await original(self, *args, **kwargs)
             except BaseException as exc:
-                _end_llm(call, token, span_token, None, exc)
+                _end_llm(call, token, span_token, claim, None, exc)
                 raise
-            _end_llm(call, token, span_token, result, None)
+            _end_llm(call, token, span_token, claim, result, None)
             return result
 
         return traced_async
@@ -321,13 +321,13 @@ def _traced_llm(original: Callable[..., Any]) -> Callable[..., Any]:
         if call is None:
             return original(self, *args, **kwargs)
         token = _CURRENT_LLM.set(call)
-        span_token = context.attach(call.span)
+        span_token, claim = context.attach(call.span), claim_llm_call(call.span)
         try:
             result = original(self, *args, **kwargs)
         except BaseException as exc:
-            _end_llm(call, token, span_token, None, exc)
+            _end_llm(call, token, span_token, claim, None, exc)
             raise
-        _end_llm(call, token, span_token, result, None)
+        _end_llm(call, token, span_token, claim, result, None)
         return result
 
     return traced
@@ -354,7 +354,10 @@ def _start_llm(llm: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _LLMC
     return _LLMCall(llm, span)
 
 
-def _end_llm(call: _LLMCall, token: contextvars.Token[_LLMCall | None], span_token: Any, result: Any, exc: BaseException | None) -> None:
+def _end_llm(
+    call: _LLMCall, token: contextvars.Token[_LLMCall | None], span_token: Any, claim: Any, result: Any, exc: BaseException | None
+) -> None:
+    release_llm_call(claim)
     context.detach(span_token)
     _CURRENT_LLM.reset(token)
 
