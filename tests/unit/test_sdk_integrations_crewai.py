@@ -278,7 +278,7 @@ def test_a_bug_in_the_integration_is_counted_and_logged_and_the_crew_is_unaffect
     assert [(d, k) for d, k, _ in tree(memory)] == [(0, "chain"), (1, "agent"), (2, "llm")]  # no task span
     assert "gen_ai.usage.input_tokens" not in memory.by_name("chat gpt-4o")["attributes"]
     assert agentstack.stats()["dropped"] == dropped + 2
-    assert "integration error while starting a CrewAI _execute_core span" in caplog.text
+    assert "integration error while describing a CrewAI _execute_core span" in caplog.text
 
 
 

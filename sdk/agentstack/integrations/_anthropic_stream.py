@@ -10,37 +10,33 @@ block exits, read from the helper's public ``current_message_snapshot``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from agentstack.integrations._llm import (
-    _ORIGINAL,
     AsyncStreamProxy,
     LLMCall,
     OnChunk,
     ReadResponse,
     SyncStreamProxy,
-    guarded,
     start_call,
 )
+from agentstack.integrations._patching import guarded, patch, unpatch
 
 __all__ = ["patch_stream_helper", "unpatch_stream_helper"]
 
 
 def patch_stream_helper(sync_cls: type, async_cls: type, read: ReadResponse, on_event: OnChunk) -> None:
     """Replace ``stream`` on Anthropic's ``Messages`` and ``AsyncMessages`` with traced versions; idempotent."""
-    for cls, manager_cls in ((sync_cls, _TracedManager), (async_cls, _AsyncTracedManager)):
-        original = getattr(cls, "stream", None)
-        if original is None or getattr(original, _ORIGINAL, None) is not None:
-            continue
-        setattr(cls, "stream", _traced_stream(original, manager_cls, read, on_event))
+    managers: tuple[tuple[type, type[_ManagerBase]], ...] = ((sync_cls, _TracedManager), (async_cls, _AsyncTracedManager))
+    for cls, manager_cls in managers:
+        patch(cls, "stream", functools.partial(_traced_stream, manager_cls=manager_cls, read=read, on_event=on_event))
 
 
 def unpatch_stream_helper(sync_cls: type, async_cls: type) -> None:
     """Undo :func:`patch_stream_helper`."""
     for cls in (sync_cls, async_cls):
-        original = getattr(getattr(cls, "stream", None), _ORIGINAL, None)
-        if original is not None:
-            setattr(cls, "stream", original)
+        unpatch(cls, "stream")
 
 
 def _traced_stream(original: Any, manager_cls: type[_ManagerBase], read: ReadResponse, on_event: OnChunk) -> Any:
@@ -49,10 +45,6 @@ def _traced_stream(original: Any, manager_cls: type[_ManagerBase], read: ReadRes
         traced = guarded("wrapping a message stream", manager_cls, manager, kwargs, read, on_event)
         return traced if traced is not None else manager
 
-    stream.__name__ = getattr(original, "__name__", "stream")
-    stream.__qualname__ = getattr(original, "__qualname__", "stream")
-    stream.__doc__ = getattr(original, "__doc__", None)
-    setattr(stream, _ORIGINAL, original)
     return stream
 
 

@@ -17,28 +17,15 @@ from __future__ import annotations
 
 import contextvars
 import inspect
-import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from agentstack import context
 from agentstack.span import Span
-from agentstack.tracer import count_internal_error, get_tracer
+from agentstack.integrations._patching import guarded, patch, unpatch
+from agentstack.tracer import get_tracer
 
-__all__ = ["LLMCall", "SyncStreamProxy", "AsyncStreamProxy", "guarded", "claim_llm_call", "release_llm_call"]
-
-logger = logging.getLogger("agentstack.integrations")
-
-
-def guarded(what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run integration code; an exception is logged (naming ``what``) and ``None`` returned."""
-    try:
-        return func(*args, **kwargs)
-    except Exception:
-        count_internal_error()
-        logger.exception("AgentStack: integration error while %s; the call itself is unaffected", what)
-        return None
-
+__all__ = ["LLMCall", "SyncStreamProxy", "AsyncStreamProxy", "claim_llm_call", "release_llm_call", "patch_method", "unpatch_method"]
 
 # The LLM span of a framework that records the provider call's usage itself, while its run is open
 # in this context. A value left behind in a context the framework could not reset it in (LangChain
@@ -297,7 +284,6 @@ def usage_int(value: Any) -> int | None:
 
 ReadResponse = Callable[[LLMCall, Any], None]
 OnChunk = Callable[[LLMCall, Any], None]
-_ORIGINAL = "__agentstack_original__"
 
 
 def patch_method(
@@ -316,9 +302,19 @@ def patch_method(
 
     ``kind`` and ``inputs`` are passed to :class:`LLMCall`.
     """
-    original = getattr(cls, name)
-    if getattr(original, _ORIGINAL, None) is not None:
-        return
+    patch(cls, name, lambda original: _traced_create(original, provider, operation, read, on_chunk, is_async, kind, inputs))
+
+
+def _traced_create(
+    original: Callable[..., Any],
+    provider: str,
+    operation: str,
+    read: ReadResponse,
+    on_chunk: OnChunk,
+    is_async: bool,
+    kind: str,
+    inputs: tuple[str, ...],
+) -> Callable[..., Any]:
     if is_async:
 
         async def traced_async(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -347,18 +343,10 @@ def patch_method(
             return _after(call, result, kwargs, read, SyncStreamProxy)
 
         wrapper = traced
-    wrapper.__name__ = getattr(original, "__name__", name)
-    wrapper.__qualname__ = getattr(original, "__qualname__", name)
-    wrapper.__doc__ = getattr(original, "__doc__", None)
-    setattr(wrapper, _ORIGINAL, original)
-    setattr(cls, name, wrapper)
+    return wrapper
 
 
-def unpatch_method(cls: type, name: str) -> None:
-    """Undo :func:`patch_method`."""
-    original = getattr(getattr(cls, name), _ORIGINAL, None)
-    if original is not None:
-        setattr(cls, name, original)
+unpatch_method = unpatch  # undoes patch_method
 
 
 def _after(call: LLMCall, result: Any, params: dict[str, Any], read: ReadResponse, proxy: Callable[[Any, LLMCall], Any]) -> Any:

@@ -18,7 +18,6 @@ Usage::
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -27,13 +26,11 @@ from autogen_agentchat.teams import BaseGroupChat
 from autogen_agentchat.teams._group_chat._chat_agent_container import ChatAgentContainer
 
 from agentstack import context
-from agentstack.integrations._llm import guarded
+from agentstack.integrations._patching import close_span, guarded, open_span, patch, unpatch
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
 __all__ = ["instrument_autogen", "uninstrument_autogen"]
-
-_ORIGINAL = "__agentstack_original__"
 
 
 def instrument_autogen(*, openai: bool = True) -> None:
@@ -42,10 +39,10 @@ def instrument_autogen(*, openai: bool = True) -> None:
     Args:
         openai: also trace the OpenAI client (the LLM calls of ``OpenAIChatCompletionClient``).
     """
-    _patch(BaseChatAgent, "run", _traced_run(lambda agent: str(agent.name), "agent"))
-    _patch(BaseChatAgent, "run_stream", _traced_stream(lambda agent: str(agent.name), "agent"))
-    _patch(BaseGroupChat, "run_stream", _traced_stream(lambda team: type(team).__name__, "chain"))
-    _patch(ChatAgentContainer, "handle_request", _traced_turn)
+    patch(BaseChatAgent, "run", _traced_run(lambda agent: str(agent.name), "agent"))
+    patch(BaseChatAgent, "run_stream", _traced_stream(lambda agent: str(agent.name), "agent"))
+    patch(BaseGroupChat, "run_stream", _traced_stream(lambda team: type(team).__name__, "chain"))
+    patch(ChatAgentContainer, "handle_request", _traced_turn)
     if openai:
         try:
             from agentstack.integrations.openai import instrument_openai
@@ -57,44 +54,16 @@ def instrument_autogen(*, openai: bool = True) -> None:
 def uninstrument_autogen() -> None:
     """Undo :func:`instrument_autogen` (the OpenAI integration stays; see ``uninstrument_openai``)."""
     for cls, name in ((BaseChatAgent, "run"), (BaseChatAgent, "run_stream"), (BaseGroupChat, "run_stream"), (ChatAgentContainer, "handle_request")):
-        original = getattr(getattr(cls, name), _ORIGINAL, None)
-        if original is not None:
-            setattr(cls, name, original)
-
-
-def _patch(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    original = cls.__dict__.get(name)
-    if original is None or getattr(original, _ORIGINAL, None) is not None:
-        return
-    wrapper = functools.wraps(original)(make(original))  # keeps AutoGen's handler markers (__dict__)
-    setattr(wrapper, _ORIGINAL, original)
-    setattr(cls, name, wrapper)
+        unpatch(cls, name)
 
 
 def _start(name: str, kind: str, task: Any, attributes: dict[str, Any]) -> Span | None:
-    def start() -> Span:
-        tracer = get_tracer()
-        span = tracer.start_span(name, kind=kind, attributes=attributes)
-        if tracer.settings.capture_content and task is not None:
-            span.set_input(_text(task))
-        return span
-
-    result = guarded("starting an AutoGen span", start)
-    return result if isinstance(result, Span) else None
+    value = guarded("reading an AutoGen task", _text, task) if task is not None else None
+    return open_span("AutoGen", name, kind, attributes, value)
 
 
 def _finish(span: Span, output: Any, exc: BaseException | None) -> None:
-    def finish() -> None:
-        if exc is not None:
-            span.set_error(exc)
-        else:
-            if output is not None and get_tracer().settings.capture_content:
-                span.set_output(output)
-            if span.status == "UNSET":
-                span.set_status("OK")
-        span.end()
-
-    guarded("ending an AutoGen span", finish)
+    close_span("AutoGen", span, output, exc)
 
 
 def _traced_run(name_of: Callable[[Any], str], kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

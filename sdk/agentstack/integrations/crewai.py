@@ -25,7 +25,6 @@ span already records (see ``_llm.claim_llm_call``), so no token is counted twice
 from __future__ import annotations
 
 import contextvars
-import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -37,13 +36,13 @@ from crewai.tools.structured_tool import CrewStructuredTool
 from crewai.types.usage_metrics import UsageMetrics
 
 from agentstack import context
-from agentstack.integrations._llm import claim_llm_call, guarded, release_llm_call
+from agentstack.integrations._llm import claim_llm_call, release_llm_call
+from agentstack.integrations._patching import ORIGINAL, close_span, guarded, open_span, original_of, patch
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
 __all__ = ["instrument_crewai", "uninstrument_crewai"]
 
-_ORIGINAL = "__agentstack_original__"
 _NAME_CHARS = 60
 # What a patched method's span looks like: (name, kind, attributes, input) from (self, args, kwargs).
 Describe = Callable[[Any, tuple[Any, ...], dict[str, Any]], "tuple[str, str, dict[str, Any], Any] | None"]
@@ -67,20 +66,20 @@ _CURRENT_LLM: contextvars.ContextVar[_LLMCall | None] = contextvars.ContextVar("
 
 def instrument_crewai() -> None:
     """Trace CrewAI crews, tasks, agents, tools and LLM calls (idempotent)."""
-    _patch(Crew, "kickoff", _traced(_describe_crew, _raw))
-    _patch(Crew, "akickoff", _traced(_describe_crew, _raw))
+    patch(Crew, "kickoff", _traced(_describe_crew, _raw))
+    patch(Crew, "akickoff", _traced(_describe_crew, _raw))
     for name in ("_execute_core", "_aexecute_core"):
-        _patch(Task, name, _traced(_describe_task, _raw))
+        patch(Task, name, _traced(_describe_task, _raw))
     for name in ("execute_task", "aexecute_task"):
-        _patch(Agent, name, _traced(_describe_agent, _plain))
+        patch(Agent, name, _traced(_describe_agent, _plain))
     tool_classes: tuple[type, ...] = (BaseTool, Tool)
     for tool_class in tool_classes:
-        _patch(tool_class, "run", _traced(_describe_tool_run, _plain))
-        _patch(tool_class, "arun", _traced(_describe_tool_run, _plain))
-    _patch(CrewStructuredTool, "invoke", _traced(_describe_tool_invoke, _plain))
-    _patch(CrewStructuredTool, "ainvoke", _traced(_describe_tool_invoke, _plain))
-    _patch(BaseLLM, "_track_token_usage_internal", _recording(_record_usage))
-    _patch(BaseLLM, "_emit_call_completed_event", _recording(_record_completion))
+        patch(tool_class, "run", _traced(_describe_tool_run, _plain))
+        patch(tool_class, "arun", _traced(_describe_tool_run, _plain))
+    patch(CrewStructuredTool, "invoke", _traced(_describe_tool_invoke, _plain))
+    patch(CrewStructuredTool, "ainvoke", _traced(_describe_tool_invoke, _plain))
+    patch(BaseLLM, "_track_token_usage_internal", _recording(_record_usage))
+    patch(BaseLLM, "_emit_call_completed_event", _recording(_record_completion))
     for llm_class in _llm_classes(BaseLLM):
         _patch_llm_class(llm_class)
     _hook_new_llm_classes()
@@ -88,24 +87,15 @@ def instrument_crewai() -> None:
 
 def uninstrument_crewai() -> None:
     """Undo :func:`instrument_crewai`."""
-    original_hook = getattr(BaseLLM.__dict__["_wrap_call_method"].__func__, _ORIGINAL, None)
+    original_hook = original_of(BaseLLM.__dict__["_wrap_call_method"].__func__)
     if original_hook is not None:
         BaseLLM._wrap_call_method = original_hook  # type: ignore[method-assign]
     classes: list[type] = [Crew, Task, Agent, BaseTool, Tool, CrewStructuredTool, BaseLLM, *_llm_classes(BaseLLM)]
     for cls in classes:
         for name, value in list(vars(cls).items()):
-            original = getattr(value, _ORIGINAL, None)
+            original = original_of(value)
             if original is not None:
                 setattr(cls, name, original)
-
-
-def _patch(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    original = cls.__dict__.get(name)
-    if original is None or getattr(original, _ORIGINAL, None) is not None:
-        return
-    wrapper = functools.wraps(original)(make(original))
-    setattr(wrapper, _ORIGINAL, original)
-    setattr(cls, name, wrapper)
 
 
 def _llm_classes(cls: type) -> list[type]:
@@ -118,14 +108,14 @@ def _llm_classes(cls: type) -> list[type]:
 
 
 def _patch_llm_class(cls: type) -> None:
-    _patch(cls, "call", _traced_llm)
-    _patch(cls, "acall", _traced_llm)
+    patch(cls, "call", _traced_llm)
+    patch(cls, "acall", _traced_llm)
 
 
 def _hook_new_llm_classes() -> None:
     """Provider classes are imported on first use: trace each one as CrewAI sets it up."""
     hook = BaseLLM.__dict__["_wrap_call_method"]
-    if getattr(hook.__func__, _ORIGINAL, None) is not None:
+    if original_of(hook.__func__) is not None:
         return
     original = hook.__func__
 
@@ -133,7 +123,7 @@ def _hook_new_llm_classes() -> None:
         original(cls, method_name)
         guarded("tracing a CrewAI LLM class", _patch_llm_class, cls)
 
-    setattr(_wrap_call_method, _ORIGINAL, hook)
+    setattr(_wrap_call_method, ORIGINAL, hook)
     BaseLLM._wrap_call_method = classmethod(_wrap_call_method)  # type: ignore[method-assign,assignment]
 
 
@@ -141,33 +131,15 @@ def _hook_new_llm_classes() -> None:
 
 
 def _start(what: str, describe: Describe, self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Span | None:
-    def start() -> Span | None:
-        described = describe(self, args, kwargs)
-        if described is None:
-            return None
-        name, kind, attributes, value = described
-        tracer = get_tracer()
-        span = tracer.start_span(name, kind=kind, attributes={k: v for k, v in attributes.items() if v is not None})
-        if value is not None and tracer.settings.capture_content:
-            span.set_input(value)
-        return span
-
-    result = guarded(f"starting a CrewAI {what} span", start)
-    return result if isinstance(result, Span) else None
+    described = guarded(f"describing a CrewAI {what} span", describe, self, args, kwargs)
+    if described is None:
+        return None
+    name, kind, attributes, value = described
+    return open_span(f"CrewAI {what}", name, kind, attributes, value)
 
 
 def _finish(span: Span, output: Any, exc: BaseException | None) -> None:
-    def finish() -> None:
-        if exc is not None:
-            span.set_error(exc)
-        else:
-            if output is not None and get_tracer().settings.capture_content:
-                span.set_output(output)
-            if span.status == "UNSET":
-                span.set_status("OK")
-        span.end()
-
-    guarded("ending a CrewAI span", finish)
+    close_span("CrewAI", span, output, exc)
 
 
 def _traced(describe: Describe, output_of: Output) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

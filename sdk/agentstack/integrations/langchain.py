@@ -48,7 +48,8 @@ from uuid import UUID
 from langchain_core.callbacks.base import BaseCallbackHandler
 
 from agentstack import context
-from agentstack.integrations._llm import claim_llm_call, guarded, release_llm_call, usage_int
+from agentstack.integrations._llm import claim_llm_call, release_llm_call, usage_int
+from agentstack.integrations._patching import guarded
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
