@@ -13,11 +13,11 @@ from __future__ import annotations
 import base64
 import json
 import struct
-import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.unit.http_stub import StubReply, StubRequest, json_reply, serve
 
 REPLY = "Paris is sunny."
 WORDS = ["Paris ", "is ", "sunny."]
@@ -26,9 +26,9 @@ WORDS = ["Paris ", "is ", "sunny."]
 class StubLLM:
     """The running stub: ``base_url`` for the OpenAI client, ``anthropic_url`` for Anthropic's."""
 
-    def __init__(self, port: int) -> None:
-        self.base_url = f"http://127.0.0.1:{port}/v1"
-        self.anthropic_url = f"http://127.0.0.1:{port}"
+    def __init__(self, url: str) -> None:
+        self.base_url = f"{url}/v1"
+        self.anthropic_url = url
         self.requests: list[dict[str, Any]] = []
         self.replies: list[dict[str, Any]] = []  # scripted OpenAI assistant messages, used first
 
@@ -142,70 +142,37 @@ def stub_llm() -> Iterator[StubLLM]:
     """Run the stub on a free port for the ``with`` block."""
     state: StubLLM
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def handle(request: StubRequest) -> StubReply:
+        body = request.json()
+        state.requests.append({"path": request.path, "body": body})
+        model, path, stream = body.get("model", ""), request.path, bool(body.get("stream"))
+        if model == "bad-model":
+            error = {"error": {"type": "invalid_request_error", "message": "model bad-model does not exist"}}
+            if path.endswith("/messages"):
+                error["type"] = "error"
+            return json_reply(400, error)
+        if path.endswith("/chat/completions"):
+            if stream:
+                include = bool((body.get("stream_options") or {}).get("include_usage"))
+                return _sse(((None, chunk) for chunk in _openai_chunks(model, include)), done=True)
+            scripted = state.replies.pop(0) if state.replies else None
+            return json_reply(200, _openai_completion(model, scripted))
+        if path.endswith("/messages"):
+            return _sse(_anthropic_events(model), done=False) if stream else json_reply(200, _anthropic_message(model))
+        if path.endswith("/responses"):
+            return _sse(_responses_events(model), done=True) if stream else json_reply(200, _responses_body(model))
+        if path.endswith("/embeddings"):
+            return json_reply(200, _embeddings_body(body))
+        return json_reply(404, {"error": {"message": f"no route {path}"}})
 
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            state.requests.append({"path": self.path, "body": body})
-            model = body.get("model", "")
-            if model == "bad-model":
-                error = {"error": {"type": "invalid_request_error", "message": "model bad-model does not exist"}}
-                if self.path.endswith("/messages"):
-                    error["type"] = "error"
-                self._json(400, error)
-            elif self.path.endswith("/chat/completions"):
-                if body.get("stream"):
-                    include = bool((body.get("stream_options") or {}).get("include_usage"))
-                    self._sse((None, chunk) for chunk in _openai_chunks(model, include))
-                else:
-                    scripted = state.replies.pop(0) if state.replies else None
-                    self._json(200, _openai_completion(model, scripted))
-            elif self.path.endswith("/messages"):
-                if body.get("stream"):
-                    self._sse(_anthropic_events(model))
-                else:
-                    self._json(200, _anthropic_message(model))
-            elif self.path.endswith("/responses"):
-                if body.get("stream"):
-                    self._sse(_responses_events(model))
-                else:
-                    self._json(200, _responses_body(model))
-            elif self.path.endswith("/embeddings"):
-                self._json(200, _embeddings_body(body))
-            else:
-                self._json(404, {"error": {"message": f"no route {self.path}"}})
-
-        def _json(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _sse(self, events: Any) -> None:
-            lines = []
-            for name, payload in events:
-                lines.append((f"event: {name}\n" if name else "") + f"data: {json.dumps(payload)}\n\n")
-            if not self.path.endswith("/messages"):
-                lines.append("data: [DONE]\n\n")
-            data = "".join(lines).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = StubLLM(server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(handle) as url:
+        state = StubLLM(url)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+def _sse(events: Iterable[tuple[str | None, dict[str, Any]]], *, done: bool) -> StubReply:
+    """Server-sent events; OpenAI's streams end with ``data: [DONE]``, Anthropic's do not."""
+    lines = [(f"event: {name}\n" if name else "") + f"data: {json.dumps(payload)}\n\n" for name, payload in events]
+    if done:
+        lines.append("data: [DONE]\n\n")
+    return StubReply(200, "".join(lines).encode(), "text/event-stream")
