@@ -13,10 +13,11 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agentstack import context
 from agentstack.span import Span
 from agentstack.tracer import count_internal_error, get_tracer
 
-__all__ = ["ORIGINAL", "guarded", "patch", "unpatch", "original_of", "open_span", "close_span"]
+__all__ = ["ORIGINAL", "guarded", "patch", "unpatch", "original_of", "open_span", "close_span", "call_in_span", "acall_in_span"]
 
 ORIGINAL = "__agentstack_original__"
 logger = logging.getLogger("agentstack.integrations")
@@ -89,3 +90,34 @@ def close_span(what: str, span: Span, output: Any, exc: BaseException | None) ->
         span.end()
 
     guarded(f"ending a {what} span", finish)
+
+
+def call_in_span(what: str, span: Span, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], output_of: Callable[[Any], Any]) -> Any:
+    """Run ``func(*args, **kwargs)`` with ``span`` current, then close the span with ``output_of(result)`` or the error.
+
+    The error is re-raised unchanged; a failure of ``output_of`` is logged and the span closed without output.
+    """
+    token = context.attach(span)
+    try:
+        result = func(*args, **kwargs)
+    except BaseException as exc:
+        context.detach(token)
+        close_span(what, span, None, exc)
+        raise
+    context.detach(token)
+    close_span(what, span, guarded(f"reading a {what} result", output_of, result), None)
+    return result
+
+
+async def acall_in_span(what: str, span: Span, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], output_of: Callable[[Any], Any]) -> Any:
+    """:func:`call_in_span` for a coroutine function."""
+    token = context.attach(span)
+    try:
+        result = await func(*args, **kwargs)
+    except BaseException as exc:
+        context.detach(token)
+        close_span(what, span, None, exc)
+        raise
+    context.detach(token)
+    close_span(what, span, guarded(f"reading a {what} result", output_of, result), None)
+    return result

@@ -26,7 +26,7 @@ from autogen_agentchat.teams import BaseGroupChat
 from autogen_agentchat.teams._group_chat._chat_agent_container import ChatAgentContainer
 
 from agentstack import context
-from agentstack.integrations._patching import close_span, guarded, open_span, patch, unpatch
+from agentstack.integrations._patching import acall_in_span, close_span, guarded, open_span, patch, unpatch
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
@@ -72,17 +72,12 @@ def _traced_run(name_of: Callable[[Any], str], kind: str) -> Callable[[Callable[
             span = _start(name_of(self), kind, kwargs.get("task"), {"autogen.agent.name": name_of(self)})
             if span is None:
                 return await original(self, *args, **kwargs)
-            token = context.attach(span)
-            try:
-                result = await original(self, *args, **kwargs)
-            except BaseException as exc:
-                context.detach(token)
-                _finish(span, None, exc)
-                raise
-            context.detach(token)
-            guarded("recording AutoGen messages", _record_result, span, result)
-            _finish(span, _result_text(result), None)
-            return result
+
+            def output_of(result: Any) -> Any:
+                guarded("recording AutoGen messages", _record_result, span, result)
+                return _result_text(result)
+
+            return await acall_in_span("AutoGen", span, original, (self, *args), kwargs, output_of)
 
         return run
 
@@ -133,16 +128,7 @@ def _traced_turn(original: Callable[..., Any]) -> Callable[..., Any]:
         span = _start(name, "agent", [_message_dict(m) for m in buffered] or None, {"autogen.agent.name": name})
         if span is None:
             return await original(self, message, ctx)
-        token = context.attach(span)
-        try:
-            result = await original(self, message, ctx)
-        except BaseException as exc:
-            context.detach(token)
-            _finish(span, None, exc)
-            raise
-        context.detach(token)
-        _finish(span, None, None)
-        return result
+        return await acall_in_span("AutoGen", span, original, (self, message, ctx), {}, lambda result: None)
 
     return handle_request
 

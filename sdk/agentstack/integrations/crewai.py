@@ -37,7 +37,7 @@ from crewai.types.usage_metrics import UsageMetrics
 
 from agentstack import context
 from agentstack.integrations._llm import claim_llm_call, release_llm_call
-from agentstack.integrations._patching import ORIGINAL, close_span, guarded, open_span, original_of, patch
+from agentstack.integrations._patching import ORIGINAL, acall_in_span, call_in_span, close_span, guarded, open_span, original_of, patch
 from agentstack.span import Span
 from agentstack.tracer import get_tracer
 
@@ -153,16 +153,7 @@ def _traced(describe: Describe, output_of: Output) -> Callable[[Callable[..., An
                 span = _start(what, describe, self, args, kwargs)
                 if span is None:
                     return await original(self, *args, **kwargs)
-                token = context.attach(span)
-                try:
-                    result = await original(self, *args, **kwargs)
-                except BaseException as exc:
-                    context.detach(token)
-                    _finish(span, None, exc)
-                    raise
-                context.detach(token)
-                _finish(span, guarded("reading a CrewAI result", output_of, result), None)
-                return result
+                return await acall_in_span("CrewAI", span, original, (self, *args), kwargs, output_of)
 
             return traced_async
 
@@ -170,16 +161,7 @@ def _traced(describe: Describe, output_of: Output) -> Callable[[Callable[..., An
             span = _start(what, describe, self, args, kwargs)
             if span is None:
                 return original(self, *args, **kwargs)
-            token = context.attach(span)
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException as exc:
-                context.detach(token)
-                _finish(span, None, exc)
-                raise
-            context.detach(token)
-            _finish(span, guarded("reading a CrewAI result", output_of, result), None)
-            return result
+            return call_in_span("CrewAI", span, original, (self, *args), kwargs, output_of)
 
         return traced
 
