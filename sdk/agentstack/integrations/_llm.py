@@ -190,10 +190,8 @@ class SyncStreamProxy(_StreamProxy):
             self._finish(None)
 
 
-
 class AsyncStreamProxy(_StreamProxy):
     """Wraps a provider's async stream: same iteration and context manager, span ended at the end."""
-
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self

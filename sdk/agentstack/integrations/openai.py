@@ -76,21 +76,21 @@ def _read_usage(call: LLMCall, usage: Any) -> None:
 def _read_response(call: LLMCall, response: Any) -> None:
     call.response_model = getattr(response, "model", None)
     _read_usage(call, getattr(response, "usage", None))
-    for choice in getattr(response, "choices", None) or []:
-        if choice.finish_reason:
-            call.finish_reasons.append(str(choice.finish_reason))
-        content = getattr(choice.message, "content", None)
-        if content:
-            call.text.append(content)
+    _read_choices(call, getattr(response, "choices", None), "message")
 
 
 def _read_chunk(call: LLMCall, chunk: Any) -> None:
     call.response_model = getattr(chunk, "model", None) or call.response_model
     _read_usage(call, getattr(chunk, "usage", None))
-    for choice in getattr(chunk, "choices", None) or []:
+    _read_choices(call, getattr(chunk, "choices", None), "delta")
+
+
+def _read_choices(call: LLMCall, choices: Any, part: str) -> None:
+    """Finish reasons and text of a completion's choices (``part``: ``message``, or a chunk's ``delta``)."""
+    for choice in choices or []:
         if choice.finish_reason:
             call.finish_reasons.append(str(choice.finish_reason))
-        content = getattr(choice.delta, "content", None)
+        content = getattr(getattr(choice, part, None), "content", None)
         if content:
             call.text.append(content)
 
