@@ -59,13 +59,16 @@ class InMemoryExporter:
                 self._spans.append(span)
 
     def flush(self, timeout: float | None = None) -> bool:
+        """Nothing is queued: always True."""
         return True
 
     def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop keeping spans: later exports are counted as dropped."""
         with self._lock:
             self._closed = True
         return True
 
     def stats(self) -> dict[str, int]:
+        """The exporter counters in the shape of `agentstack.stats()` (kept spans count as sent)."""
         with self._lock:
             return {"queued": 0, "sent": len(self._spans), "dropped": self._dropped, "failed": 0, "stored_offline": 0}

@@ -217,7 +217,8 @@ def configure(
     return tracer
 
 
-init = configure  # the name other tracing SDKs use
+#: Same as `configure` (the name other tracing SDKs use).
+init = configure
 
 
 def start_span(

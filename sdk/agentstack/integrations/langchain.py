@@ -143,12 +143,15 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
 
     # -- chains and graph nodes ---------------------------------------------------------------------
     def on_chain_start(self, serialized: dict[str, Any], inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """A chain (or graph node) started: open a `chain` span under its parent run."""
         self._start(run_id, parent_run_id, _name(serialized, kwargs, "chain"), "chain", inputs, metadata)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """The chain finished: record its outputs and end its span."""
         self._end(run_id, outputs)
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """The chain failed: record the error on its span and end it."""
         if type(error).__name__ == "GraphBubbleUp" or type(error).__name__ == "GraphInterrupt":
             self._end(run_id, None)  # LangGraph control flow (interrupts), not a failure
         else:
@@ -156,9 +159,11 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
 
     # -- models ---------------------------------------------------------------------------------------
     def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """A chat model call started: open an `llm` span with the messages as input."""
         self._start_llm(serialized, [[_message(m) for m in batch] for batch in messages], run_id, parent_run_id, metadata, kwargs)
 
     def on_llm_start(self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """A completion-style LLM call started: open an `llm` span with the prompts as input."""
         self._start_llm(serialized, prompts, run_id, parent_run_id, metadata, kwargs)
 
     def _start_llm(self, serialized: dict[str, Any], inputs: Any, run_id: UUID, parent_run_id: UUID | None, metadata: dict[str, Any] | None, kwargs: dict[str, Any]) -> None:
@@ -177,32 +182,40 @@ class AgentStackCallbackHandler(BaseCallbackHandler):
         self._start(run_id, parent_run_id, name, "llm", inputs, metadata, {k: v for k, v in attributes.items() if v is not None})
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """The LLM call finished: record the output, model and token usage, and end its span."""
         attributes = guarded("reading LangChain token usage", _llm_result_attributes, response) or {}
         texts = [getattr(g, "text", "") for batch in getattr(response, "generations", []) for g in batch]
         self._end(run_id, texts[0] if len(texts) == 1 else texts, attributes=attributes)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """The LLM call failed: record the error on its span and end it."""
         self._end(run_id, error=error)
 
     # -- tools and retrievers -------------------------------------------------------------------------
     def on_tool_start(self, serialized: dict[str, Any], input_str: str, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """A tool started: open a `tool` span, current while the tool runs."""
         name = _name(serialized, kwargs, "tool")
         self._start(run_id, parent_run_id, name, "tool", inputs if inputs is not None else input_str, metadata, {"tool.name": name})
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """The tool finished: record its output and end its span."""
         self._end(run_id, getattr(output, "content", output))
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """The tool failed: record the error on its span and end it."""
         self._end(run_id, error=error)
 
     def on_retriever_start(self, serialized: dict[str, Any], query: str, *, run_id: UUID, parent_run_id: UUID | None = None, tags: list[str] | None = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """A retriever started: open a `retriever` span with the query as input."""
         self._start(run_id, parent_run_id, _name(serialized, kwargs, "retriever"), "retriever", query, metadata)
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """The retriever finished: record the documents it returned and end its span."""
         docs = [{"page_content": getattr(d, "page_content", str(d)), "metadata": getattr(d, "metadata", {})} for d in documents]
         self._end(run_id, docs, attributes={"retriever.documents": len(docs)})
 
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """The retriever failed: record the error on its span and end it."""
         self._end(run_id, error=error)
 
 
