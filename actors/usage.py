@@ -1,14 +1,9 @@
-"""LLM usage from span attributes: the one place that knows every attribute naming convention.
+"""LLM usage of a span, read from its normalised OpenTelemetry GenAI attributes.
 
-Accepted, first match wins per field:
-
-* OpenTelemetry GenAI (`gen_ai.request.model`, `gen_ai.response.model`, `gen_ai.provider.name`,
-  `gen_ai.system`, `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`, cache and reasoning
-  counts in their dotted and underscored spellings);
-* OpenInference (`llm.model_name`, `llm.provider`, `llm.system`, `llm.token_count.prompt`,
-  `llm.token_count.completion`, `llm.token_count.prompt_details.cache_read|cache_write`,
-  `llm.token_count.completion_details.reasoning`);
-* the seed documents (`llm.model`, `llm.provider`, `llm.tokens.in`, `llm.tokens.out`).
+Ingest maps every attribute convention onto the `gen_ai.*` keys of :mod:`agentstack.genai` once
+(:mod:`serve_apps.conventions`, which states the precedence), so this module reads only those keys:
+the model (:data:`agentstack.genai.MODEL_KEYS`: response model, else request model), the provider
+(`gen_ai.provider.name`) and the input, output, cache-read, cache-write and reasoning token counts.
 
 Meaning of the counts (OpenTelemetry GenAI and genai-prices agree): `input` is every input token,
 cache reads and cache writes included; `output` is every output token, reasoning included. An
@@ -22,40 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "llm.model")
-PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
-INPUT_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.tokens.in")
-OUTPUT_KEYS = (
-    "gen_ai.usage.output_tokens",
-    "gen_ai.usage.completion_tokens",
-    "llm.token_count.completion",
-    "llm.tokens.out",
-)
-CACHE_READ_KEYS = (
-    "gen_ai.usage.cache_read.input_tokens",
-    "gen_ai.usage.cache_read_input_tokens",
-    "gen_ai.usage.input_tokens.cached",
-    "llm.token_count.prompt_details.cache_read",
-    "llm.tokens.cache_read",
-)
-CACHE_WRITE_KEYS = (
-    "gen_ai.usage.cache_creation.input_tokens",
-    "gen_ai.usage.cache_creation_input_tokens",
-    "gen_ai.usage.cache_write_input_tokens",
-    "llm.token_count.prompt_details.cache_write",
-    "llm.tokens.cache_write",
-)
-REASONING_KEYS = (
-    "gen_ai.usage.reasoning.output_tokens",
-    "gen_ai.usage.reasoning_tokens",
-    "gen_ai.usage.output_tokens.reasoning",
-    "llm.token_count.completion_details.reasoning",
-    "llm.tokens.reasoning",
-)
-
+from agentstack import genai
 
 #: Every key this module reads: a span sharing none of them is not an LLM call (the common, cheap case).
-ALL_KEYS = frozenset(MODEL_KEYS + INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS)
+ALL_KEYS = frozenset((
+    *genai.MODEL_KEYS,
+    genai.USAGE_INPUT_TOKENS,
+    genai.USAGE_OUTPUT_TOKENS,
+    genai.USAGE_CACHE_READ_TOKENS,
+    genai.USAGE_CACHE_WRITE_TOKENS,
+    genai.USAGE_REASONING_TOKENS,
+))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +53,16 @@ class LlmUsage:
         return max(self.output - self.reasoning, 0)
 
 
-def _count(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> int:
-    for key in keys:
-        value = attributes.get(key)
-        if value is None or isinstance(value, bool):
-            continue
-        try:
-            count = int(float(value)) if isinstance(value, str) else int(value)
-        except (TypeError, ValueError, OverflowError):
-            continue
-        return max(count, 0)
-    return 0
+def _count(attributes: Mapping[str, Any], key: str) -> int:
+    """The token count under `key`; 0 when absent or not a number (a client may send numeric text)."""
+    value = attributes.get(key)
+    if value is None or isinstance(value, bool):
+        return 0
+    try:
+        count = int(float(value)) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    return max(count, 0)
 
 
 def _text(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> str:
@@ -103,26 +74,27 @@ def _text(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> str:
 
 
 def extract_usage(attributes: Mapping[str, Any] | None) -> LlmUsage | None:
-    """The LLM usage a span's attributes describe, or None when they name no model and no tokens.
+    """The LLM usage a span's normalised attributes describe, or None when they name no model and no tokens.
 
     Args:
-        attributes: the span's attribute map (values may be numbers or numeric strings).
+        attributes: the span's attribute map after ingest's normalisation (counts may be numbers
+            or numeric strings); other conventions' keys are not read.
 
     Returns:
         Normalised usage: `input` includes cache reads/writes and `output` includes reasoning.
     """
     if not attributes or attributes.keys().isdisjoint(ALL_KEYS):
         return None
-    model = _text(attributes, MODEL_KEYS)
-    inp = _count(attributes, INPUT_KEYS)
-    out = _count(attributes, OUTPUT_KEYS)
-    cache_read = _count(attributes, CACHE_READ_KEYS)
-    cache_write = _count(attributes, CACHE_WRITE_KEYS)
-    reasoning = _count(attributes, REASONING_KEYS)
+    model = _text(attributes, genai.MODEL_KEYS)
+    inp = _count(attributes, genai.USAGE_INPUT_TOKENS)
+    out = _count(attributes, genai.USAGE_OUTPUT_TOKENS)
+    cache_read = _count(attributes, genai.USAGE_CACHE_READ_TOKENS)
+    cache_write = _count(attributes, genai.USAGE_CACHE_WRITE_TOKENS)
+    reasoning = _count(attributes, genai.USAGE_REASONING_TOKENS)
     if not model and not (inp or out or cache_read or cache_write or reasoning):
         return None
     if inp < cache_read + cache_write:  # reported without its cached part (e.g. Anthropic's raw usage)
         inp += cache_read + cache_write
     out = max(out, reasoning)
-    provider = _text(attributes, PROVIDER_KEYS).lower()
+    provider = _text(attributes, (genai.PROVIDER_NAME,)).lower()
     return LlmUsage(model, provider, inp, out, cache_read, cache_write, reasoning)

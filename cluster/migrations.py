@@ -306,6 +306,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        21,
+        "drop spans.security_flags and users (never written or read)",
+        (
+            # A span's security flags are the rules of its `security_alerts` rows (the one source);
+            # the column migration 2 added for them was never filled.
+            "ALTER TABLE spans DROP COLUMN IF EXISTS security_flags",
+            # Accounts live in the relational metadata store (cluster.metadata), not in ClickHouse.
+            "DROP TABLE IF EXISTS users",
+        ),
+    ),
 )
 
 

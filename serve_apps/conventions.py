@@ -1,9 +1,26 @@
-"""Attribute conventions → one set of fields: GenAI (`gen_ai.*`), OpenInference, OpenLLMetry, the seeds.
+"""Attribute conventions → one set of fields, mapped once, here, at ingest.
 
-Whatever convention a client used, a validated span leaves here with the model, provider and token
-counts under the OpenTelemetry GenAI keys (:mod:`agentstack.genai`), prompt/completion text in
-``input``/``output``, and an AgentStack ``kind``. Original attributes are kept: normalised keys are
-only added when absent, so nothing a client sent is lost or overwritten.
+Whatever convention a client used — OpenTelemetry GenAI (`gen_ai.*`, current and older spellings),
+OpenInference (`llm.*`, `openinference.span.kind`), OpenLLMetry (`traceloop.*`, `llm.usage.*`) or the
+seed documents (`llm.model`, `llm.tokens.in`) — a validated span leaves :func:`normalise` with its
+model, provider and token counts under the OpenTelemetry GenAI keys of :mod:`agentstack.genai`,
+prompt/completion text in ``input``/``output``, and an AgentStack ``kind``. Every reader after ingest
+(the writer's usage columns, the cost pool, the security monitors) reads only those ``gen_ai.*`` keys.
+
+Precedence, the one rule:
+
+1. A normalised key the client sent itself is kept as sent; nothing a client sent is overwritten
+   or removed (aliases stay beside the normalised keys).
+2. Otherwise the first alias in :data:`ALIASES` (in the listed order) holding a usable value is
+   copied onto the normalised key; token counts must be whole numbers ≥ 0 (numeric strings are
+   converted), or the next alias is tried.
+3. ``gen_ai.system`` mirrors ``gen_ai.provider.name`` (its older name), so readers of either find it.
+4. The request model and the response model are separate facts and both are kept. The model a call
+   is listed and priced under is :data:`agentstack.genai.MODEL_KEYS` in order: the response model
+   (the exact model that answered), else the request model.
+
+Token counts mean what OpenTelemetry GenAI says: ``input_tokens`` counts every input token (cache
+reads and writes included), ``output_tokens`` every output token (reasoning included).
 """
 
 from __future__ import annotations
@@ -12,20 +29,38 @@ from typing import Any
 
 from agentstack import genai
 
-#: Normalised key → the attribute names other conventions use for it, in order of preference.
+#: Normalised `gen_ai.*` key → the attribute names other conventions use for it, in order of preference.
+#: Applied in this order, so a later entry may name an earlier normalised key (``gen_ai.system``).
 ALIASES: dict[str, tuple[str, ...]] = {
-    genai.REQUEST_MODEL: ("llm.model_name", "llm.model", "llm.request.model", "gen_ai.response.model"),
+    genai.REQUEST_MODEL: ("llm.model_name", "llm.model", "llm.request.model"),
+    genai.RESPONSE_MODEL: ("llm.response.model",),
     genai.PROVIDER_NAME: ("gen_ai.system", "llm.provider", "llm.system", "llm.vendor"),
-    genai.SYSTEM: ("gen_ai.provider.name", "llm.system", "llm.provider", "llm.vendor"),
+    genai.SYSTEM: (genai.PROVIDER_NAME,),
     genai.USAGE_INPUT_TOKENS: (
-        "llm.token_count.prompt", "llm.tokens.in", "gen_ai.usage.prompt_tokens", "llm.usage.prompt_tokens",
+        "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.tokens.in", "llm.usage.prompt_tokens",
     ),
     genai.USAGE_OUTPUT_TOKENS: (
-        "llm.token_count.completion", "llm.tokens.out", "gen_ai.usage.completion_tokens",
+        "gen_ai.usage.completion_tokens", "llm.token_count.completion", "llm.tokens.out",
         "llm.usage.completion_tokens",
     ),
+    genai.USAGE_CACHE_READ_TOKENS: (
+        "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.input_tokens.cached",
+        "llm.token_count.prompt_details.cache_read", "llm.tokens.cache_read",
+    ),
+    genai.USAGE_CACHE_WRITE_TOKENS: (
+        "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.cache_write_input_tokens",
+        "llm.token_count.prompt_details.cache_write", "llm.tokens.cache_write",
+    ),
+    genai.USAGE_REASONING_TOKENS: (
+        "gen_ai.usage.reasoning_tokens", "gen_ai.usage.output_tokens.reasoning",
+        "llm.token_count.completion_details.reasoning", "llm.tokens.reasoning",
+    ),
 }
-_INT_KEYS = frozenset({genai.USAGE_INPUT_TOKENS, genai.USAGE_OUTPUT_TOKENS})
+#: The normalised keys that hold token counts (whole numbers ≥ 0).
+COUNT_KEYS = frozenset({
+    genai.USAGE_INPUT_TOKENS, genai.USAGE_OUTPUT_TOKENS, genai.USAGE_CACHE_READ_TOKENS,
+    genai.USAGE_CACHE_WRITE_TOKENS, genai.USAGE_REASONING_TOKENS,
+})
 
 #: Where prompt / completion text may be, in order of preference (attributes first, then events).
 INPUT_KEYS = ("input.value", "gen_ai.prompt", "gen_ai.prompt.0.content", "llm.prompts", "tool.input")
@@ -45,15 +80,21 @@ _KIND_FROM_OPERATION = {
 }
 
 
-def _as_int(value: Any) -> int | None:
+def as_count(value: Any) -> int | None:
+    """A token count as an int: whole numbers ≥ 0, also as float or numeric text (``"12"``, ``"12.0"``)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, int) and value >= 0:
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
     return None
 
 
@@ -67,7 +108,7 @@ def _kind(attrs: dict[str, Any]) -> str | None:
     op = attrs.get(genai.OPERATION_NAME)
     if isinstance(op, str) and op.lower() in _KIND_FROM_OPERATION:
         return _KIND_FROM_OPERATION[op.lower()]
-    if genai.REQUEST_MODEL in attrs or genai.USAGE_INPUT_TOKENS in attrs:
+    if any(key in attrs for key in genai.MODEL_KEYS) or genai.USAGE_INPUT_TOKENS in attrs:
         return "llm"
     return None
 
@@ -86,7 +127,10 @@ def _text_from(attrs: dict[str, Any], keys: tuple[str, ...], events: list[dict[s
 
 
 def normalise(span: dict[str, Any]) -> dict[str, Any]:
-    """Add the normalised GenAI fields to a validated wire span (in place) and return it."""
+    """Add the normalised GenAI fields to a validated wire span (in place) and return it.
+
+    Follows the precedence of the module docstring: keys already present are never overwritten.
+    """
     attrs = span["attributes"]
     for target, sources in ALIASES.items():
         if target in attrs:
@@ -95,8 +139,8 @@ def normalise(span: dict[str, Any]) -> dict[str, Any]:
             value = attrs.get(source)
             if value is None or value == "":
                 continue
-            if target in _INT_KEYS:
-                value = _as_int(value)
+            if target in COUNT_KEYS:
+                value = as_count(value)
                 if value is None:
                     continue
             attrs[target] = value

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actors.security.policy import ProjectRules
+from actors.usage import extract_usage
 
 _COST_ATTRIBUTES = ("gen_ai.usage.cost", "llm.cost.total", "llm.usage.cost_usd", "agentstack.cost_usd", "cost_usd")
 _INPUT_ATTRIBUTES = ("input.value", "gen_ai.prompt", "tool.input", "tool.parameters", "gen_ai.tool.call.arguments")
@@ -129,18 +130,11 @@ class _Welford:
 
 
 def span_tokens(span: dict[str, Any]) -> float | None:
-    """Total tokens of an LLM span under any accepted convention, or None."""
-    attributes = span.get("attributes") or {}
-    total = attributes.get("llm.token_count.total")
-    if isinstance(total, (int, float)) and not isinstance(total, bool):
-        return float(total)
-    parts = [
-        attributes.get(k)
-        for k in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "llm.tokens.in", "llm.tokens.out",
-                  "llm.token_count.prompt", "llm.token_count.completion")
-    ]
-    numbers = [float(p) for p in parts if isinstance(p, (int, float)) and not isinstance(p, bool)]
-    return sum(numbers) if numbers else None
+    """Input + output tokens of an LLM span (its normalised `gen_ai.usage.*` counts), or None."""
+    usage = extract_usage(span.get("attributes"))
+    if usage is None or not (usage.input or usage.output):
+        return None
+    return float(usage.input + usage.output)
 
 
 class AnomalyDetector:

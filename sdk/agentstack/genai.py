@@ -23,6 +23,7 @@ __all__ = [
     "USAGE_CACHE_READ_TOKENS",
     "USAGE_CACHE_WRITE_TOKENS",
     "USAGE_REASONING_TOKENS",
+    "MODEL_KEYS",
     "llm_attributes",
 ]
 
@@ -41,6 +42,10 @@ USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
 USAGE_CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
 USAGE_CACHE_WRITE_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
 USAGE_REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+
+#: The model a call is listed and priced under, in order of preference: the exact model that answered
+#: (``gen_ai.response.model``, e.g. ``gpt-4o-2024-08-06``), else the model requested.
+MODEL_KEYS = (RESPONSE_MODEL, REQUEST_MODEL)
 
 
 def llm_attributes(

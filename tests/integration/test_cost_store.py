@@ -21,11 +21,13 @@ PRICING = Path(__file__).resolve().parents[2] / "configs" / "pricing.yaml"
 
 def llm_spans(trace: str, start: int, project: str = "p1") -> list[dict]:
     spans = spans_of(trace, start, project)
-    spans[0]["attributes"] = {"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o",
+    # What the writer receives: spans normalised at ingest onto the `gen_ai.*` keys (serve_apps.conventions).
+    spans[0]["attributes"] = {"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
                               "gen_ai.usage.input_tokens": 10_000, "gen_ai.usage.cache_read.input_tokens": 4_000,
                               "gen_ai.usage.output_tokens": 500}
     spans[1]["span_id"] = "c" * 16
-    spans.append(dict(spans[0], span_id="d" * 16, attributes={"llm.model": "mystery-model-x", "llm.tokens.in": 7}))
+    spans.append(dict(spans[0], span_id="d" * 16, attributes={"gen_ai.request.model": "mystery-model-x",
+                                                              "gen_ai.usage.input_tokens": 7}))
     return spans
 
 
@@ -36,7 +38,7 @@ def test_migrations_are_versioned_in_this_range_and_create_the_tables(store):
     versions = [m.version for m in MIGRATIONS]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
     tables = {r["name"] for r in store.query("SELECT name FROM system.tables WHERE database = currentDatabase()")}
-    assert {"trace_summaries", "trace_summaries_mv", "cost_metrics", "security_alerts", "users"} <= tables
+    assert {"trace_summaries", "trace_summaries_mv", "cost_metrics", "security_alerts"} <= tables
 
 
 def test_spans_carry_usage_and_cost_and_unpriced_models_are_visible(store):

@@ -1,4 +1,4 @@
-"""Token extraction across attribute conventions, and costs equal to hand-computed prices."""
+"""Usage read from the normalised `gen_ai.*` keys, and costs equal to hand-computed prices."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ from pathlib import Path
 import pytest
 
 from actors.pricing import PriceBook, PricingConfigError, load_overrides
-from actors.usage import extract_usage
+from actors.usage import LlmUsage, extract_usage
+from agentstack.schema import validate_span
+from serve_apps.conventions import normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICING_YAML = ROOT / "configs" / "pricing.yaml"
 
 
+def ingested_usage(attributes: dict) -> LlmUsage | None:
+    """The usage of a span carrying `attributes` after ingest normalised it (any convention)."""
+    raw = {"trace_id": "a" * 32, "span_id": "b" * 16, "name": "call", "start_time": 1_763_763_000_000_000_000,
+           "end_time": 1_763_763_000_000_000_001, "attributes": attributes}
+    return extract_usage(normalise(validate_span(raw))["attributes"])
+
+
 def cost_of(book: PriceBook, attributes: dict) -> tuple[float, bool, bool]:
-    result = book.price([extract_usage(attributes)])
+    result = book.price([ingested_usage(attributes)])
     return float(result.cost_usd[0]), bool(result.priced[0]), bool(result.unpriced[0])
 
 
@@ -23,30 +32,31 @@ def book() -> PriceBook:
     return PriceBook.from_config(PRICING_YAML)
 
 
-def test_every_attribute_convention_is_understood():
+def test_usage_reads_the_normalised_genai_keys():
     otel = extract_usage({"gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06",
                           "gen_ai.provider.name": "OpenAI", "gen_ai.usage.input_tokens": 10,
                           "gen_ai.usage.output_tokens": "7", "gen_ai.usage.cache_read.input_tokens": 4,
-                          "gen_ai.usage.reasoning.output_tokens": 3})
+                          "gen_ai.usage.cache_creation.input_tokens": 2, "gen_ai.usage.reasoning.output_tokens": 3})
     assert otel is not None
-    assert (otel.model, otel.provider, otel.input, otel.output, otel.cache_read, otel.reasoning) == (
-        "gpt-4o-2024-08-06", "openai", 10, 7, 4, 3)
-    legacy = extract_usage({"gen_ai.system": "anthropic", "gen_ai.request.model": "claude-3-5-sonnet",
-                            "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.cache_creation_input_tokens": 200,
-                            "gen_ai.usage.cache_read_input_tokens": 300})
-    assert legacy is not None and (legacy.provider, legacy.cache_write, legacy.cache_read, legacy.uncached_input) == (
-        "anthropic", 200, 300, 500)
-    oi = extract_usage({"llm.model_name": "gpt-4o", "llm.provider": "openai", "llm.token_count.prompt": 100,
-                        "llm.token_count.completion": 10})
-    assert oi is not None and (oi.model, oi.input, oi.output) == ("gpt-4o", 100, 10)
-    seeds = extract_usage({"llm.model": "gpt-4o-mini", "llm.tokens.in": 1000, "llm.tokens.out": 100})
-    assert seeds is not None and (seeds.model, seeds.provider, seeds.input, seeds.output) == ("gpt-4o-mini", "", 1000, 100)
+    assert (otel.model, otel.provider, otel.input, otel.output, otel.cache_read, otel.cache_write, otel.reasoning) == (
+        "gpt-4o-2024-08-06", "openai", 10, 7, 4, 2, 3)
     assert extract_usage({"tool.name": "search"}) is None and extract_usage(None) is None
+
+
+def test_usage_reads_no_other_convention_ingest_maps_them():
+    oi = {"llm.model_name": "gpt-4o", "llm.provider": "openai", "llm.token_count.prompt": 100,
+          "llm.token_count.completion": 10, "gen_ai.usage.cache_read_input_tokens": 40}
+    assert extract_usage(oi) is None, "aliases are ingest's business (serve_apps.conventions), not usage's"
+    partly = extract_usage({"gen_ai.request.model": "gpt-4o", "gen_ai.system": "openai", "llm.tokens.in": 5})
+    assert partly is not None and (partly.provider, partly.input) == ("", 0)
+    ingested = ingested_usage(oi)
+    assert ingested is not None and (ingested.model, ingested.provider, ingested.input, ingested.output,
+                                     ingested.cache_read) == ("gpt-4o", "openai", 100, 10, 40)
 
 
 def test_input_reported_without_its_cached_part_is_not_billed_twice():
     usage = extract_usage({"gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 100,
-                           "gen_ai.usage.cache_read_input_tokens": 5000})
+                           "gen_ai.usage.cache_read.input_tokens": 5000})
     assert usage is not None and usage.input == 5100 and usage.uncached_input == 100
 
 
@@ -77,8 +87,8 @@ def test_costs_match_hand_computed_prices(book):
 def test_a_batch_is_priced_at_once_and_each_model_is_resolved_once(book):
     spans = [{"llm.model": "gpt-4o-mini", "llm.tokens.in": i, "llm.tokens.out": i} for i in range(1, 1001)]
     before = book.resolutions
-    result = book.price([extract_usage(a) for a in spans])
-    book.price([extract_usage(a) for a in spans])
+    result = book.price([ingested_usage(a) for a in spans])
+    book.price([ingested_usage(a) for a in spans])
     assert book.resolutions - before <= 1
     assert result.cost_usd.sum() == pytest.approx(sum(i * 0.15 + i * 0.6 for i in range(1, 1001)) / 1e6)
 
