@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 UI_SRC := $(shell find dashboard/src -type f 2>/dev/null) dashboard/index.html dashboard/package.json dashboard/package-lock.json dashboard/vite.config.ts
 
-.PHONY: install run demo test test-unit test-integration test-e2e lint clean
+.PHONY: install run demo test test-unit test-integration test-e2e lint dashboard-kinds clean
 
 install: $(STAMP) dashboard/dist/index.html  ## set-up shared by run and test: venv, platform + SDK, built UI
 
@@ -44,6 +44,9 @@ lint: $(STAMP)  ## ruff + mypy (sdk/ and actors/ are kept mypy-clean)
 	$(PIP) install --quiet ruff mypy
 	$(VENV)/bin/ruff check --select E,F,W --ignore E501,E402 cluster actors serve_apps sdk tests
 	$(VENV)/bin/mypy --ignore-missing-imports actors sdk/agentstack
+
+dashboard-kinds:  ## regenerate the UI's span kinds and colours from agentstack.schema.SpanKind
+	$(PYTHON) dashboard/scripts/span_kinds.py
 
 clean:  ## remove the venv and build output (keeps your data in .agentstack/)
 	rm -rf $(VENV) dashboard/node_modules dashboard/dist

@@ -19,14 +19,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from agentstack.schema import OTEL_SPAN_KINDS, STATUSES
 from serve_apps.batches import BodyError
 
 PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
-
-#: OTLP `Span.SpanKind` numbers → the wire schema's `span_kind`.
-_SPAN_KINDS = ("", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
-#: OTLP `Status.StatusCode` numbers → the wire schema's `status`.
-_STATUSES = ("UNSET", "OK", "ERROR")
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 
 
@@ -125,10 +121,11 @@ def _span(span: Any, service_name: str, resource: dict[str, Any], scope: dict[st
         "span_id": _hex(span.span_id),
         "parent_span_id": _hex(span.parent_span_id),
         "name": span.name,
-        "span_kind": _SPAN_KINDS[kind] if 0 <= kind < len(_SPAN_KINDS) else "",
+        # OTLP's enum numbers index the schema's tuples (OTEL_SPAN_KINDS, STATUSES).
+        "span_kind": OTEL_SPAN_KINDS[kind] if 0 <= kind < len(OTEL_SPAN_KINDS) else "",
         "start_time": span.start_time_unix_nano or None,
         "end_time": span.end_time_unix_nano or None,
-        "status": _STATUSES[code] if 0 <= code < len(_STATUSES) else "UNSET",
+        "status": STATUSES[code] if 0 <= code < len(STATUSES) else "UNSET",
         "status_message": status.message,
         "service_name": service_name,
         "attributes": attributes(span.attributes),

@@ -34,11 +34,13 @@ GenAI attribute conventions are normalised by the platform onto ``gen_ai.*`` key
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from typing import Any
 
 __all__ = [
+    "SpanKind",
     "SPAN_KINDS",
     "OTEL_SPAN_KINDS",
     "KIND_PATTERN",
@@ -52,8 +54,27 @@ __all__ = [
     "spans_from_payload",
 ]
 
-SPAN_KINDS = frozenset({"agent", "llm", "tool", "memory", "chain", "retriever", "embedding", "span"})
+
+# The one list of span kinds: the SDK, the platform and the web UI (dashboard/src/lib/kinds.ts, generated
+# by dashboard/scripts/span_kinds.py) all take it from here.
+class SpanKind(enum.StrEnum):
+    """What a span stands for; the UI draws each kind differently. Any short lowercase word also works."""
+
+    AGENT = "agent"
+    LLM = "llm"
+    TOOL = "tool"
+    MEMORY = "memory"
+    CHAIN = "chain"
+    RETRIEVER = "retriever"
+    EMBEDDING = "embedding"
+    SPAN = "span"
+
+
+#: The wire names of the :class:`SpanKind` members, in declaration order.
+SPAN_KINDS: tuple[str, ...] = tuple(kind.value for kind in SpanKind)
+#: Span statuses, indexed by OTLP's `Status.StatusCode` number (0 UNSET, 1 OK, 2 ERROR).
 STATUSES = ("UNSET", "OK", "ERROR")
+#: OpenTelemetry span kinds, indexed by OTLP's `Span.SpanKind` number ("" for 0, unspecified).
 OTEL_SPAN_KINDS = ("", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
 MAX_LINKS = 128
 MAX_ATTRIBUTES = 256

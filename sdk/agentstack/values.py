@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 import math
 from typing import Any
 
 from agentstack import _ids
 from agentstack.capture import to_json_text
-from agentstack.schema import KIND_PATTERN, MAX_VALUE_CHARS, TRUNCATION_MARKER
+from agentstack.schema import KIND_PATTERN, MAX_VALUE_CHARS, TRUNCATION_MARKER, SpanKind
 
 __all__ = ["AttributeValue", "SpanKind", "check_kind", "new_span_id", "new_trace_id", "clip", "attribute_value"]
 
 AttributeValue = str | int | float | bool
-
-
-class SpanKind(enum.StrEnum):
-    """What a span stands for; the UI draws each kind differently. Any short lowercase word also works."""
-
-    AGENT = "agent"
-    LLM = "llm"
-    TOOL = "tool"
-    MEMORY = "memory"
-    CHAIN = "chain"
-    RETRIEVER = "retriever"
-    EMBEDDING = "embedding"
-    SPAN = "span"
 
 
 def new_trace_id() -> str:

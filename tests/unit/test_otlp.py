@@ -123,3 +123,14 @@ def test_unknown_media_type_and_encoding_are_415():
         assert err.value.status == 415
     check_media_type("application/x-protobuf")
     check_encoding("gzip")
+
+
+def test_the_schema_tuples_are_indexed_by_otlp_enum_numbers():
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+    from agentstack.schema import OTEL_SPAN_KINDS, STATUSES
+
+    kinds = Span.SpanKind
+    assert [kinds.Name(n).removeprefix("SPAN_KIND_") for n in kinds.values()] == ["UNSPECIFIED", *OTEL_SPAN_KINDS[1:]]
+    codes = Status.StatusCode
+    assert [codes.Name(n).removeprefix("STATUS_CODE_") for n in codes.values()] == list(STATUSES)

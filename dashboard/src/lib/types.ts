@@ -1,17 +1,10 @@
 /** Wire types of the AgentStack query API (`/api/v1`). Keep in sync with the backend. */
+import type { SpanKind } from './kinds';
 
 export type TraceStatus = 'OK' | 'ERROR';
 
-/** Span kinds emitted by the SDK; other strings are possible and must be tolerated. */
-export type SpanKind =
-  | 'agent'
-  | 'llm'
-  | 'tool'
-  | 'memory'
-  | 'chain'
-  | 'retriever'
-  | 'span'
-  | (string & {});
+/** Span kinds: generated from the SDK's one list (see ./kinds.ts). */
+export type { SpanKind };
 
 export interface TraceSummary {
   trace_id: string;
