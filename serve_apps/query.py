@@ -68,7 +68,7 @@ def create_query_app(settings: PlatformSettings, store: StoreClient, redis: Any,
         ok = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
 
-    app.include_router(traces_router(store, keys))
+    app.include_router(traces_router(store, keys, settings.retry_after_s))
     mount_dashboard(app, dist)
     return app
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from cluster.metadata import ApiKeyCache
+from cluster.migrations import SPAN_USAGE_COLUMNS
 from cluster.store import StoreClient, StoreUnavailable
 from serve_apps.auth import authenticate
 from serve_apps.errors import ApiError
@@ -48,18 +49,11 @@ def trace_summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: LLM usage and cost columns of `spans` (written by the writer, priced by the cost pool's PriceBook).
-USAGE_FIELDS = (
-    "model", "provider", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "reasoning_tokens", "cost_usd", "cost_status",
-)
-
-
 def usage_view(row: dict[str, Any]) -> dict[str, Any] | None:
     """The span's LLM usage and cost, or None for a span without LLM usage."""
     if not row.get("model") and not row.get("cost_status"):
         return None
-    return {field: row[field] for field in USAGE_FIELDS}
+    return {field: row[field] for field in SPAN_USAGE_COLUMNS}
 
 
 def span_view(row: dict[str, Any], trace_start_ns: int) -> dict[str, Any]:
@@ -109,7 +103,7 @@ async def get_trace(store: StoreClient, project_id: str, trace_id: str) -> dict[
         "toUnixTimestamp64Nano(start_time) AS start_ns, toUnixTimestamp64Nano(end_time) AS end_ns, "
         "status, status_message, attributes, events, input, output, "
         "span_kind, links, resource, scope_name, scope_version, "
-        f"{', '.join(USAGE_FIELDS)} "
+        f"{', '.join(SPAN_USAGE_COLUMNS)} "
         "FROM spans FINAL WHERE project_id = {p:String} AND trace_id = {t:String} ORDER BY start_time, span_id",
         {"p": project_id, "t": trace_id},
     )
@@ -144,14 +138,15 @@ async def get_trace(store: StoreClient, project_id: str, trace_id: str) -> dict[
     }
 
 
-def traces_router(store: StoreClient, keys: ApiKeyCache) -> APIRouter:
+def traces_router(store: StoreClient, keys: ApiKeyCache, retry_after_s: int) -> APIRouter:
+    """The traces routes; a store that cannot answer is a 503 with `Retry-After: retry_after_s`."""
     router = APIRouter(prefix="/api/v1")
 
     async def _guard(coro: Any) -> Any:
         try:
             return await coro
         except StoreUnavailable as exc:
-            raise ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": "2"}) from exc
+            raise ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": str(retry_after_s)}) from exc
 
     @router.get("/traces")
     async def traces(
