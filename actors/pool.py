@@ -16,7 +16,7 @@ from typing import Any
 import ray
 
 from actors.autoscale import ScalePolicy
-from actors.backlog import group_backlog, trim_acknowledged
+from cluster.backlog import group_backlog, trim_acknowledged
 from actors.consumer_actor import ConsumerActor
 from actors.metrics import PoolMetrics
 from actors.pool_config import PoolSpec

@@ -6,7 +6,7 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-from cluster.backlog import BacklogMonitor, group_backlog, read_backlogs
+from cluster.backlog import BacklogMonitor, lag_plus_pending, read_backlogs
 
 
 def test_backlog_is_lag_plus_pending_of_the_slowest_group(redis_url):
@@ -34,5 +34,5 @@ def test_backlog_is_lag_plus_pending_of_the_slowest_group(redis_url):
 
 
 def test_unknown_lag_counts_the_whole_stream():
-    assert group_backlog({b"name": b"g", b"pending": 2, b"lag": None}, stream_length=10) == 12
-    assert group_backlog({"name": "g", "pending": 0, "lag": 3}, stream_length=10) == 3
+    assert lag_plus_pending({b"name": b"g", b"pending": 2, b"lag": None}, stream_length=10) == 12
+    assert lag_plus_pending({"name": "g", "pending": 0, "lag": 3}, stream_length=10) == 3

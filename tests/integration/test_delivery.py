@@ -6,7 +6,7 @@ import asyncio
 
 import msgpack
 
-from actors.backlog import group_backlog, safe_trim_id, trim_acknowledged
+from cluster.backlog import group_backlog, safe_trim_id, trim_acknowledged
 from actors.consumer import StreamConsumer
 from actors.writer import SpanWriter
 from cluster.bus import connect_redis, publish_spans
