@@ -111,9 +111,10 @@ def _probe(model_price: Any, **usage: int) -> Decimal | None:
     from genai_prices import Usage
 
     try:
-        return model_price.calc_price(Usage(**usage))["total_price"]
+        total: Decimal = model_price.calc_price(Usage(**usage))["total_price"]
     except Exception:  # noqa: BLE001 - a unit this model does not price
         return None
+    return total
 
 
 def genai_unit_prices(provider: str, model: str) -> UnitPrices | None:

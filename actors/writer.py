@@ -20,9 +20,9 @@ WRITE_COLUMNS: tuple[str, ...] = SPAN_COLUMNS + SPAN_USAGE_COLUMNS
 
 def _text(value: Any) -> str:
     """An attribute value as the `Map(String, String)` stores it (JSON text for non-strings)."""
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         return value
+    kind = type(value)
     if kind is int:
         return str(value)  # what json.dumps gives, 10× cheaper
     if kind is bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import clickhouse_connect
 
@@ -20,6 +20,7 @@ from cluster.settings import PlatformSettings
 logger = logging.getLogger(__name__)
 
 STORE_ACTOR_NAME = "store"
+_T = TypeVar("_T")
 
 
 class Store:
@@ -83,7 +84,7 @@ class DirectStoreClient:
         self._store = store
         self._lock = asyncio.Lock()  # one clickhouse-connect client is not safe for concurrent calls
 
-    async def _run(self, fn: Any, *args: Any) -> Any:
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         async with self._lock:
             return await asyncio.to_thread(fn, *args)
 
@@ -141,12 +142,14 @@ class ActorStoreClient:
         await self._call("command", sql, params)
 
     async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self._call("query", sql, params)
+        rows: list[dict[str, Any]] = await self._call("query", sql, params)
+        return rows
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
     ) -> int:
-        return await self._call("insert", table, rows, columns, settings)
+        written: int = await self._call("insert", table, rows, columns, settings)
+        return written
 
 
 class StoreUnavailable(RuntimeError):

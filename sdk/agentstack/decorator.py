@@ -19,8 +19,9 @@ from agentstack import capture as capture_module
 from agentstack import context
 from agentstack import tracer as tracer_module
 from agentstack.capture import to_json_text
-from agentstack.span import Span, SpanKind, _attribute_value, check_kind
+from agentstack.span import Span, SpanKind, check_kind
 from agentstack.tracer import get_tracer
+from agentstack.values import attribute_value as _attribute_value
 
 __all__ = ["observe"]
 

@@ -87,7 +87,7 @@ class SpanStore:
             )
             conn.execute("DELETE FROM outbox WHERE created < ?", (now - OUTBOX_TTL_S,))
             (count,) = conn.execute("SELECT count(*) FROM outbox").fetchone()
-            evicted = max(0, count - OUTBOX_MAX_ROWS)
+            evicted = max(0, int(count) - OUTBOX_MAX_ROWS)
             if evicted:
                 conn.execute(
                     "DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox ORDER BY created LIMIT ?)", (evicted,)
