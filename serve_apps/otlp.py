@@ -63,7 +63,9 @@ def decode_json(payload: dict[str, Any]) -> ExportTraceServiceRequest:
                     _hex_ids_to_base64(span)
                     for link in span.get("links") or []:
                         _hex_ids_to_base64(link)
-        return json_format.ParseDict(payload, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+        request = ExportTraceServiceRequest()
+        json_format.ParseDict(payload, request, ignore_unknown_fields=True)  # fills `request` in place
+        return request
     except (json_format.ParseError, AttributeError, TypeError, RecursionError) as exc:
         raise BodyError(400, "bad_otlp_json", f"the body is not OTLP/JSON trace data: {exc}") from exc
 
@@ -171,4 +173,5 @@ def export_response(rejected: list[dict[str, Any]], as_json: bool) -> bytes:
         response.partial_success.error_message = f"{len(rejected)} spans rejected: {shown}{more}"
     if as_json:
         return json.dumps(json_format.MessageToDict(response)).encode()
-    return response.SerializeToString()
+    encoded: bytes = response.SerializeToString()
+    return encoded
