@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import agentstack
 from agentstack.cli import build_parser, main
 from agentstack.cli.traces import format_duration, render_tree
+from agentstack.schema import SpanKind
 from agentstack.store import SpanStore
 from agentstack.testing import InMemoryExporter
 
@@ -73,6 +75,20 @@ def test_errors_are_highlighted_in_colour() -> None:
     lines = render_tree([span], colour=True)
     assert "\033[31;1m✗ ERROR: bad\033[0m" in lines[1] and "2.5 ms" in lines[1]
     assert format_duration(1_234_000_000) == "1.23 s" and format_duration(789_000) == "789 µs"
+
+
+def test_every_span_kind_has_its_own_terminal_colour() -> None:
+    def colour_of(kind: str) -> str:
+        span = {"trace_id": "a" * 32, "span_id": "b" * 16, "parent_span_id": None, "name": "op", "kind": kind,
+                "start_time": 10**18, "end_time": 10**18 + 1000, "status": "OK", "attributes": {}}
+        found = re.search(rf"\033\[([0-9;]+)m{kind}\033\[0m", render_tree([span], colour=True)[1])
+        assert found, kind
+        return found.group(1)
+
+    colours = {kind.value: colour_of(kind.value) for kind in SpanKind}
+    assert len(set(colours.values())) == len(colours), f"two kinds share a colour: {colours}"
+    assert not any(code.startswith("31") for code in colours.values()), "red is for errors"
+    assert colour_of("critic") not in colours.values(), "a kind outside the list is drawn apart from the known ones"
 
 
 def test_cli_has_subcommands_and_is_installed(tmp_path: Path) -> None:

@@ -14,11 +14,23 @@ from collections import defaultdict
 from typing import Any, TextIO
 
 from agentstack.config import resolve_settings
+from agentstack.schema import SpanKind
 from agentstack.store import SpanStore
 
 __all__ = ["register", "render_tree", "format_duration"]
 
-_KIND_COLOURS = {"agent": "35", "llm": "36", "tool": "33", "memory": "34", "retriever": "32", "chain": "37"}
+#: ANSI colour of each span kind on a terminal (red is kept for errors); other kinds are white.
+_KIND_COLOURS: dict[str, str] = {
+    SpanKind.AGENT: "35",
+    SpanKind.LLM: "36",
+    SpanKind.TOOL: "33",
+    SpanKind.MEMORY: "34",
+    SpanKind.CHAIN: "95",
+    SpanKind.RETRIEVER: "32",
+    SpanKind.EMBEDDING: "93",
+    SpanKind.SPAN: "90",
+}
+_OTHER_COLOUR = "37"
 
 
 def register(subparsers: Any) -> None:
@@ -109,7 +121,7 @@ def render_tree(spans: list[dict[str, Any]], *, colour: bool = False) -> list[st
     lines = [header + (style(f"  {errors} error{'s' * (errors != 1)}", "31;1") if errors else "")]
 
     def draw(span: dict[str, Any], prefix: str, last: bool) -> None:
-        kind = style(span["kind"], _KIND_COLOURS.get(span["kind"], "37"))
+        kind = style(span["kind"], _KIND_COLOURS.get(span["kind"], _OTHER_COLOUR))
         line = f"{prefix}{'└─ ' if last else '├─ '}{span['name']} ({kind}) {format_duration(span['end_time'] - span['start_time'])}"
         model = span["attributes"].get("gen_ai.request.model")
         if model:
