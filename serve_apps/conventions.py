@@ -63,7 +63,10 @@ COUNT_KEYS = frozenset({
 })
 
 #: Where prompt / completion text may be, in order of preference (attributes first, then events).
-INPUT_KEYS = ("input.value", "gen_ai.prompt", "gen_ai.prompt.0.content", "llm.prompts", "tool.input")
+INPUT_KEYS = (
+    "input.value", "gen_ai.prompt", "gen_ai.prompt.0.content", "llm.prompts", "tool.input", "tool.parameters",
+    "gen_ai.tool.call.arguments",
+)
 OUTPUT_KEYS = ("output.value", "gen_ai.completion", "gen_ai.completion.0.content", "llm.completions", "tool.output")
 _INPUT_EVENTS = {"gen_ai.content.prompt": "gen_ai.prompt"}
 _OUTPUT_EVENTS = {"gen_ai.content.completion": "gen_ai.completion"}

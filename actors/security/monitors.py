@@ -16,7 +16,6 @@ from actors.security.policy import ProjectRules
 from actors.usage import extract_usage
 
 _COST_ATTRIBUTES = ("gen_ai.usage.cost", "llm.cost.total", "llm.usage.cost_usd", "agentstack.cost_usd", "cost_usd")
-_INPUT_ATTRIBUTES = ("input.value", "gen_ai.prompt", "tool.input", "tool.parameters", "gen_ai.tool.call.arguments")
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,11 @@ class Event:
 
 
 def call_digest(span: dict[str, Any]) -> str:
-    """Name + input digest of a call: two spans with the same digest made the same call."""
-    attributes = span.get("attributes") or {}
-    payload = span.get("input") or next((str(attributes[k]) for k in _INPUT_ATTRIBUTES if k in attributes), "")
+    """Name + input digest of a call: two spans with the same digest made the same call.
+
+    The input is the span's `input`, which ingest fills from any convention's input attribute.
+    """
+    payload = span.get("input") or ""
     digest = hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
     return f"{span.get('name', '')}#{digest}"
 

@@ -48,6 +48,9 @@ def test_prompt_and_completion_text_from_attributes_or_events():
               {"name": "gen_ai.content.completion", "attributes": {"gen_ai.completion": "c"}}]
     old_semconv = span({}, events)
     assert (old_semconv["input"], old_semconv["output"]) == ("p", "c")
+    tool = span({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.call.arguments": '{"q": "paris"}'})
+    assert tool["input"] == '{"q": "paris"}' and tool["kind"] == "tool"
+    assert span({"tool.parameters": "x=1"})["input"] == "x=1"
     native = span({"input.value": "other"}, input='{"args": []}')
     assert native["input"] == '{"args": []}', "an explicit input wins over attributes"
 
