@@ -89,10 +89,13 @@ test-e2e: install $(TEST_ENV) browser
 test-frameworks: $(FW_ENV)
 	$(FW_PY) -m pytest tests/frameworks
 
-lint: $(TEST_ENV) $(UI_DEPS)  ## ruff, mypy --strict (sdk/agentstack, actors/), tsc and ESLint on the dashboard
+# mypy checks the SDK against .venv-integrations, where every library its integrations import is installed
+# (in .venv they are missing and would type as Any), and actors/ against the platform's .venv.
+lint: $(TEST_ENV) $(FW_ENV) $(UI_DEPS)  ## ruff, mypy --strict (sdk/agentstack, actors/), tsc and ESLint on the dashboard
 	@echo "▸ lint"
 	@$(VENV)/bin/ruff check cluster actors serve_apps sdk tests bench scripts
-	@$(VENV)/bin/mypy --strict --ignore-missing-imports sdk/agentstack actors
+	@$(VENV)/bin/mypy --strict --python-executable $(FW_PY) sdk/agentstack
+	@$(VENV)/bin/mypy --strict --ignore-missing-imports actors
 	@cd dashboard && npx --no-install tsc --noEmit && npx --no-install eslint --max-warnings=0 .
 	@echo "  ✓ lint clean"
 
