@@ -92,12 +92,13 @@ test-frameworks: $(FW_ENV)
 # mypy checks the SDK against .venv-integrations, where every library its integrations import is installed
 # (in .venv they are missing and would type as Any), and actors/ against the platform's .venv.
 lint: $(TEST_ENV) $(FW_ENV) $(UI_DEPS)  ## ruff, mypy --strict (sdk/agentstack, actors/), tsc and ESLint on the dashboard
-	@echo "▸ lint"
-	@$(VENV)/bin/ruff check cluster actors serve_apps sdk tests bench scripts
-	@$(VENV)/bin/mypy --strict --python-executable $(FW_PY) sdk/agentstack
-	@$(VENV)/bin/mypy --strict --ignore-missing-imports actors
-	@cd dashboard && npx --no-install tsc --noEmit && npx --no-install eslint --max-warnings=0 .
-	@echo "  ✓ lint clean"
+	@echo "▸ lint"; failed=""; \
+	$(VENV)/bin/ruff check cluster actors serve_apps sdk tests bench scripts || failed="$$failed ruff"; \
+	$(VENV)/bin/mypy --strict --python-executable $(FW_PY) sdk/agentstack || failed="$$failed mypy-sdk"; \
+	$(VENV)/bin/mypy --strict --ignore-missing-imports actors || failed="$$failed mypy-actors"; \
+	(cd dashboard && npx --no-install tsc --noEmit) || failed="$$failed tsc"; \
+	(cd dashboard && npx --no-install eslint --max-warnings=0 .) || failed="$$failed eslint"; \
+	if [ -n "$$failed" ]; then echo "  ✗ lint failed:$$failed"; exit 1; fi; echo "  ✓ lint clean"
 
 clean:  ## remove the venvs and build output (keeps your data in .agentstack/)
 	rm -rf $(VENV) $(FW_VENV) dashboard/node_modules dashboard/dist
