@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError, toApiError } from './api';
 import { useAuth } from './auth';
 
@@ -35,14 +35,20 @@ export function useApiResource<T>(
   const { reportUnauthorized } = useAuth();
   const key = JSON.stringify(deps);
   const loadRef = useRef(load);
-  loadRef.current = load;
+  useLayoutEffect(() => {
+    loadRef.current = load; // before the loading effect below runs
+  });
 
   const [state, setState] = useState<State<T>>({ key, inFlight: true });
   const [tick, setTick] = useState(0);
+  // A reload marks the data in flight here; new deps need no mark (`current` below starts them in flight).
+  const reload = useCallback(() => {
+    setState((s) => ({ ...s, inFlight: true }));
+    setTick((t) => t + 1);
+  }, []);
 
   useEffect(() => {
     const controller = new AbortController();
-    setState((s) => (s.key === key ? { ...s, inFlight: true } : { key, inFlight: true }));
     loadRef.current(controller.signal).then(
       (data) => {
         if (!controller.signal.aborted) setState({ key, data, inFlight: false });
@@ -68,13 +74,11 @@ export function useApiResource<T>(
         timer = window.setTimeout(poll, interval);
         return;
       }
-      setTick((t) => t + 1);
+      reload();
     };
     timer = window.setTimeout(poll, interval);
     return () => window.clearTimeout(timer);
-  }, [interval, current.inFlight, key]);
-
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  }, [interval, current.inFlight, key, reload]);
 
   return {
     data: current.data,
