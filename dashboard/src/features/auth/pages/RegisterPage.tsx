@@ -162,9 +162,11 @@ export function RegisterPage({ mode }: RegisterPageProps) {
           {mutation.isPending ? 'Creating…' : mode === 'setup' ? 'Create admin and log in' : 'Create account'}
         </button>
       </form>
-      <p className="auth-footer muted">
-        Already have an account? <Link to="/login">Log in</Link>
-      </p>
+      {mode === 'signup' ? (
+        <p className="auth-footer muted">
+          Already have an account? <Link to="/login">Log in</Link>
+        </p>
+      ) : null}
     </AuthCard>
   );
 }

@@ -5,13 +5,15 @@ import { useCreateProject } from '../hooks/useProjectMutations';
 interface CreateProjectFormProps {
   onCreated: (created: ProjectCreated) => void;
   autoFocus?: boolean;
+  /** False: the caller refetches the project list itself (see useCreateProject). */
+  refresh?: boolean;
 }
 
 /** Name → `POST /projects`; the caller shows the returned key (once). */
-export function CreateProjectForm({ onCreated, autoFocus }: CreateProjectFormProps) {
+export function CreateProjectForm({ onCreated, autoFocus, refresh = true }: CreateProjectFormProps) {
   const [name, setName] = useState('');
   const [touched, setTouched] = useState(false);
-  const create = useCreateProject();
+  const create = useCreateProject(refresh);
   const trimmed = name.trim();
 
   const submit = (e: FormEvent) => {

@@ -12,9 +12,16 @@ function useRefreshProjects() {
     ]);
 }
 
-export function useCreateProject() {
-  const refresh = useRefreshProjects();
-  return useMutation({ mutationFn: (name: string) => createProject(name), onSuccess: refresh });
+/**
+ * With `refresh` false the caller refetches later: on the first-project page, refetching `/auth/me` at once
+ * would redirect into the new project before its key (shown once) was seen.
+ */
+export function useCreateProject(refresh = true) {
+  const refreshProjects = useRefreshProjects();
+  return useMutation({
+    mutationFn: (name: string) => createProject(name),
+    onSuccess: () => (refresh ? refreshProjects() : undefined),
+  });
 }
 
 export function useRenameProject() {

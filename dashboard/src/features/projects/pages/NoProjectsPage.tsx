@@ -1,5 +1,7 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
+import { queryKeys } from '../../../api/queryKeys';
 import type { ProjectCreated } from '../../../api/types';
 import { tracesHref } from '../../../lib/routes';
 import { CreateProjectForm } from '../components/CreateProjectForm';
@@ -8,7 +10,14 @@ import { KeyCreatedDialog } from '../components/KeyCreatedDialog';
 /** A user without any project: create one (and get its first key), or ask to be added to one. */
 export function NoProjectsPage() {
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const [created, setCreated] = useState<ProjectCreated | null>(null);
+
+  const openProject = async () => {
+    if (!created) return;
+    await queryClient.invalidateQueries({ queryKey: queryKeys.me });
+    navigate(tracesHref(created.project.id));
+  };
 
   return (
     <div className="page page-narrow" data-testid="no-projects-page">
@@ -21,13 +30,13 @@ export function NoProjectsPage() {
         </div>
       </div>
       <section className="panel">
-        <CreateProjectForm onCreated={setCreated} autoFocus />
+        <CreateProjectForm onCreated={setCreated} autoFocus refresh={false} />
       </section>
       <KeyCreatedDialog
         apiKey={created?.api_key ?? null}
         title={`Project ${created?.project.name ?? ''} created`}
         projectName={created?.project.name ?? ''}
-        onClose={() => created && navigate(tracesHref(created.project.id))}
+        onClose={openProject}
       />
     </div>
   );
