@@ -47,26 +47,26 @@ def check_scope(scope: str) -> str:
 # -- projects ---------------------------------------------------------------------------------------
 
 
-def effective_role(db: Session, user: User, project_id: str) -> str | None:
-    """What `user` may do on a project: their member role, "owner" for instance admins, None without access."""
+def effective_role(db: Session, user_id: str, is_admin: bool, project_id: str) -> str | None:
+    """What a user may do on a project: their member role, "owner" for instance admins, None without access."""
     if db.get(Project, project_id) is None:
         return None
-    if user.is_admin:
+    if is_admin:
         return "owner"
-    return db.scalar(select(Member.role).where(Member.project_id == project_id, Member.user_id == user.id))
+    return db.scalar(select(Member.role).where(Member.project_id == project_id, Member.user_id == user_id))
 
 
 def projects_of(db: Session, user: User) -> list[tuple[Project, str]]:
     """The projects a user sees with their role (instance admins see all; "admin" where not a member)."""
-    memberships = dict(db.execute(select(Member.project_id, Member.role).where(Member.user_id == user.id)).tuples())
+    memberships = {pid: role for pid, role in db.execute(select(Member.project_id, Member.role).where(Member.user_id == user.id))}
     if user.is_admin:
         projects = list(db.scalars(select(Project).order_by(Project.created_at, Project.name)))
         return [(p, memberships.get(p.id, "admin")) for p in projects]
     rows = db.execute(
         select(Project, Member.role).join(Member, Member.project_id == Project.id).where(Member.user_id == user.id)
         .order_by(Project.created_at, Project.name)
-    ).tuples()
-    return list(rows)
+    )
+    return [(project, role) for project, role in rows]
 
 
 def create_project(
@@ -114,12 +114,11 @@ def mark_deleted(db: Session, project_id: str) -> None:
 
 
 def list_members(db: Session, project_id: str) -> list[tuple[Member, User]]:
-    return list(
-        db.execute(
-            select(Member, User).join(User, User.id == Member.user_id).where(Member.project_id == project_id)
-            .order_by(Member.added_at, User.email)
-        ).tuples()
+    rows = db.execute(
+        select(Member, User).join(User, User.id == Member.user_id).where(Member.project_id == project_id)
+        .order_by(Member.added_at, User.email)
     )
+    return [(member, user) for member, user in rows]
 
 
 def _owners(db: Session, project_id: str) -> int:
