@@ -11,18 +11,28 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from ray import serve
 
+from sqlalchemy import func, select
+
 from cluster.bus import connect_redis
-from cluster.metadata import ApiKeyCache
+from cluster.metadata import MetadataDB
+from cluster.metadata.models import Project
 from cluster.settings import PROJECT_ROOT, PlatformSettings
 from cluster.store import StoreClient, connect_store
+from serve_apps import auth, projects, users
+from serve_apps.access import Accounts, install_accounts
 from serve_apps.errors import error_response, install_error_handlers
 from serve_apps.traces import traces_router
 
 DASHBOARD_DIST = PROJECT_ROOT / "dashboard" / "dist"
 
 
-async def check_health(store: StoreClient, redis: Any) -> dict[str, str]:
-    """Whether the system can take spans: the bus answers and the store has a project to take them."""
+def _project_count(db: MetadataDB) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Project)) or 0)
+
+
+async def check_health(store: StoreClient, redis: Any, db: MetadataDB) -> dict[str, str]:
+    """Whether the system can take spans: the bus and ClickHouse answer, and the metadata store has a project."""
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(redis.ping(), timeout=2)
@@ -30,10 +40,15 @@ async def check_health(store: StoreClient, redis: Any) -> dict[str, str]:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     try:
-        rows = await asyncio.wait_for(store.query("SELECT count() AS n FROM projects"), timeout=5)
-        checks["clickhouse"] = "ok" if rows[0]["n"] > 0 else "starting: no project yet"
+        await asyncio.wait_for(store.query("SELECT 1 AS one"), timeout=5)
+        checks["clickhouse"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["clickhouse"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
+    try:
+        projects_n = await asyncio.wait_for(asyncio.to_thread(_project_count, db), timeout=5)
+        checks["metadata"] = "ok" if projects_n > 0 else "starting: no project yet"
+    except Exception as exc:  # noqa: BLE001 - e.g. tables not migrated yet while the platform starts
+        checks["metadata"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
     return checks
 
 
@@ -57,18 +72,28 @@ def mount_dashboard(app: FastAPI, dist: Path) -> None:
         return FileResponse(index)
 
 
-def create_query_app(settings: PlatformSettings, store: StoreClient, redis: Any, dist: Path = DASHBOARD_DIST) -> FastAPI:
+def create_query_app(
+    settings: PlatformSettings, store: StoreClient, redis: Any, dist: Path = DASHBOARD_DIST, metadata: MetadataDB | None = None
+) -> FastAPI:
+    """The query HTTP app: accounts (`auth`, `users`, `projects`), trace reads, health and the UI.
+
+    `metadata` defaults to the store the settings name (SQLite file or DATABASE_URL).
+    """
     app = FastAPI(title="AgentStack API", version="0.1.0")
     install_error_handlers(app)
-    keys = ApiKeyCache(store, settings.api_key_cache_ttl_s)
+    db = metadata or MetadataDB.from_settings(settings)
+    install_accounts(app, Accounts(settings, db, store))
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        checks = await check_health(store, redis)
+        checks = await check_health(store, redis, db)
         ok = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
 
-    app.include_router(traces_router(store, keys))
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(projects.router)
+    app.include_router(traces_router(store))
     mount_dashboard(app, dist)
     return app
 
