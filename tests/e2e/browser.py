@@ -9,6 +9,7 @@ import json
 import shutil
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,29 @@ def api(base_url: str, method: str, path: str, body: Any = None, token: str | No
     except urllib.error.HTTPError as exc:
         raw = exc.read()
         return exc.code, json.loads(raw) if raw else None
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+
+
+@pytest.fixture(scope="module")
+def admin(stack) -> Account:
+    """The stack's instance admin: the headless-init user when the stack has one, else created now with
+    the one-time setup code the stack wrote at first start (as a person would from the banner link)."""
+    email = getattr(stack, "admin_email", None)
+    if email:
+        return Account(email, stack.admin_password)
+    account = Account("browser-admin@example.com", "browser admin password")
+    code_file = stack.data_dir / "setup-code"
+    if code_file.exists():
+        status, body = api(stack.base_url, "POST", "/api/v1/auth/register",
+                           {"email": account.email, "password": account.password,
+                            "setup_code": code_file.read_text().strip()})
+        assert status == 201, body
+    return account
 
 
 def token_for(base_url: str, email: str, password: str) -> str:
