@@ -66,7 +66,9 @@ export function KeysTab() {
                 data-key-name={key.name}
               >
                 <td>{key.name || <span className="muted">(unnamed)</span>}</td>
-                <td className="mono muted">{key.prefix}…</td>
+                <td className="mono muted" data-testid="key-prefix">
+                  {key.prefix}…
+                </td>
                 <td>
                   <span className={`scope-badge scope-${key.scope}`} title={SCOPE_HELP[key.scope]}>
                     {key.scope}
