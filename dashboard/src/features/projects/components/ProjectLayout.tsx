@@ -29,12 +29,12 @@ export function ProjectLayout() {
     return (
       <div className="page" data-testid="project-not-found">
         <EmptyState title="Project not found">
-          No project <code>{projectId}</code> among yours: it was deleted, or you are not a member.{' '}
-          {fallback ? (
-            <Link to={tracesHref(fallback.id)}>Open {fallback.name}</Link>
-          ) : (
-            <Link to="/">Create a project</Link>
-          )}
+          <p>
+            None of your projects has the id <code>{projectId}</code>: it was deleted, or you are not a member of it.
+          </p>
+          <Link to={fallback ? tracesHref(fallback.id) : '/'} className="btn btn-primary">
+            {fallback ? `Open ${fallback.name}` : 'Create a project'}
+          </Link>
         </EmptyState>
       </div>
     );

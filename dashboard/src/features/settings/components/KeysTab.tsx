@@ -87,17 +87,20 @@ export function KeysTab() {
                       revoked {formatRelative(key.revoked_at)}
                     </span>
                   ) : (
-                    <button
-                      type="button"
-                      className="btn btn-small btn-danger-ghost"
-                      onClick={() => {
-                        revoke.reset();
-                        setRevoking(key);
-                      }}
-                      data-testid="revoke-key"
-                    >
-                      Revoke
-                    </button>
+                    <div className="row-actions">
+                      <span className="tag tag-ok">active</span>
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger-ghost"
+                        onClick={() => {
+                          revoke.reset();
+                          setRevoking(key);
+                        }}
+                        data-testid="revoke-key"
+                      >
+                        Revoke
+                      </button>
+                    </div>
                   )}
                 </td>
               </tr>
@@ -159,6 +162,7 @@ function CreateKeyForm({ projectId, onCreated }: { projectId: string; onCreated:
       {
         onSuccess: (key) => {
           setName('');
+          setScope('ingest'); // the safe default for the next one
           setTouched(false);
           onCreated(key);
         },
