@@ -157,8 +157,9 @@ def test_multi_node_cluster_without_database_url_refuses_to_start(metadata_setti
     with pytest.raises(MetadataConfigError, match="DATABASE_URL=postgresql://"):
         asyncio.run(bootstrap_metadata(sqlite_settings, None))
     assert not sqlite_settings.metadata_db_file.exists()  # refused before touching anything
-    if metadata_settings.database_url:  # with DATABASE_URL the same cluster starts
-        assert asyncio.run(bootstrap_metadata(metadata_settings, None)).setup_code
+    if metadata_settings.database_url:  # with DATABASE_URL (and a shared secret) the same cluster starts
+        shared = metadata_settings.model_copy(update={"secret_key": SecretStr("a shared secret of the cluster")})
+        assert asyncio.run(bootstrap_metadata(shared, None)).setup_code
 
 
 def test_replicas_share_the_sqlite_file_and_keys_are_touched_once_a_minute(tmp_path):

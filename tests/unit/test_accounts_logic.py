@@ -138,9 +138,11 @@ def test_database_url_and_multi_node_rules(tmp_path):
     with pytest.raises(MetadataConfigError, match="postgresql://"):
         database_url(PlatformSettings(data_dir=tmp_path, database_url="mysql://u@db/x"))
     check_deployment(settings, 1)
-    check_deployment(pg, 4)
     with pytest.raises(MetadataConfigError, match="4 alive nodes.*set DATABASE_URL"):
         check_deployment(settings, 4)
+    with pytest.raises(MetadataConfigError, match="AGENTSTACK_SECRET_KEY"):
+        check_deployment(pg, 4)
+    check_deployment(pg.model_copy(update={"secret_key": SecretStr("x" * 40)}), 4)
     assert PlatformSettings(_env_file=None, DATABASE_URL="postgresql://x@y/z").database_url == "postgresql://x@y/z"
 
 
