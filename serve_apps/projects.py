@@ -180,7 +180,7 @@ async def _delete_data(db: MetadataDB, store: StoreClient, project_id: str) -> N
 
 
 def _member_out(member: Member, user: User) -> MemberOut:
-    return MemberOut(user_id=user.id, email=user.email, role=member.role, added_at=member.added_at)
+    return MemberOut(user_id=user.id, email=user.email, role=member.role, added_at=member.added_at)  # type: ignore[arg-type]
 
 
 @router.get("/{project_id}/members", response_model=MemberList, responses=error_docs(401, 403, 404))

@@ -45,7 +45,7 @@ class Stack:
     read_key: str = ""
 
     def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        """One HTTP call; JSON in and out. Returns (status, parsed body or {})."""
+        """One HTTP call; JSON in and out. Returns (status, parsed body or {}); a timeout is status 0."""
         data = json.dumps(body).encode() if body is not None else None
         all_headers = {"Content-Type": "application/json", **(headers or {})} if data else dict(headers or {})
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=all_headers)
@@ -55,6 +55,8 @@ class Stack:
                 return response.status, json.loads(raw) if raw else {}
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"{}")
+        except TimeoutError:
+            return 0, {}
 
     def login(self, email: str | None = None, password: str | None = None) -> str:
         """Log in (the admin by default) and return the session token for `Authorization: Bearer`."""
@@ -80,6 +82,9 @@ class Stack:
         status, key = self.as_admin("POST", f"/api/v1/projects/{self.project_id}/keys", {"name": "e2e reads", "scope": "read"})
         assert status == 201, key
         self.read_key = key["key"]
+        # /health turns green once the metadata store is bootstrapped; the platform replica may still be
+        # starting its pools, and its routes answer only after that
+        self.wait_for(lambda: self.as_admin("GET", "/_platform/status")[0] == 200, timeout=180)
 
     def agent_env(self) -> dict[str, str]:
         env = dict(os.environ)
