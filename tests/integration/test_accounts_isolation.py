@@ -145,6 +145,8 @@ def test_every_read_returns_only_the_callers_project(redis_url, store, metadata_
         assert [(p["name"], p["role"]) for p in (await bob.get("/api/v1/auth/me")).json()["projects"]] == [("Project B", "viewer")]
         assert {p["name"] for p in (await admin.get("/api/v1/projects")).json()["items"]} == {"default", "Project A", "Project B"}
         assert codes(await alice.get(f"/api/v1/projects/{B}")) == (404, "project_not_found")
+        assert (await admin.get(f"/api/v1/projects/{A}")).json()["role"] == "admin"  # instance admin, not a member
+        assert (await alice.get(f"/api/v1/projects/{A}")).json()["role"] == "owner"
         assert codes(await alice.get(f"/api/v1/projects/{B}/members")) == (404, "project_not_found")
         assert (await bob.get(f"/api/v1/projects/{B}/members")).status_code == 200
         # a role too low is 403 on a project the caller can see
