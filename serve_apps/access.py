@@ -52,8 +52,9 @@ def install_accounts(app: FastAPI, accounts: Accounts) -> None:
 
     @app.exception_handler(AccountError)
     async def _account_error(_: Request, exc: AccountError) -> Any:
-        extra = {"field": exc.field} if exc.field else {}
-        return error_response(exc.status, exc.code, exc.message, **extra)
+        if exc.field:
+            return error_response(exc.status, exc.code, exc.message, None, field=exc.field)
+        return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(DBAPIError)
     async def _metadata_down(_: Request, exc: DBAPIError) -> Any:

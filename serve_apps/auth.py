@@ -11,6 +11,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from cluster.metadata import accounts as users
 from cluster.metadata.errors import AccountError
@@ -136,10 +137,21 @@ def login(body: Credentials, request: Request, response: Response) -> SessionOut
         ) from exc
     except AccountError as exc:
         if exc.code == "invalid_credentials":
-            with accounts.db.session() as db:
-                users.record_login_failure(db, accounts.settings, body.email, address)
+            _count_failure(accounts, body.email, address)
         raise
     return _session_answer(accounts, request, response, out, token)
+
+
+def _count_failure(accounts: Accounts, email: str, address: str | None) -> None:
+    """Count a failed login; a concurrent first failure of the same subject inserts first, so retry once."""
+    for attempt in (1, 2):
+        try:
+            with accounts.db.session() as db:
+                users.record_login_failure(db, accounts.settings, email, address)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def _clear_cookie(request: Request, response: Response) -> None:

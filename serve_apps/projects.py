@@ -13,6 +13,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from cluster.metadata import projects as logic
 from cluster.metadata.cleanup import delete_project_data
@@ -137,17 +138,24 @@ def create_project(body: ProjectIn, request: Request, who: Caller = Depends(curr
         return ProjectCreated(project=ProjectOut.of(project, "owner"), api_key=_created(request, key, plaintext))
 
 
+def _shown_role(db: Session, access: ProjectAccess) -> str:
+    """The role listed for the caller: their member role, "admin" for an instance admin who is not a member."""
+    user = access.caller.user
+    member = db.get(Member, (access.project_id, user.id)) if user else None
+    return member.role if member is not None else "admin"
+
+
 @router.get("/{project_id}", response_model=ProjectOut, responses=error_docs(401, 403, 404))
 def get_project(request: Request, access: ProjectAccess = Depends(project_role("viewer"))) -> ProjectOut:
     with accounts_of(request).db.session() as db:
-        return ProjectOut.of(db.get_one(Project, access.project_id), access.role)
+        return ProjectOut.of(db.get_one(Project, access.project_id), _shown_role(db, access))
 
 
 @router.patch("/{project_id}", response_model=ProjectOut, responses=error_docs(401, 403, 404, 422))
 def rename_project(body: ProjectIn, request: Request, access: ProjectAccess = Depends(project_role("admin"))) -> ProjectOut:
     """Rename the project (admin or owner)."""
     with accounts_of(request).db.session() as db:
-        return ProjectOut.of(logic.rename_project(db, access.project_id, body.name), access.role)
+        return ProjectOut.of(logic.rename_project(db, access.project_id, body.name), _shown_role(db, access))
 
 
 @router.delete("/{project_id}", status_code=202, response_model=ProjectDeleted, responses=error_docs(401, 403, 404))
@@ -180,7 +188,7 @@ async def _delete_data(db: MetadataDB, store: StoreClient, project_id: str) -> N
 
 
 def _member_out(member: Member, user: User) -> MemberOut:
-    return MemberOut(user_id=user.id, email=user.email, role=member.role, added_at=member.added_at)
+    return MemberOut(user_id=user.id, email=user.email, role=member.role, added_at=member.added_at)  # type: ignore[arg-type]
 
 
 @router.get("/{project_id}/members", response_model=MemberList, responses=error_docs(401, 403, 404))

@@ -81,12 +81,19 @@ def alive_ray_nodes() -> int:
 
 
 def check_deployment(settings: PlatformSettings, alive_nodes: int) -> None:
-    """Refuse a multi-node cluster on the per-machine SQLite file."""
-    if alive_nodes > 1 and not settings.database_url:
+    """Refuse a multi-node cluster on per-machine state: the SQLite file or a per-node signing secret."""
+    if alive_nodes <= 1:
+        return
+    if not settings.database_url:
         raise MetadataConfigError(
             f"this Ray cluster has {alive_nodes} alive nodes, but the metadata store is the SQLite file "
             f"{settings.metadata_db_file} on one machine: set DATABASE_URL=postgresql://user:password@host:5432/db "
             "(the same for every node) and start again"
+        )
+    if settings.secret_key is None:
+        raise MetadataConfigError(
+            f"this Ray cluster has {alive_nodes} alive nodes: set AGENTSTACK_SECRET_KEY (the same long random value "
+            "on every node) so a login on one node is valid on the others, and start again"
         )
 
 
