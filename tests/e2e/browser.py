@@ -91,19 +91,8 @@ class Account:
 
 @pytest.fixture(scope="module")
 def admin(stack) -> Account:
-    """The stack's instance admin: the headless-init user when the stack has one, else created now with
-    the one-time setup code the stack wrote at first start (as a person would from the banner link)."""
-    email = getattr(stack, "admin_email", None)
-    if email:
-        return Account(email, stack.admin_password)
-    account = Account("browser-admin@example.com", "browser admin password")
-    code_file = stack.data_dir / "setup-code"
-    if code_file.exists():
-        status, body = api(stack.base_url, "POST", "/api/v1/auth/register",
-                           {"email": account.email, "password": account.password,
-                            "setup_code": code_file.read_text().strip()})
-        assert status == 201, body
-    return account
+    """The stack's instance admin (created by headless init from the stack's AGENTSTACK_INIT_USER_*)."""
+    return Account(stack.admin_email, stack.admin_password)
 
 
 def token_for(base_url: str, email: str, password: str) -> str:

@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import admin, api, browser, log_in, new_page, shot, token_for  # noqa: F401 - fixtures
+from .browser import admin, browser, log_in, new_page, shot  # noqa: F401 - fixtures
 from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def demo_trace(stack, admin):  # noqa: F811
+def demo_trace(stack):
     """Run `make demo`'s script against the stack; return its largest trace's summary and project id."""
     run = stack.run_agent(ROOT / "sdk" / "examples" / "demo.py")
     assert run.returncode == 0, run.stdout + run.stderr
-    token = token_for(stack.base_url, admin.email, admin.password)
-    status, me = api(stack.base_url, "GET", "/api/v1/auth/me", token=token)
-    assert status == 200, me
-    project_id = next(p["id"] for p in me["projects"] if p["name"] == "default")
 
     def biggest():
-        _, page = api(stack.base_url, "GET", f"/api/v1/traces?project_id={project_id}&page_size=200", token=token)
+        _, page = stack.get("/api/v1/traces?page_size=200")
         candidates = [t for t in page.get("items", []) if t["span_count"] >= 4]
         return max(candidates, key=lambda t: t["span_count"]) if candidates else None
 
-    return {**stack.wait_for(biggest), "project_id": project_id}
+    return {**stack.wait_for(biggest), "project_id": stack.project_id}
 
 
 def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, admin, demo_trace, browser, artifacts_dir):  # noqa: F811

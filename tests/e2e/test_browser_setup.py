@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import free_port
 
-from .browser import browser, log_in, new_page, shot  # noqa: F401 - fixture
+from .browser import api, browser, log_in, new_page, shot, token_for  # noqa: F401 - fixture
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -39,7 +39,11 @@ def fresh_instance(tmp_path_factory: pytest.TempPathFactory, chdb_store) -> Iter
     from cluster.store import DirectStoreClient
     from serve_apps.query import create_query_app
 
-    settings = PlatformSettings(data_dir=tmp_path_factory.mktemp("fresh-instance"), api_key_cache_ttl_s=0)
+    # explicit Nones: the e2e stack of this session may have put init variables into the environment
+    settings = PlatformSettings(
+        data_dir=tmp_path_factory.mktemp("fresh-instance"), api_key_cache_ttl_s=0, init_user_email=None,
+        init_user_password=None, init_project_name=None, bootstrap_api_key=None, allow_signup=False,
+    )
     report = asyncio.run(bootstrap_metadata(settings, DirectStoreClient(chdb_store)))
     assert report.setup_code, "a fresh instance must issue a setup code"
     app = create_query_app(settings, DirectStoreClient(chdb_store), connect_redis(REDIS_URL))
@@ -105,4 +109,30 @@ def test_first_run_creates_the_admin_from_the_setup_link(fresh_instance, browser
     page.goto("/login")
     log_in(page, "first-admin@example.com", "a long enough password")
     page.get_by_test_id("trace-list-page").wait_for()
+    page.context.close()
+
+
+def test_a_user_without_projects_creates_the_first_one(fresh_instance, browser, artifacts_dir):  # noqa: F811
+    base = fresh_instance.base_url
+    token = token_for(base, "first-admin@example.com", "a long enough password")
+    status, body = api(base, "POST", "/api/v1/users", {"email": "newcomer@example.com", "password": "newcomer pass 1"},
+                       token=token)
+    assert status == 201, body
+
+    page = new_page(browser, base)
+    page.goto("/")
+    log_in(page, "newcomer@example.com", "newcomer pass 1")
+    page.get_by_test_id("no-projects-page").wait_for()
+    shot(page, artifacts_dir, "no-projects")
+
+    page.get_by_test_id("create-project-name").fill("newcomer-project")
+    page.get_by_test_id("create-project-submit").click()
+    page.get_by_test_id("key-created-dialog").wait_for()  # stays until closed, though the project exists now
+    key = page.get_by_test_id("created-key").inner_text().strip()
+    assert key.startswith("ak_")
+    page.get_by_test_id("key-dialog-done").click()
+    page.get_by_test_id("traces-empty").wait_for()
+    assert page.get_by_test_id("current-project").inner_text() == "newcomer-project"
+    status, me = api(base, "GET", "/api/v1/auth/me", token=token_for(base, "newcomer@example.com", "newcomer pass 1"))
+    assert [(p["name"], p["role"]) for p in me["projects"]] == [("newcomer-project", "owner")]
     page.context.close()

@@ -3,7 +3,7 @@ import { createProject, deleteProject, renameProject } from '../../../api/accoun
 import { queryKeys } from '../../../api/queryKeys';
 
 /** After a change to projects, the switcher (`/auth/me`) and the settings list refetch. */
-function useRefreshProjects() {
+export function useRefreshProjects() {
   const queryClient = useQueryClient();
   return () =>
     Promise.all([
@@ -32,7 +32,10 @@ export function useRenameProject() {
   });
 }
 
+/**
+ * Deleting does not refetch by itself: the caller first leaves the deleted project's pages, then calls
+ * `useRefreshProjects()` — refetching first would unmount the page (project not found) under the caller.
+ */
 export function useDeleteProject() {
-  const refresh = useRefreshProjects();
-  return useMutation({ mutationFn: (projectId: string) => deleteProject(projectId), onSuccess: refresh });
+  return useMutation({ mutationFn: (projectId: string) => deleteProject(projectId) });
 }

@@ -1,5 +1,7 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
+import { queryKeys } from '../../../api/queryKeys';
 import type { Member, Role } from '../../../api/types';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { EmptyState } from '../../../components/EmptyState';
@@ -15,6 +17,7 @@ import { useAddMember, useChangeMemberRole, useMembers, useRemoveMember } from '
 export function MembersTab() {
   const { project, role, me } = useCurrentProject();
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const members = useMembers(project.id);
   const changeRole = useChangeMemberRole(project.id);
   const remove = useRemoveMember(project.id);
@@ -30,12 +33,17 @@ export function MembersTab() {
   const confirmRemove = () => {
     if (!removing) return;
     const self = removing.user_id === me.user.id;
-    remove.mutate(removing.user_id, {
-      onSuccess: () => {
-        setRemoving(null);
-        if (self && !me.user.is_admin) navigate('/', { replace: true });
+    remove.mutate(
+      { userId: removing.user_id, self },
+      {
+        onSuccess: () => {
+          setRemoving(null);
+          if (!self) return;
+          navigate('/', { replace: true }); // leave first: this project may no longer be theirs
+          void queryClient.invalidateQueries({ queryKey: queryKeys.me });
+        },
       },
-    });
+    );
   };
 
   let list;

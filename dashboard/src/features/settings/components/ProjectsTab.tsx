@@ -10,7 +10,7 @@ import { useMe } from '../../auth/hooks/useMe';
 import { CreateProjectForm } from '../../projects/components/CreateProjectForm';
 import { KeyCreatedDialog } from '../../projects/components/KeyCreatedDialog';
 import { useOptionalProject } from '../../projects/hooks/useCurrentProject';
-import { useDeleteProject } from '../../projects/hooks/useProjectMutations';
+import { useDeleteProject, useRefreshProjects } from '../../projects/hooks/useProjectMutations';
 import { useProjectList } from '../hooks/useSettingsData';
 import { ProjectRow } from './ProjectRow';
 
@@ -23,18 +23,21 @@ export function ProjectsTab() {
   const [created, setCreated] = useState<ProjectCreated | null>(null);
   const [deleting, setDeleting] = useState<ProjectSummary | null>(null);
   const remove = useDeleteProject();
+  const refreshProjects = useRefreshProjects();
   const isInstanceAdmin = me.data?.user.is_admin ?? false;
   const roleIn = (p: ProjectSummary) => (isInstanceAdmin ? 'owner' : p.role);
 
   const confirmDelete = () => {
     if (!deleting) return;
-    remove.mutate(deleting.id, {
+    const target = deleting;
+    remove.mutate(target.id, {
       onSuccess: (answer) => {
-        const notice = `Project ${deleting.name} deleted: ${answer.data}.`;
-        const rest = (projects.data?.items ?? []).filter((p) => p.id !== deleting.id);
+        const notice = `Project ${target.name} deleted: ${answer.data}.`;
+        const rest = (projects.data?.items ?? []).filter((p) => p.id !== target.id);
         setDeleting(null);
-        const stayIn = current && current.project.id !== deleting.id ? current.project.id : (rest[0]?.id ?? null);
+        const stayIn = current && current.project.id !== target.id ? current.project.id : (rest[0]?.id ?? null);
         navigate(settingsHref(stayIn, 'projects'), { replace: true, state: { notice } });
+        void refreshProjects();
       },
     });
   };

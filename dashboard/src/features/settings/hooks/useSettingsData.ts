@@ -72,7 +72,13 @@ export function useChangeMemberRole(projectId: string) {
   });
 }
 
+/** Removing oneself does not refetch `/auth/me` here: the caller leaves the project's pages first. */
 export function useRemoveMember(projectId: string) {
   const refresh = useRefreshMembers(projectId);
-  return useMutation({ mutationFn: (userId: string) => removeMember(projectId, userId), onSuccess: refresh });
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ userId }: { userId: string; self: boolean }) => removeMember(projectId, userId),
+    onSuccess: (_, { self }) =>
+      self ? queryClient.invalidateQueries({ queryKey: queryKeys.members(projectId) }) : refresh(),
+  });
 }
