@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
 interface DropdownProps {
   /** The trigger's content. */
@@ -15,14 +15,43 @@ interface DropdownProps {
 export function Dropdown({ label, children, triggerClassName, triggerTitle, testId, align = 'left' }: DropdownProps) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+
+  /** Arrow keys move between the menu's items (wrapping), Home/End jump to the ends. */
+  const onMenuKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const items = Array.from(menu.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? []);
+    if (items.length === 0) return;
+    const at = items.indexOf(document.activeElement as HTMLButtonElement);
+    const next: Record<string, number> = {
+      ArrowDown: (at + 1) % items.length,
+      ArrowUp: (at - 1 + items.length) % items.length,
+      Home: 0,
+      End: items.length - 1,
+    };
+    if (e.key in next) {
+      e.preventDefault();
+      items[next[e.key]].focus();
+    }
+  };
+
+  useEffect(() => {
+    // Keyboard users land on the current (or first) item when the menu opens.
+    if (!open) return;
+    const items = menu.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)');
+    const selected = menu.current?.querySelector<HTMLButtonElement>('button[aria-checked="true"]');
+    (selected ?? items?.[0])?.focus({ preventScroll: true });
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;
-    const onPointer = (e: MouseEvent) => {
+    const onPointer = (e: globalThis.MouseEvent) => {
       if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
     };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') setOpen(false);
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        root.current?.querySelector<HTMLButtonElement>('button')?.focus();
+      }
     };
     document.addEventListener('mousedown', onPointer);
     document.addEventListener('keydown', onKey);
@@ -46,7 +75,13 @@ export function Dropdown({ label, children, triggerClassName, triggerTitle, test
         {label}
       </button>
       {open ? (
-        <div className={`dropdown-menu dropdown-${align}`} role="menu" data-testid={testId ? `${testId}-menu` : undefined}>
+        <div
+          ref={menu}
+          className={`dropdown-menu dropdown-${align}`}
+          role="menu"
+          onKeyDown={onMenuKeyDown}
+          data-testid={testId ? `${testId}-menu` : undefined}
+        >
           {children(() => setOpen(false))}
         </div>
       ) : null}

@@ -1,6 +1,7 @@
 import type { ApiKeyCreated } from '../../../api/types';
 import { CopyButton } from '../../../components/CopyButton';
 import { Dialog } from '../../../components/Dialog';
+import { SCOPE_HELP } from '../scopes';
 
 interface KeyCreatedDialogProps {
   /** The key just created; the dialog is open while this is set. */
@@ -11,11 +12,6 @@ interface KeyCreatedDialogProps {
   /** Extra footer action, e.g. "Open project". */
   action?: { label: string; onClick: () => void };
 }
-
-export const SCOPE_HELP = {
-  ingest: 'may only send spans: the key your agents carry',
-  read: 'may call the read API: for scripts and notebooks',
-} as const;
 
 /** Shows a new API key once, with copy buttons for the key and the environment lines to paste. */
 export function KeyCreatedDialog({ apiKey, title, projectName, onClose, action }: KeyCreatedDialogProps) {

@@ -30,7 +30,7 @@ export function AccountTab() {
           </div>
           <div>
             <dt>Access</dt>
-            <dd>{user.is_admin ? 'Instance admin: sees and manages every project' : 'Member of the projects below'}</dd>
+            <dd>{user.is_admin ? 'Instance admin: sees and manages every project' : 'Sees the projects they are a member of'}</dd>
           </div>
           <div>
             <dt>Projects</dt>

@@ -5,9 +5,10 @@ import { EmptyState } from '../../../components/EmptyState';
 import { ErrorState } from '../../../components/ErrorState';
 import { LoadingState } from '../../../components/LoadingState';
 import { formatDateTime, formatRelative } from '../../../lib/format';
-import { KeyCreatedDialog, SCOPE_HELP } from '../../projects/components/KeyCreatedDialog';
+import { KeyCreatedDialog } from '../../projects/components/KeyCreatedDialog';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { denyReason } from '../../projects/roles';
+import { SCOPE_HELP } from '../../projects/scopes';
 import { useCreateKey, useKeys, useRevokeKey } from '../hooks/useSettingsData';
 
 /** API keys of the current project: create (shown once), list, revoke. Admins and owners only. */
