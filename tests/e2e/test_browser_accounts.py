@@ -24,14 +24,9 @@ def state() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def colleague(stack, admin) -> Account:  # noqa: F811
-    """A second user, created by the admin (as an admin would for a colleague)."""
-    account = Account("browser-colleague@example.com", "colleague password 1")
-    token = token_for(stack.base_url, admin.email, admin.password)
-    status, body = api(stack.base_url, "POST", "/api/v1/users",
-                       {"email": account.email, "password": account.password}, token=token)
-    assert status == 201, body
-    return account
+def colleague() -> Account:
+    """A second user: the admin creates the account in Settings → Users during the first test."""
+    return Account("browser-colleague@example.com", "colleague password 1")
 
 
 def span(trace_id: str) -> dict[str, Any]:
@@ -114,6 +109,18 @@ def test_admin_creates_a_project_and_manages_keys_and_members(stack, admin, coll
     row.get_by_test_id("key-revoked").wait_for()
     stack.wait_for(lambda: api(stack.base_url, "GET", "/api/v1/traces", key=read_key)[0] == 401, timeout=5.5,
                    interval=0.25)
+
+    # users (instance admins): create the colleague's account with an initial password
+    page.get_by_test_id("tab-users").click()
+    page.get_by_test_id("users-table").wait_for()
+    page.get_by_test_id("create-user-email").fill(colleague.email)
+    page.get_by_test_id("create-user-password").fill("short")
+    page.get_by_test_id("create-user-submit").click()
+    assert "at least 8 characters" in page.get_by_test_id("create-user-error").inner_text()
+    page.get_by_test_id("create-user-password").fill(colleague.password)
+    page.get_by_test_id("create-user-submit").click()
+    page.get_by_test_id("user-created").wait_for()
+    page.locator(f'[data-testid="user-row"][data-email="{colleague.email}"]').wait_for()
 
     # members: an unknown email is explained; the colleague joins as viewer, then becomes member
     page.get_by_test_id("tab-members").click()
@@ -212,7 +219,7 @@ def test_a_viewer_sees_why_and_manages_their_own_account(stack, colleague, brows
     page.context.close()
 
 
-def test_admin_deletes_the_project_after_typing_its_name_then_logs_out(stack, admin, browser, artifacts_dir, state):  # noqa: F811
+def test_admin_deletes_the_project_disables_the_colleague_and_logs_out(stack, admin, colleague, browser, artifacts_dir, state):  # noqa: F811
     page = new_page(browser, stack.base_url)
     page.goto(f"/p/{state['project_id']}/settings/projects")
     log_in(page, admin.email, admin.password)
@@ -234,6 +241,16 @@ def test_admin_deletes_the_project_after_typing_its_name_then_logs_out(stack, ad
     assert page.locator(f'[data-testid="project-option"][data-project-id="{state["project_id"]}"]').count() == 0
     page.keyboard.press("Escape")
     shot(page, artifacts_dir, "project-deleted")
+
+    # disabling an account stops its logins at once
+    page.get_by_test_id("tab-users").click()
+    user_row = page.locator(f'[data-testid="user-row"][data-email="{colleague.email}"]')
+    user_row.get_by_test_id("toggle-disabled").click()
+    user_row.get_by_test_id("user-disabled").wait_for()
+    status, body = api(stack.base_url, "POST", "/api/v1/auth/login",
+                       {"email": colleague.email, "password": colleague.password})
+    assert (status, body["error"]["code"]) == (403, "user_disabled"), body
+    shot(page, artifacts_dir, "settings-users")
 
     page.get_by_test_id("user-menu").click()
     assert page.get_by_test_id("user-email").inner_text() == admin.email

@@ -13,6 +13,7 @@ import type {
   ProjectSummary,
   Role,
   SessionResponse,
+  User,
 } from './types';
 
 const enc = encodeURIComponent;
@@ -69,3 +70,11 @@ export const createKey = (projectId: string, name: string, scope: ApiKeyScope) =
 
 export const revokeKey = (projectId: string, keyId: string) =>
   request<void>('DELETE', `/projects/${enc(projectId)}/keys/${enc(keyId)}`);
+
+export const listUsers = (signal?: AbortSignal) => request<{ items: User[] }>('GET', '/users', { signal });
+
+export const createUser = (body: { email: string; password: string; is_admin: boolean }) =>
+  request<User>('POST', '/users', { body });
+
+export const updateUser = (userId: string, body: { disabled?: boolean; password?: string; is_admin?: boolean }) =>
+  request<User>('PATCH', `/users/${enc(userId)}`, { body });

@@ -2,7 +2,7 @@
 
 const enc = encodeURIComponent;
 
-export const SETTINGS_TABS = ['projects', 'keys', 'members', 'account'] as const;
+export const SETTINGS_TABS = ['projects', 'keys', 'members', 'users', 'account'] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 export function isSettingsTab(value: string | undefined): value is SettingsTab {

@@ -5,11 +5,14 @@ import { AccountTab } from '../components/AccountTab';
 import { KeysTab } from '../components/KeysTab';
 import { MembersTab } from '../components/MembersTab';
 import { ProjectsTab } from '../components/ProjectsTab';
+import { UsersTab } from '../components/UsersTab';
+import { useMe } from '../../auth/hooks/useMe';
 
 const TAB_LABELS: Record<SettingsTab, string> = {
   projects: 'Projects',
   keys: 'API keys',
   members: 'Members',
+  users: 'Users',
   account: 'Account',
 };
 
@@ -23,6 +26,7 @@ export function SettingsPage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const projectId = current?.project.id ?? null;
+  const isInstanceAdmin = useMe().data?.user.is_admin ?? false;
 
   if (!isSettingsTab(tab)) return <Navigate to={settingsHref(projectId, 'projects')} replace />;
   if (!current && PROJECT_TABS.includes(tab)) return <Navigate to={settingsHref(null, 'projects')} replace />;
@@ -46,7 +50,9 @@ export function SettingsPage() {
         </div>
       </div>
       <nav className="tabs" role="tablist" aria-label="Settings">
-        {(Object.keys(TAB_LABELS) as SettingsTab[]).map((name) => {
+        {(Object.keys(TAB_LABELS) as SettingsTab[])
+          .filter((name) => name !== 'users' || isInstanceAdmin) // only instance admins manage accounts
+          .map((name) => {
           const needsProject = PROJECT_TABS.includes(name) && !current;
           return needsProject ? (
             <span key={name} className="tab disabled" title="Create or choose a project first" aria-disabled="true">
@@ -75,6 +81,7 @@ export function SettingsPage() {
         {tab === 'projects' ? <ProjectsTab /> : null}
         {tab === 'keys' && current ? <KeysTab key={current.project.id} /> : null}
         {tab === 'members' && current ? <MembersTab key={current.project.id} /> : null}
+        {tab === 'users' ? <UsersTab /> : null}
         {tab === 'account' ? <AccountTab /> : null}
       </div>
     </div>
