@@ -245,7 +245,8 @@ def test_admin_deletes_the_project_disables_the_colleague_and_logs_out(stack, ad
     # disabling an account stops its logins at once
     page.get_by_test_id("tab-users").click()
     user_row = page.locator(f'[data-testid="user-row"][data-email="{colleague.email}"]')
-    user_row.get_by_test_id("toggle-disabled").click()
+    user_row.get_by_test_id("user-actions").click()
+    page.get_by_test_id("toggle-disabled").click()
     user_row.get_by_test_id("user-disabled").wait_for()
     status, body = api(stack.base_url, "POST", "/api/v1/auth/login",
                        {"email": colleague.email, "password": colleague.password})

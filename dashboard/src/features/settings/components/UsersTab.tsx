@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { User } from '../../../api/types';
 import { Dialog } from '../../../components/Dialog';
+import { Dropdown } from '../../../components/Dropdown';
 import { EmptyState } from '../../../components/EmptyState';
 import { ErrorState } from '../../../components/ErrorState';
 import { Field } from '../../../components/Field';
@@ -65,37 +66,57 @@ export function UsersTab() {
                   </td>
                   <td className="muted">{formatDateTime(user.created_at)}</td>
                   <td className="actions-col">
-                    <div className="row-actions">
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        disabled={self || busy}
-                        title={selfReason ?? (user.is_admin ? 'Remove instance admin' : 'Make instance admin')}
-                        onClick={() => update.mutate({ userId: user.id, is_admin: !user.is_admin })}
-                        data-testid="toggle-admin"
-                      >
-                        {user.is_admin ? 'Remove admin' : 'Make admin'}
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        onClick={() => setResetting(user)}
-                        data-testid="reset-password"
-                        title="Set a new password (their sessions end)"
-                      >
-                        Reset password
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small btn-danger-ghost"
-                        disabled={self || busy}
-                        title={selfReason ?? (user.disabled ? 'Let them log in again' : 'Block logins and end their sessions now')}
-                        onClick={() => update.mutate({ userId: user.id, disabled: !user.disabled })}
-                        data-testid="toggle-disabled"
-                      >
-                        {user.disabled ? 'Enable' : 'Disable'}
-                      </button>
-                    </div>
+                    <Dropdown
+                      align="right"
+                      label={busy ? 'Saving…' : 'Manage ▾'}
+                      triggerClassName="btn btn-small"
+                      testId="user-actions"
+                    >
+                      {(close) => (
+                        <>
+                          <button
+                            type="button"
+                            role="menuitem"
+                            className="dropdown-item"
+                            disabled={self}
+                            title={selfReason}
+                            onClick={() => {
+                              close();
+                              update.mutate({ userId: user.id, is_admin: !user.is_admin });
+                            }}
+                            data-testid="toggle-admin"
+                          >
+                            {user.is_admin ? 'Remove instance admin' : 'Make instance admin'}
+                          </button>
+                          <button
+                            type="button"
+                            role="menuitem"
+                            className="dropdown-item"
+                            onClick={() => {
+                              close();
+                              setResetting(user);
+                            }}
+                            data-testid="reset-password"
+                          >
+                            Reset password…
+                          </button>
+                          <button
+                            type="button"
+                            role="menuitem"
+                            className="dropdown-item dropdown-item-danger"
+                            disabled={self}
+                            title={selfReason}
+                            onClick={() => {
+                              close();
+                              update.mutate({ userId: user.id, disabled: !user.disabled });
+                            }}
+                            data-testid="toggle-disabled"
+                          >
+                            {user.disabled ? 'Enable: allow logins again' : 'Disable: block logins, end sessions'}
+                          </button>
+                        </>
+                      )}
+                    </Dropdown>
                   </td>
                 </tr>
               );
