@@ -1,15 +1,37 @@
-"""Shared fixtures: free ports, the embedded Valkey, an external Redis when one answers, and chDB."""
+"""Shared fixtures: free ports, the embedded Valkey, an external Redis when one answers, chDB, Chromium.
+
+Every test is marked with its folder (``unit``, ``integration``, ``e2e``, ``frameworks``), so
+``pytest -m unit`` selects the same tests as ``pytest tests/unit``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+if TYPE_CHECKING:
+    from agentstack.testing import InMemoryExporter
+
+TESTS = Path(__file__).resolve().parent
+ARTIFACTS = TESTS.parent / "test-artifacts"
 EXTERNAL_REDIS = "redis://127.0.0.1:6379/15"
+FOLDER_MARKERS = ("unit", "integration", "e2e", "frameworks")  # registered in pyproject.toml
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the folder it lives in (tests/<folder>/...)."""
+    for item in items:
+        try:
+            folder = item.path.relative_to(TESTS).parts[0]
+        except ValueError:  # a test outside tests/ (none today): leave it unmarked
+            continue
+        if folder in FOLDER_MARKERS:
+            item.add_marker(folder)
 
 
 def free_port() -> int:
@@ -22,6 +44,45 @@ def free_port() -> int:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemoryExporter]:
+    """The SDK's global tracer exports into memory; every span a test produces must fit the wire schema.
+
+    Shared by tests/unit and tests/frameworks (the framework integrations' own environment).
+    """
+    import agentstack
+    from agentstack import tracer as tracer_module
+    from agentstack.config import Settings, env_var
+    from agentstack.schema import validate_span
+    from agentstack.testing import InMemoryExporter
+
+    for field in dataclasses.fields(Settings):
+        monkeypatch.delenv(env_var(field.name), raising=False)
+    exporter = InMemoryExporter()
+    agentstack.configure(exporter=exporter, service_name="unit-tests")
+    yield exporter
+    previous = tracer_module.set_tracer(None)
+    assert previous is not None
+    previous.shutdown()
+    for span in exporter.spans:
+        assert validate_span(span) == span, "the SDK must emit spans already in normalised wire form"
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """The Chromium the browser tests launch (see tests/browser.py; `make test` installs one if it can)."""
+    from tests.browser import find_chromium
+
+    try:
+        found = find_chromium()
+    except ValueError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if found is None:
+        pytest.fail("No Chromium for the browser tests: run `python3 -m tests.browser` (installs Debian's chromium "
+                    "when it may, or says what to run), then the tests again.", pytrace=False)
+    return found
 
 
 @pytest.fixture(scope="session")

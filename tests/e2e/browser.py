@@ -1,12 +1,12 @@
 """Shared pieces of the browser tests: Debian's headless Chromium, screenshots, logging in through the UI.
 
-Import the fixtures into a test module (`from .browser import browser`) to use them there.
+Import the fixtures into a test module (`from .browser import browser`) to use them there; mark the module
+`pytestmark = pytest.mark.browser`.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -24,12 +23,12 @@ VIEWPORT = {"width": 1400, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium per test module."""
+def browser(chromium_executable: str):
+    """One headless Chromium per test module (tests/browser.py finds it)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 

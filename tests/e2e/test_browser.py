@@ -8,6 +8,8 @@ import pytest
 from .browser import admin, browser, log_in, new_page, shot  # noqa: F401 - fixtures
 from .conftest import ROOT
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def demo_trace(stack):

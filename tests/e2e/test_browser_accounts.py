@@ -13,6 +13,8 @@ import pytest
 
 from .browser import Account, admin, api, browser, log_in, new_page, shot, token_for  # noqa: F401 - fixtures
 
+pytestmark = pytest.mark.browser
+
 PROJECT = "browser-project"
 RENAMED = "browser-project-renamed"
 TRACE = "b10b5e4b10b5e4b10b5e4b10b5e4b10b"

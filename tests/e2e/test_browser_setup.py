@@ -19,6 +19,8 @@ from tests.conftest import free_port
 
 from .browser import api, browser, log_in, new_page, shot, token_for  # noqa: F401 - fixture
 
+pytestmark = pytest.mark.browser
+
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 

@@ -1,29 +1,31 @@
-"""Unit-test fixtures for the SDK."""
+"""Unit tests run without services and without Ray: a test that calls ``ray.init`` fails at once.
+
+(The SDK's ``memory`` fixture lives in tests/conftest.py, shared with tests/frameworks.)
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import importlib.util
 from collections.abc import Iterator
+from typing import Any, NoReturn
 
 import pytest
 
-import agentstack
-from agentstack import tracer as tracer_module
-from agentstack.config import Settings, env_var
-from agentstack.schema import validate_span
-from agentstack.testing import InMemoryExporter
+RAY_INSTALLED = importlib.util.find_spec("ray") is not None
 
 
-@pytest.fixture
-def memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemoryExporter]:
-    """The global tracer exports into memory; every span a test produces must fit the wire schema."""
-    for field in dataclasses.fields(Settings):
-        monkeypatch.delenv(env_var(field.name), raising=False)
-    exporter = InMemoryExporter()
-    agentstack.configure(exporter=exporter, service_name="unit-tests")
-    yield exporter
-    previous = tracer_module.set_tracer(None)
-    assert previous is not None
-    previous.shutdown()
-    for span in exporter.spans:
-        assert validate_span(span) == span, "the SDK must emit spans already in normalised wire form"
+def _refuse_ray(*_args: Any, **_kwargs: Any) -> NoReturn:
+    raise RuntimeError("unit tests must not start Ray: move this test to tests/e2e (Ray + Serve), "
+                       "or test the logic without an actor")
+
+
+@pytest.fixture(autouse=True)
+def no_ray(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make ``ray.init`` (and Serve's way in, ``ray._private.worker.init``) raise during unit tests."""
+    if RAY_INSTALLED:
+        import ray
+        import ray._private.worker
+
+        monkeypatch.setattr(ray, "init", _refuse_ray)
+        monkeypatch.setattr(ray._private.worker, "init", _refuse_ray)
+    yield

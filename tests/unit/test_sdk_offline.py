@@ -152,9 +152,19 @@ def test_a_later_process_resends_what_an_earlier_one_stored(collector: Switchabl
     SpanStore(str(store)).release(target_of(collector.url, API_KEY), stored, delivered=False)
 
     collector.up = True
-    second = "import agentstack, time; agentstack.start_span('warm-up').end(); time.sleep(1.5); print(agentstack.stats())"
+    second = textwrap.dedent(
+        """
+        import json, time, agentstack
+        agentstack.start_span('warm-up').end()  # a live success tells the exporter the collector is back
+        deadline = time.monotonic() + 30
+        while agentstack.stats()["stored_offline"] and time.monotonic() < deadline:
+            time.sleep(0.02)  # the resend runs on the exporter's thread: wait for it, not for a fixed time
+        print(json.dumps(agentstack.stats()))
+        """
+    )
     out = subprocess.run([sys.executable, "-c", second], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["stored_offline"] == 0, out.stdout
     keys = collector.keys()
     assert set(keys) >= {(s["trace_id"], s["span_id"]) for s in stored}  # everything arrived
     assert max(keys.values()) == 1  # exactly once
