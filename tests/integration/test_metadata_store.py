@@ -242,6 +242,15 @@ def test_signup_when_allowed_and_503_while_the_store_is_not_ready(tmp_path):
     assert status.json() == {"needs_setup": False, "signup_allowed": True}
     assert made.status_code == 201 and made.json()["user"]["is_admin"] is False
     assert me.json()["projects"] == []  # a self-registered user starts without projects
+    cookie = made.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie and "secure" not in cookie
+
+    async def https_login(app) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="https://t") as c:
+            return await c.post("/api/v1/auth/login", json={"email": "new@example.com", "password": "long enough"})
+
+    over_https = asyncio.run(https_login(create_query_app(settings, None, None, tmp_path / "no-ui", db)))
+    assert over_https.status_code == 200 and "secure" in over_https.headers["set-cookie"].lower()
     db.dispose()
 
 
