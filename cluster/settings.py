@@ -45,7 +45,6 @@ class PlatformSettings(BaseSettings):
     api_key_cache_ttl_s: float = Field(
         2.0,
         ge=0,
-        le=5,
         description="Per-replica cache TTL (s) of API key and login session lookups: a revoked key or session "
         "stops working everywhere within this time.",
     )

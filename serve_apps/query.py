@@ -11,11 +11,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from ray import serve
 
-from sqlalchemy import func, select
-
 from cluster.bus import connect_redis
 from cluster.metadata import MetadataDB
-from cluster.metadata.models import Project
+from cluster.metadata.bootstrap import bootstrapped
 from cluster.settings import PROJECT_ROOT, PlatformSettings
 from cluster.store import StoreClient, connect_store
 from serve_apps import auth, projects, users
@@ -26,13 +24,8 @@ from serve_apps.traces import traces_router
 DASHBOARD_DIST = PROJECT_ROOT / "dashboard" / "dist"
 
 
-def _project_count(db: MetadataDB) -> int:
-    with db.session() as session:
-        return int(session.scalar(select(func.count()).select_from(Project)) or 0)
-
-
 async def check_health(store: StoreClient, redis: Any, db: MetadataDB) -> dict[str, str]:
-    """Whether the system can take spans: the bus and ClickHouse answer, and the metadata store has a project."""
+    """Whether the system can take spans: the bus and ClickHouse answer, the metadata store is bootstrapped."""
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(redis.ping(), timeout=2)
@@ -45,8 +38,8 @@ async def check_health(store: StoreClient, redis: Any, db: MetadataDB) -> dict[s
     except Exception as exc:  # noqa: BLE001
         checks["clickhouse"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
     try:
-        projects_n = await asyncio.wait_for(asyncio.to_thread(_project_count, db), timeout=5)
-        checks["metadata"] = "ok" if projects_n > 0 else "starting: no project yet"
+        ready = await asyncio.wait_for(asyncio.to_thread(bootstrapped, db), timeout=5)
+        checks["metadata"] = "ok" if ready else "starting: the platform has not finished its first start"
     except Exception as exc:  # noqa: BLE001 - e.g. tables not migrated yet while the platform starts
         checks["metadata"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
     return checks

@@ -26,7 +26,7 @@ from cluster.metadata.credentials import (
     write_private_file,
 )
 from cluster.metadata.database import MetadataConfigError, MetadataDB
-from cluster.metadata.models import ApiKey, InstanceState, Member, Project, SetupCode
+from cluster.metadata.models import ApiKey, InstanceState, Member, Project, SetupCode, utcnow
 from cluster.metadata.projects import add_key, create_project
 from cluster.settings import PlatformSettings
 from cluster.store import StoreClient
@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROJECT_NAME = "default"
 IMPORT_MARK = "clickhouse_import"
+#: Set when a start's bootstrap finished: from then on the store can authorise requests (see /health).
+BOOTSTRAP_MARK = "bootstrapped_at"
 
 
 @dataclass
@@ -224,8 +226,17 @@ def bootstrap_accounts(db: MetadataDB, settings: PlatformSettings) -> BootstrapR
         project = _init_project(session, settings, report)
         _init_user(session, settings, project, report)
         _setup_code(session, settings, report)
+        mark = session.get(InstanceState, BOOTSTRAP_MARK) or InstanceState(name=BOOTSTRAP_MARK, value="")
+        mark.value, mark.updated_at = utcnow().isoformat(), utcnow()
+        session.add(mark)
     _write_local_key(db, settings, report)
     return report
+
+
+def bootstrapped(db: MetadataDB) -> bool:
+    """Whether a platform start has finished bootstrapping this store (schema, init user, default project)."""
+    with db.session() as session:
+        return session.get(InstanceState, BOOTSTRAP_MARK) is not None
 
 
 async def bootstrap_metadata(settings: PlatformSettings, store: StoreClient | None) -> BootstrapReport:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from cluster.metadata import MetadataDB
-from cluster.metadata.projects import add_key, create_project, revoke_key
-from cluster.metadata.models import ApiKey
-from cluster.metadata.credentials import key_digest
-from cluster.settings import PlatformSettings
-
 from sqlalchemy import select
 
+from cluster.metadata import MetadataDB
+from cluster.metadata.bootstrap import bootstrap_accounts
+from cluster.metadata.credentials import key_digest
+from cluster.metadata.models import ApiKey
+from cluster.metadata.projects import add_key, revoke_key
+from cluster.settings import PlatformSettings
 
-def seed_project(settings: PlatformSettings, ingest_key: str, read_key: str | None = None, name: str = "default") -> tuple[MetadataDB, str]:
-    """The settings' metadata store, migrated, with a project holding `ingest_key` (and `read_key`)."""
+
+def seed_project(settings: PlatformSettings, ingest_key: str, read_key: str | None = None) -> tuple[MetadataDB, str]:
+    """The settings' metadata store, bootstrapped as a first start with AGENTSTACK_BOOTSTRAP_API_KEY=`ingest_key`
+    (the `default` project), plus `read_key` as a read key of that project."""
     db = MetadataDB.from_settings(settings)
     db.migrate()
-    with db.session() as session:
-        project, _, _ = create_project(session, name, None, "test", api_key=ingest_key)
-        if read_key:
-            add_key(session, project.id, "reader", "read", "test", read_key)
-    return db, project.id
+    report = bootstrap_accounts(db, settings.model_copy(update={"bootstrap_api_key": ingest_key}))
+    assert report.project_id is not None
+    if read_key:
+        with db.session() as session:
+            add_key(session, report.project_id, "reader", "read", "test", read_key)
+    return db, report.project_id
 
 
 def revoke(db: MetadataDB, key: str) -> None:

@@ -216,3 +216,54 @@ def test_database_url_selects_postgres_through_psycopg(metadata_settings):
         login(session, metadata_settings, "nobody@example.com", "whatever!", "127.0.0.1")
     assert unknown.value.code == "invalid_credentials"
     db.dispose()
+
+
+def test_signup_when_allowed_and_503_while_the_store_is_not_ready(tmp_path):
+    import httpx
+
+    from serve_apps.query import create_query_app
+
+    async def calls(app) -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+            return [await c.get("/api/v1/auth/status"),
+                    await c.post("/api/v1/auth/register", json={"email": "new@example.com", "password": "long enough"}),
+                    await c.get("/api/v1/auth/me")]
+
+    not_migrated = PlatformSettings(data_dir=tmp_path / "a", retry_after_s=7)
+    status, _, _ = asyncio.run(calls(create_query_app(not_migrated, None, None, tmp_path / "no-ui")))
+    assert status.status_code == 503 and status.json()["error"]["code"] == "metadata_unavailable"
+    assert status.headers["retry-after"] == "7"
+
+    settings = PlatformSettings(data_dir=tmp_path / "b", allow_signup=True)
+    db = MetadataDB.from_settings(settings)
+    db.migrate()
+    bootstrap_accounts(db, settings.model_copy(update={"init_user_email": "admin@example.com", "init_user_password": SecretStr("admin password")}))
+    status, made, me = asyncio.run(calls(create_query_app(settings, None, None, tmp_path / "no-ui", db)))
+    assert status.json() == {"needs_setup": False, "signup_allowed": True}
+    assert made.status_code == 201 and made.json()["user"]["is_admin"] is False
+    assert me.json()["projects"] == []  # a self-registered user starts without projects
+    cookie = made.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie and "secure" not in cookie
+
+    async def https_login(app) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="https://t") as c:
+            return await c.post("/api/v1/auth/login", json={"email": "new@example.com", "password": "long enough"})
+
+    over_https = asyncio.run(https_login(create_query_app(settings, None, None, tmp_path / "no-ui", db)))
+    assert over_https.status_code == 200 and "secure" in over_https.headers["set-cookie"].lower()
+    db.dispose()
+
+
+def test_openapi_declares_the_models_and_the_error_envelope(tmp_path):
+    from serve_apps.query import create_query_app
+
+    spec = create_query_app(PlatformSettings(data_dir=tmp_path), None, None, tmp_path / "no-ui").openapi()
+    login = spec["paths"]["/api/v1/auth/login"]["post"]
+    assert login["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/Credentials")
+    assert login["responses"]["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    keys = spec["paths"]["/api/v1/projects/{project_id}/keys"]["post"]["responses"]
+    assert keys["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiKeyCreated")
+    assert {"401", "403", "404", "422"} <= set(keys)
+    assert set(spec["components"]["schemas"]["ErrorDetail"]["properties"]) == {"code", "message", "field"}
+    traces = spec["paths"]["/api/v1/traces"]["get"]
+    assert any(p["name"] == "project_id" for p in traces["parameters"]) and "404" in traces["responses"]
