@@ -12,8 +12,11 @@ import type {
   ProjectDeleted,
   ProjectSummary,
   Role,
+  RegisterBody,
   SessionResponse,
   User,
+  UserCreate,
+  UserPatch,
 } from './types';
 
 const enc = encodeURIComponent;
@@ -24,7 +27,7 @@ export const getAuthStatus = (signal?: AbortSignal) =>
 export const login = (email: string, password: string) =>
   request<SessionResponse>('POST', '/auth/login', { body: { email, password }, redirectOn401: false });
 
-export const register = (body: { email: string; password: string; setup_code?: string }) =>
+export const register = (body: RegisterBody) =>
   request<SessionResponse>('POST', '/auth/register', { body, redirectOn401: false });
 
 export const logout = () => request<void>('POST', '/auth/logout', { redirectOn401: false });
@@ -73,8 +76,8 @@ export const revokeKey = (projectId: string, keyId: string) =>
 
 export const listUsers = (signal?: AbortSignal) => request<{ items: User[] }>('GET', '/users', { signal });
 
-export const createUser = (body: { email: string; password: string; is_admin: boolean }) =>
+export const createUser = (body: UserCreate) =>
   request<User>('POST', '/users', { body });
 
-export const updateUser = (userId: string, body: { disabled?: boolean; password?: string; is_admin?: boolean }) =>
+export const updateUser = (userId: string, body: UserPatch) =>
   request<User>('PATCH', `/users/${enc(userId)}`, { body });

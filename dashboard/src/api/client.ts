@@ -69,7 +69,7 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
   const retryAfterS = Number.isFinite(retryHeader) ? retryHeader : undefined;
   if (isApiErrorBody(body)) {
     const { code, message, field } = body.error;
-    return new ApiError(res.status, code || `http_${res.status}`, message, field, retryAfterS);
+    return new ApiError(res.status, code || `http_${res.status}`, message, field ?? undefined, retryAfterS);
   }
   return new ApiError(res.status, `http_${res.status}`, fallbackMessage(res), undefined, retryAfterS);
 }

@@ -1,4 +1,12 @@
-/** Wire types of the AgentStack API (`/api/v1`), as in plan/accounts-api.md. Keep in sync with the backend. */
+/**
+ * Wire types of the AgentStack API (`/api/v1`). The accounts types come from the server's OpenAPI document
+ * (schema.d.ts, generated); the trace read endpoints declare no response models yet, so their types are
+ * written here and must be kept in sync with serve_apps/traces.py by hand.
+ */
+
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
 
 export type TraceStatus = 'OK' | 'ERROR';
 
@@ -83,91 +91,37 @@ export interface TraceDetail extends TraceSummary {
   spans: Span[];
 }
 
-export interface ApiErrorBody {
-  error: {
-    code: string;
-    message: string;
-    /** The request field that was wrong, when the server names one. */
-    field?: string;
-  };
-}
+/** The error envelope of every 4xx/5xx answer. */
+export type ApiErrorBody = Schemas['ErrorBody'];
 
-/* ---------- Accounts (issue 10) ---------- */
+/* ---------- Accounts (issue 10): generated from the server's OpenAPI document ---------- */
+// `npm run gen:api` rewrites openapi.json (from the query app) and schema.d.ts (from openapi.json);
+// these names only map the server's models to the words the UI uses.
+
 
 /** Project roles, weakest first. Instance admins act as owner everywhere. */
-export type Role = 'viewer' | 'member' | 'admin' | 'owner';
+export type Role = Schemas['MemberOut']['role'];
 
-export type ApiKeyScope = 'ingest' | 'read';
+export type ApiKeyScope = Schemas['ApiKeyOut']['scope'];
 
-export interface User {
-  id: string;
-  email: string;
-  is_admin: boolean;
-  disabled: boolean;
-  created_at: string;
-}
+/** The server declares these `role` fields as plain strings; they only ever hold a Role. */
+type WithRole<T> = Omit<T, 'role'> & { role: Role };
 
-export interface AuthStatus {
-  needs_setup: boolean;
-  signup_allowed: boolean;
-}
-
+export type User = Schemas['UserOut'];
+export type AuthStatus = Schemas['AuthStatus'];
 /** Answer of login and register (the session cookie is set alongside). */
-export interface SessionResponse {
-  user: User;
-  access_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-}
-
-export interface MeProject {
-  id: string;
-  name: string;
-  role: Role;
-}
-
-export interface Me {
-  user: User;
-  projects: MeProject[];
-}
-
-export interface ProjectSummary extends MeProject {
-  created_at: string;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  scope: ApiKeyScope;
-  /** The first characters of the key, enough to recognise it. */
-  prefix: string;
-  created_by: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-/** A key right after creation: the plaintext is in this answer only. */
-export interface ApiKeyCreated extends ApiKey {
-  key: string;
-  /** Lines to paste into an agent's environment. */
-  env: string;
-}
-
-export interface ProjectCreated {
-  project: ProjectSummary;
-  api_key: ApiKeyCreated;
-}
-
-export interface ProjectDeleted {
-  deleted: string;
-  /** What happens to the project's spans, alerts and costs. */
-  data: string;
-}
-
-export interface Member {
-  user_id: string;
-  email: string;
-  role: Role;
-  added_at: string;
-}
+export type SessionResponse = Schemas['SessionOut'];
+export type MeProject = WithRole<Schemas['ProjectRef']>;
+export type Me = Omit<Schemas['MeOut'], 'projects'> & { projects: MeProject[] };
+export type ProjectSummary = WithRole<Schemas['ProjectOut']>;
+/** An API key as listed: the prefix only. */
+export type ApiKey = Schemas['ApiKeyOut'];
+/** A key right after creation: `key` (the plaintext) and `env` (lines to paste) are in this answer only. */
+export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+export type ProjectCreated = Omit<Schemas['ProjectCreated'], 'project'> & { project: ProjectSummary };
+/** `data` says what happens to the project's spans, alerts and costs. */
+export type ProjectDeleted = Schemas['ProjectDeleted'];
+export type Member = Schemas['MemberOut'];
+export type UserCreate = Schemas['UserCreate'];
+export type UserPatch = Schemas['UserPatch'];
+export type RegisterBody = Schemas['RegisterIn'];
