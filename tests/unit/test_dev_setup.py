@@ -157,3 +157,29 @@ def test_tests_are_marked_with_their_folder(request: pytest.FixtureRequest) -> N
     assert request.node.get_closest_marker("unit") is not None
     assert request.node.get_closest_marker("integration") is None
     assert os.path.basename(os.path.dirname(request.node.path)) == "unit"
+
+
+# --- what `make run` installs ------------------------------------------------------------------------------
+
+def test_the_platform_needs_no_test_or_framework_package() -> None:
+    """`make run` installs only [project] dependencies: platform code must not import what tests add."""
+    import ast
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    test_only = {"pytest", "playwright", "faker", "jailbreak_corpus_mini", "openai", "anthropic", "crewai",
+                 "autogen_agentchat", "autogen_ext", "autogen_core", "langchain_core", "langchain_openai", "langgraph",
+                 "opentelemetry.sdk", "opentelemetry.exporter"}
+    imported: dict[str, str] = {}
+    for package in ("cluster", "actors", "serve_apps"):
+        for source in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(), str(source))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+                for name in names:
+                    if any(name == t or name.startswith(t + ".") for t in test_only):
+                        imported[f"{source.relative_to(ROOT)}: {name}"] = name
+    assert imported == {}, "platform code imports a package only `make test` installs"
+    runtime = {dep.split("[")[0].split(">")[0].split("=")[0].strip().lower() for dep in project["project"]["dependencies"]}
+    extras = project["project"]["optional-dependencies"]["test"] + project["dependency-groups"]["frameworks"]
+    assert runtime & {dep.split("[")[0].split(">")[0].split("=")[0].strip().lower() for dep in extras} == set()
