@@ -56,7 +56,11 @@ export function KeyCreatedDialog({ apiKey, title, projectName, onClose, action }
             <CopyButton value={apiKey.key} label="Copy key" showLabel testId="copy-key" />
           </div>
           <div className="key-reveal-label">
-            <span>Paste into the environment of your agent:</span>
+            <span>
+              {apiKey.scope === 'ingest'
+                ? 'Paste into the environment of your agent:'
+                : 'For a script: send the key as the X-API-Key header, or use these variables:'}
+            </span>
           </div>
           <div className="key-reveal key-reveal-env">
             <pre className="mono key-reveal-value" data-testid="created-key-env">
