@@ -135,7 +135,8 @@ def stage_row(name: str, seconds: float, n: int, baseline: float | None = None) 
 
 async def in_process(n_spans: int, seconds: float) -> None:
     from cluster.bus import connect_redis
-    from cluster.metadata import bootstrap_default_project
+    from cluster.metadata import MetadataDB
+    from cluster.metadata.projects import create_project
     from cluster.migrations import apply_migrations
     from cluster.settings import PlatformSettings
     from cluster.store import DirectStoreClient, Store
@@ -153,7 +154,10 @@ async def in_process(n_spans: int, seconds: float) -> None:
     try:
         client = DirectStoreClient(store)
         await apply_migrations(client)
-        await bootstrap_default_project(client, KEY)
+        metadata = MetadataDB(f"sqlite:///{tmp / 'metadata.db'}")
+        metadata.migrate()
+        with metadata.session() as session:
+            create_project(session, "default", None, "bench", api_key=KEY)
 
         decoded = otlp.decode_protobuf(body)
         raw = otlp.raw_spans(decoded)
@@ -206,7 +210,7 @@ async def in_process(n_spans: int, seconds: float) -> None:
         )
 
         settings = PlatformSettings(data_dir=tmp, partitions=PARTITIONS, api_key_cache_ttl_s=60)
-        app = create_ingest_app(settings, client, redis)
+        app = create_ingest_app(settings, client, redis, metadata)
         settle_gc()  # as the Serve replica does after start-up
         headers = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf"}
         latencies: list[float] = []

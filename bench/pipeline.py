@@ -193,6 +193,22 @@ def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, s
     return rows
 
 
+def _read_key(base: str) -> str:
+    """Log in as the init user and create a read key of the default project (what scripts read with)."""
+    import json
+    import urllib.request
+
+    def call(method: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None, method=method, headers=headers)
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    token = call("POST", "/api/v1/auth/login", {"email": "bench@example.com", "password": "bench password"})["access_token"]
+    project = next(p for p in call("GET", "/api/v1/auth/me", {}, token)["projects"] if p["name"] == "default")
+    return call("POST", f"/api/v1/projects/{project['id']}/keys", {"name": "bench reads", "scope": "read"}, token)["key"]
+
+
 def end_to_end(n: int) -> tuple[list[tuple[str, float, str]], dict[str, list[float]]]:
     """The whole stack on this machine: ingest → streams → pools → chDB → query API."""
     import urllib.error
@@ -207,13 +223,15 @@ def end_to_end(n: int) -> tuple[list[tuple[str, float, str]], dict[str, list[flo
     data = tempfile.mkdtemp(prefix="agentstack-bench-")
     port = free_port()
     os.environ.update(AGENTSTACK_DATA_DIR=data, AGENTSTACK_VALKEY_PORT=str(free_port()),
-                      AGENTSTACK_BOOTSTRAP_API_KEY=key, AGENTSTACK_API_KEY_CACHE_TTL_S="30")
+                      AGENTSTACK_BOOTSTRAP_API_KEY=key, AGENTSTACK_API_KEY_CACHE_TTL_S="30",
+                      AGENTSTACK_INIT_USER_EMAIL="bench@example.com", AGENTSTACK_INIT_USER_PASSWORD="bench password")
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("CLICKHOUSE_URL", None)
     start_ray(dashboard_port=None, object_store_mb=256)
     deploy(load_config(ROOT / "configs" / "local.yaml", port))
     base = f"http://127.0.0.1:{port}"
     wait_until_healthy(base, timeout=240)
+    read_key = _read_key(base)  # the ingest key agents carry cannot read
 
     def post(spans: list[dict[str, Any]]) -> None:
         wire = [{k: v for k, v in s.items() if k != "project_id"} for s in spans]
@@ -223,7 +241,7 @@ def end_to_end(n: int) -> tuple[list[tuple[str, float, str]], dict[str, list[flo
             assert resp.status == 202
 
     def visible(trace_id: str) -> bool:
-        req = urllib.request.Request(f"{base}/api/v1/traces/{trace_id}", headers={"X-API-Key": key})
+        req = urllib.request.Request(f"{base}/api/v1/traces/{trace_id}", headers={"X-API-Key": read_key})
         try:
             with urllib.request.urlopen(req, timeout=10):
                 return True
@@ -231,7 +249,7 @@ def end_to_end(n: int) -> tuple[list[tuple[str, float, str]], dict[str, list[flo
             return False
 
     def total_traces() -> int:
-        req = urllib.request.Request(f"{base}/api/v1/traces?page_size=1", headers={"X-API-Key": key})
+        req = urllib.request.Request(f"{base}/api/v1/traces?page_size=1", headers={"X-API-Key": read_key})
         with urllib.request.urlopen(req, timeout=30) as resp:
             import json
 

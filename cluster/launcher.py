@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from cluster.metadata.bootstrap import first_run_lines
 from cluster.settings import PROJECT_ROOT, PlatformSettings
 
 logger = logging.getLogger("agentstack")
@@ -141,9 +142,7 @@ def banner(base_url: str, dashboard_url: str | None, settings: PlatformSettings)
         if token:
             lines.append(f"  Ray dashboard token (it asks for it): {token}   (or: .venv/bin/ray get-auth-token)")
     lines.append(f"  Data:            {settings.data_dir}")
-    if settings.local_key_file.exists():
-        key = settings.local_key_file.read_text().strip()
-        lines.append(f"  UI with API key: {base_url}/?api_key={key}")
+    lines += first_run_lines(settings, base_url)  # the one-time setup link, or the login page
     lines += ["  Send demo traces: make demo        Stop: Ctrl-C", ""]
     return "\n".join(lines)
 

@@ -1,7 +1,7 @@
 """Bringing up and supervising the platform's stateful parts.
 
 Order: the bus (embedded Valkey unless `REDIS_URL`), the store (the chDB owner actor unless
-`CLICKHOUSE_URL`), migrations and retention, the default project, the consumer groups, the pools
+`CLICKHOUSE_URL`), migrations and retention, the metadata store (accounts, default project), the consumer groups, the pools
 (`configs/pools.yaml`: writer and cost). Then a supervision loop keeps Valkey alive and ticks the
 pool supervisor (autoscaling, restarts, stream trimming). The `platform` Serve application runs this.
 """
@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from actors.pool import PoolSupervisor
 from actors.pool_config import PoolSpec, load_pools_config
 from cluster.bus import connect_redis
-from cluster.metadata import bootstrap_default_project
+from cluster.metadata import bootstrap_metadata
 from cluster.migrations import apply_migrations, apply_retention
 from cluster.settings import PlatformSettings
 from cluster.store import connect_store
@@ -36,15 +35,6 @@ async def ensure_groups(redis: Any, group: str, partitions: int) -> None:
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-
-
-def write_local_key(settings: PlatformSettings, key: str) -> None:
-    """Leave a generated first-start key for local tools (`make demo`), readable by the owner only."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.local_key_file
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
 
 
 class Platform:
@@ -74,10 +64,7 @@ class Platform:
         store = connect_store(settings)
         await apply_migrations(store)
         await apply_retention(store, settings.retention_days)
-        created = await bootstrap_default_project(store, settings.bootstrap_api_key)
-        if created is not None:
-            self.bootstrap_project = created.project_id
-            self._announce_key(created.api_key or "", created.generated)
+        self.bootstrap_project = (await bootstrap_metadata(settings, store)).project_id
         specs = self.pool_specs()
         self._redis = connect_redis(settings.effective_redis_url)
         for spec in specs:
@@ -117,22 +104,6 @@ class Platform:
                 spec = spec.model_copy(update=update)
             out.append(spec)
         return out
-
-    def _announce_key(self, key: str, generated: bool) -> None:
-        if generated:
-            write_local_key(self.settings, key)
-            where = f" (also saved for local tools in {self.settings.local_key_file})"
-        else:
-            where = " (from AGENTSTACK_BOOTSTRAP_API_KEY)"
-        banner = (
-            "\n" + "=" * 72 + "\n"
-            "  First start: created project 'default'.\n"
-            f"  API key: {key}\n"
-            f"  It is shown once and stored only as a digest{where}.\n"
-            + "=" * 72
-        )
-        print(banner, flush=True)
-        logger.warning("first start: default project created; its API key was printed once")
 
     def _redis_label(self) -> str:
         return f"embedded Valkey :{self.settings.valkey_port}" if self.valkey else "external"

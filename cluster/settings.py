@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The checkout the platform runs from; its `.agentstack/` folder holds embedded data by default.
@@ -42,7 +42,36 @@ class PlatformSettings(BaseSettings):
     bootstrap_api_key: str | None = Field(
         None, description="On first start, use this value as the default project's API key."
     )
-    api_key_cache_ttl_s: float = Field(5.0, ge=0, description="Per-replica API key lookup cache TTL (s).")
+    api_key_cache_ttl_s: float = Field(
+        2.0,
+        ge=0,
+        description="Per-replica cache TTL (s) of API key and login session lookups: a revoked key or session "
+        "stops working everywhere within this time.",
+    )
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "AGENTSTACK_DATABASE_URL"),
+        description="Metadata store (users, projects, keys): postgresql://user:pass@host:5432/db. "
+        "Unset: SQLite in <data_dir>/metadata.db (one machine only).",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signing secret of session tokens. Unset: generated on first start into <data_dir>/secret-key.",
+    )
+    init_user_email: str | None = Field(None, description="Headless init: create this instance admin when missing.")
+    init_user_password: SecretStr | None = Field(
+        None, description="Headless init: the initial password of AGENTSTACK_INIT_USER_EMAIL (never overwritten)."
+    )
+    init_project_name: str | None = Field(
+        None, description="Headless init: create a project of this name when missing (default: 'default')."
+    )
+    allow_signup: bool = Field(False, description="Let anyone register an account (the first user always may).")
+    session_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="Lifetime of a login session (s).")
+    login_max_failures: int = Field(5, ge=1, description="Failed logins per account within the window before 429.")
+    login_max_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins per client address within the window before 429."
+    )
+    login_window_s: int = Field(300, ge=1, description="Window (s) of the failed-login counters; 429 lasts its rest.")
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
     max_decompressed_bytes: int = Field(
         50 * 1024 * 1024, ge=1024, description="Largest accepted body after gzip decompression."
@@ -102,3 +131,16 @@ class PlatformSettings(BaseSettings):
     @property
     def local_key_file(self) -> Path:
         return self.data_dir / "local-api-key"
+
+    @property
+    def metadata_db_file(self) -> Path:
+        """The embedded SQLite metadata store (used when DATABASE_URL is unset)."""
+        return self.data_dir / "metadata.db"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret-key"
+
+    @property
+    def setup_code_file(self) -> Path:
+        return self.data_dir / "setup-code"

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,32 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers
         self.extra = extra
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code, a message a person can act on, the request field at fault."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: ErrorDetail
+
+
+_STATUS_TEXT = {
+    400: "Bad request", 401: "Not authenticated (log in again)", 403: "Not allowed (scope, role or CSRF Origin)",
+    404: "Not found (or not yours)", 409: "Conflict", 413: "Body too large", 415: "Unsupported media type",
+    422: "Invalid input (the field is named)", 429: "Too many requests (see Retry-After)", 503: "Unavailable (see Retry-After)",
+}
+
+
+def error_docs(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries declaring the error envelope for these statuses."""
+    return {status: {"model": ErrorBody, "description": _STATUS_TEXT.get(status, "Error")} for status in statuses}
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -49,7 +76,9 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = [
             f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg')}" for err in exc.errors()
         ]
-        return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
+        first = [str(p) for p in (exc.errors() or [{}])[0].get("loc", ()) if p not in ("body", "query", "path", "header")]
+        extra = {"field": ".".join(first)} if first else {}
+        return error_response(422, "invalid_request", "; ".join(problems) or "invalid request", **extra)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -18,11 +18,11 @@ from ray import serve
 
 from cluster.backlog import BacklogMonitor
 from cluster.bus import connect_redis
-from cluster.metadata import ApiKeyCache
+from cluster.metadata import MetadataDB
 from cluster.settings import PlatformSettings
 from cluster.store import StoreClient, connect_store
 from cluster.streams import ingest_stream
-from serve_apps.auth import authenticate
+from serve_apps.access import Accounts, ingest_project
 from serve_apps.batches import BodyError, collect, inflate
 from serve_apps.errors import ApiError, install_error_handlers
 from serve_apps.ingest_metrics import IngestMetrics
@@ -60,9 +60,9 @@ def settle_gc() -> None:
 class IngestState:
     """What one replica keeps between requests: key cache, publisher + buffer, backlog view, metrics."""
 
-    def __init__(self, settings: PlatformSettings, store: StoreClient, redis: Any) -> None:
+    def __init__(self, settings: PlatformSettings, store: StoreClient, redis: Any, metadata: MetadataDB) -> None:
         self.settings = settings
-        self.keys = ApiKeyCache(store, settings.api_key_cache_ttl_s)
+        self.accounts = Accounts(settings, metadata, store)
         self.publisher = BufferedPublisher(redis, settings.ingest_buffer_spans, settings.ingest_retry_interval_s)
         streams = [ingest_stream(p) for p in range(settings.partitions)]
         self.backlog = BacklogMonitor(redis, streams, settings.max_stream_backlog, settings.backlog_check_interval_s)
@@ -92,7 +92,7 @@ def _reject_reason(field: str) -> str:
 async def ingest(state: IngestState, request: Request) -> Response:
     """Handle one `POST /v1/traces` (see the module docstring)."""
     settings = state.settings
-    project_id = await authenticate(request, state.keys)
+    project_id = await ingest_project(request, state.accounts)
     content_type = request.headers.get("content-type", "")
     try:
         encoding = request.headers.get("content-encoding", "")
@@ -131,11 +131,11 @@ async def ingest(state: IngestState, request: Request) -> Response:
     return JSONResponse({"status": "accepted", "spans_queued": batch.accepted, "rejected": batch.rejected, "truncated_values": batch.truncated}, status_code=202)
 
 
-def create_ingest_app(settings: PlatformSettings, store: StoreClient, redis: Any) -> FastAPI:
-    """The ingest HTTP app; `store` resolves API keys, `redis` receives the spans."""
+def create_ingest_app(settings: PlatformSettings, store: StoreClient, redis: Any, metadata: MetadataDB | None = None) -> FastAPI:
+    """The ingest HTTP app; the metadata store (default: the settings') resolves ingest keys, `redis` receives the spans."""
     app = FastAPI(title="AgentStack ingest", docs_url=None, redoc_url=None)
     install_error_handlers(app)
-    state = IngestState(settings, store, redis)
+    state = IngestState(settings, store, redis, metadata or MetadataDB.from_settings(settings))
     app.state.ingest = state
 
     @app.post("/traces")

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from ray import serve
 
+from cluster.metadata import MetadataDB
 from cluster.platform import Platform
 from cluster.settings import PlatformSettings
-from serve_apps.errors import install_error_handlers
+from serve_apps.access import Accounts, Caller, install_accounts, instance_admin
+from serve_apps.errors import error_docs, install_error_handlers
 
 
-def create_platform_app(platform: Platform) -> FastAPI:
+def create_platform_app(platform: Platform, metadata: MetadataDB | None = None) -> FastAPI:
+    """`/_platform`: the supervisor's status, for instance admins only."""
     app = FastAPI(title="AgentStack platform", docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    install_accounts(app, Accounts(platform.settings, metadata or MetadataDB.from_settings(platform.settings)))
 
-    @app.get("/status")
-    async def status() -> dict[str, Any]:
+    @app.get("/status", responses=error_docs(401, 403))
+    async def status(_: Caller = Depends(instance_admin)) -> dict[str, Any]:
         return await platform.status()
 
     return app

@@ -12,17 +12,20 @@ from fastapi.staticfiles import StaticFiles
 from ray import serve
 
 from cluster.bus import connect_redis
-from cluster.metadata import ApiKeyCache
+from cluster.metadata import MetadataDB
+from cluster.metadata.bootstrap import bootstrapped
 from cluster.settings import PROJECT_ROOT, PlatformSettings
 from cluster.store import StoreClient, connect_store
+from serve_apps import auth, projects, users
+from serve_apps.access import Accounts, install_accounts
 from serve_apps.errors import error_response, install_error_handlers
 from serve_apps.traces import traces_router
 
 DASHBOARD_DIST = PROJECT_ROOT / "dashboard" / "dist"
 
 
-async def check_health(store: StoreClient, redis: Any) -> dict[str, str]:
-    """Whether the system can take spans: the bus answers and the store has a project to take them."""
+async def check_health(store: StoreClient, redis: Any, db: MetadataDB) -> dict[str, str]:
+    """Whether the system can take spans: the bus and ClickHouse answer, the metadata store is bootstrapped."""
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(redis.ping(), timeout=2)
@@ -30,10 +33,15 @@ async def check_health(store: StoreClient, redis: Any) -> dict[str, str]:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     try:
-        rows = await asyncio.wait_for(store.query("SELECT count() AS n FROM projects"), timeout=5)
-        checks["clickhouse"] = "ok" if rows[0]["n"] > 0 else "starting: no project yet"
+        await asyncio.wait_for(store.query("SELECT 1 AS one"), timeout=5)
+        checks["clickhouse"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["clickhouse"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
+    try:
+        ready = await asyncio.wait_for(asyncio.to_thread(bootstrapped, db), timeout=5)
+        checks["metadata"] = "ok" if ready else "starting: the platform has not finished its first start"
+    except Exception as exc:  # noqa: BLE001 - e.g. tables not migrated yet while the platform starts
+        checks["metadata"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"
     return checks
 
 
@@ -57,18 +65,28 @@ def mount_dashboard(app: FastAPI, dist: Path) -> None:
         return FileResponse(index)
 
 
-def create_query_app(settings: PlatformSettings, store: StoreClient, redis: Any, dist: Path = DASHBOARD_DIST) -> FastAPI:
+def create_query_app(
+    settings: PlatformSettings, store: StoreClient, redis: Any, dist: Path = DASHBOARD_DIST, metadata: MetadataDB | None = None
+) -> FastAPI:
+    """The query HTTP app: accounts (`auth`, `users`, `projects`), trace reads, health and the UI.
+
+    `metadata` defaults to the store the settings name (SQLite file or DATABASE_URL).
+    """
     app = FastAPI(title="AgentStack API", version="0.1.0")
     install_error_handlers(app)
-    keys = ApiKeyCache(store, settings.api_key_cache_ttl_s)
+    db = metadata or MetadataDB.from_settings(settings)
+    install_accounts(app, Accounts(settings, db, store))
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        checks = await check_health(store, redis)
+        checks = await check_health(store, redis, db)
         ok = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
 
-    app.include_router(traces_router(store, keys, settings.retry_after_s))
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(projects.router)
+    app.include_router(traces_router(store, settings.retry_after_s))
     mount_dashboard(app, dist)
     return app
 

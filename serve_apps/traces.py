@@ -7,13 +7,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query
 
-from cluster.metadata import ApiKeyCache
 from cluster.migrations import SPAN_USAGE_COLUMNS
 from cluster.store import StoreClient, StoreUnavailable
-from serve_apps.auth import authenticate
-from serve_apps.errors import ApiError
+from serve_apps.access import ProjectAccess, read_access
+from serve_apps.errors import ApiError, error_docs
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -138,9 +137,12 @@ async def get_trace(store: StoreClient, project_id: str, trace_id: str) -> dict[
     }
 
 
-def traces_router(store: StoreClient, keys: ApiKeyCache, retry_after_s: int) -> APIRouter:
-    """The traces routes; a store that cannot answer is a 503 with `Retry-After: retry_after_s`."""
-    router = APIRouter(prefix="/api/v1")
+def traces_router(store: StoreClient, retry_after_s: int) -> APIRouter:
+    """Trace reads, each authorised for one project (a user with a role on it, or its read key).
+
+    A store that cannot answer is a 503 with `Retry-After: retry_after_s`.
+    """
+    router = APIRouter(prefix="/api/v1", tags=["traces"])
 
     async def _guard(coro: Any) -> Any:
         try:
@@ -148,22 +150,20 @@ def traces_router(store: StoreClient, keys: ApiKeyCache, retry_after_s: int) -> 
         except StoreUnavailable as exc:
             raise ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": str(retry_after_s)}) from exc
 
-    @router.get("/traces")
+    @router.get("/traces", responses=error_docs(401, 403, 404, 422, 503))
     async def traces(
-        request: Request,
         page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
         page_size: int = Query(50, ge=1, le=500, description="traces per page"),
+        access: ProjectAccess = Depends(read_access),
     ) -> dict[str, Any]:
-        project_id = await authenticate(request, keys)
-        return await _guard(list_traces(store, project_id, page, page_size))
+        return await _guard(list_traces(store, access.project_id, page, page_size))
 
-    @router.get("/traces/{trace_id}")
-    async def trace(request: Request, trace_id: str) -> dict[str, Any]:
-        project_id = await authenticate(request, keys)
+    @router.get("/traces/{trace_id}", responses=error_docs(401, 403, 404, 422, 503))
+    async def trace(trace_id: str, access: ProjectAccess = Depends(read_access)) -> dict[str, Any]:
         norm = trace_id.replace("-", "").lower()
         if not _TRACE_ID.match(norm):
-            raise ApiError(422, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:64]!r}")
-        found = await _guard(get_trace(store, project_id, norm))
+            raise ApiError(422, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:64]!r}", field="trace_id")
+        found = await _guard(get_trace(store, access.project_id, norm))
         if found is None:
             raise ApiError(404, "not_found", f"no trace {norm} in this project (it may still be in flight; retry in a second)")
         return found

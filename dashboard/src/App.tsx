@@ -1,56 +1,45 @@
-import { useCallback, useMemo, useState } from 'react';
-import { Route, Routes } from 'react-router-dom';
-import { ApiKeyForm } from './components/ApiKeyForm';
-import { TopBar } from './components/TopBar';
-import { getStoredApiKey, storeApiKey } from './lib/apiKey';
-import { AuthContext, type AuthContextValue } from './lib/auth';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { TraceDetailPage } from './pages/traces/TraceDetailPage';
-import { TraceListPage } from './pages/traces/TraceListPage';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { AppShell } from './app/AppShell';
+import { NotFoundPage } from './components/NotFoundPage';
+import { RequireAuth } from './features/auth/components/RequireAuth';
+import { UnauthorizedRedirect } from './features/auth/components/UnauthorizedRedirect';
+import { LoginPage } from './features/auth/pages/LoginPage';
+import { RegisterPage } from './features/auth/pages/RegisterPage';
+import { HomeRedirect } from './features/projects/components/HomeRedirect';
+import { ProjectLayout } from './features/projects/components/ProjectLayout';
+import { NoProjectsPage } from './features/projects/pages/NoProjectsPage';
+import { SettingsPage } from './features/settings/pages/SettingsPage';
+import { TraceDetailPage } from './features/traces/pages/TraceDetailPage';
+import { TraceListPage } from './features/traces/pages/TraceListPage';
 
+/** The routes (URL shapes are built in lib/routes.ts; see plan/accounts-api.md "UI routes"). */
 export function App() {
-  const [apiKey, setApiKey] = useState<string | null>(() => getStoredApiKey());
-  /** Message of the last 401 response; while set, the key form is shown. */
-  const [authError, setAuthError] = useState<string | null>(null);
-  const [editingKey, setEditingKey] = useState(false);
-
-  const reportUnauthorized = useCallback((message: string) => {
-    setAuthError(message || 'The API key was rejected.');
-  }, []);
-
-  const saveKey = useCallback((key: string) => {
-    storeApiKey(key);
-    setApiKey(key);
-    setAuthError(null);
-    setEditingKey(false);
-  }, []);
-
-  const auth = useMemo<AuthContextValue>(() => ({ apiKey, reportUnauthorized }), [apiKey, reportUnauthorized]);
-  const showKeyForm = !apiKey || authError !== null || editingKey;
-
   return (
-    <AuthContext.Provider value={auth}>
-      <div className="app">
-        <TopBar apiKey={apiKey} onChangeKey={() => setEditingKey(true)} />
-        <main className="main">
-          {showKeyForm ? (
-            <ApiKeyForm
-              initialValue={editingKey ? (apiKey ?? '') : ''}
-              error={authError}
-              onSave={saveKey}
-              onCancel={apiKey && !authError ? () => setEditingKey(false) : undefined}
-            />
-          ) : (
-            // Keyed by the API key so every page refetches after the key changes.
-            <Routes key={apiKey}>
-              <Route path="/" element={<TraceListPage />} />
-              <Route path="/traces" element={<TraceListPage />} />
-              <Route path="/traces/:traceId" element={<TraceDetailPage />} />
-              <Route path="*" element={<NotFoundPage />} />
-            </Routes>
-          )}
-        </main>
-      </div>
-    </AuthContext.Provider>
+    <>
+      <UnauthorizedRedirect />
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/setup" element={<RegisterPage mode="setup" />} />
+        <Route path="/signup" element={<RegisterPage mode="signup" />} />
+        <Route element={<RequireAuth />}>
+          <Route element={<AppShell />}>
+            <Route index element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
+            {/* Links from before projects existed open the same view in the default project. */}
+            <Route path="traces" element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
+            <Route path="traces/:traceId" element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
+            <Route path="settings" element={<HomeRedirect to="settings" fallback={<SettingsPage />} />} />
+            <Route path="settings/:tab" element={<HomeRedirect to="settings" fallback={<SettingsPage />} />} />
+            <Route path="p/:projectId" element={<ProjectLayout />}>
+              <Route index element={<Navigate to="traces" replace />} />
+              <Route path="traces" element={<TraceListPage />} />
+              <Route path="traces/:traceId" element={<TraceDetailPage />} />
+              <Route path="settings" element={<Navigate to="projects" replace />} />
+              <Route path="settings/:tab" element={<SettingsPage />} />
+            </Route>
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Route>
+      </Routes>
+    </>
   );
 }

@@ -1,20 +1,23 @@
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
-import { captureApiKeyFromUrl } from './lib/apiKey';
+import { createQueryClient } from './api/queryClient';
 import './styles.css';
-
-// `?api_key=ak_...` (as printed by `make run`) is stored and removed from the URL before routing.
-captureApiKeyFromUrl();
+import './shell.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('Missing #root element');
 
+const queryClient = createQueryClient();
+
 createRoot(container).render(
   <StrictMode>
-    <BrowserRouter>
-      <App />
-    </BrowserRouter>
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <App />
+      </BrowserRouter>
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -11,8 +11,9 @@ Three runs, each one trace:
 
 The LLMs and tools are simulated (short sleeps, canned answers); the spans are real.
 
-The API key comes from ``AGENTSTACK_API_KEY``, else from ``<repo>/.agentstack/local-api-key`` (the
-server writes it on first start). The collector URL comes from ``AGENTSTACK_COLLECTOR_URL``
+The API key comes from ``AGENTSTACK_API_KEY``, else ``AGENTSTACK_BOOTSTRAP_API_KEY`` (the key the
+server was set up with), else ``<data dir>/local-api-key`` (the server writes the default project's
+ingest key there; the data dir is ``AGENTSTACK_DATA_DIR`` or ``<repo>/.agentstack``). The collector URL comes from ``AGENTSTACK_COLLECTOR_URL``
 (default ``http://localhost:8000``). Exits 1 if there is no key or the spans could not be sent.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-KEY_FILE = REPO_ROOT / ".agentstack" / "local-api-key"
+KEY_FILE = Path(os.environ.get("AGENTSTACK_DATA_DIR") or REPO_ROOT / ".agentstack").expanduser() / "local-api-key"
 DEFAULT_URL = "http://localhost:8000"
 
 try:
@@ -174,7 +175,7 @@ def travel_agent(request: str) -> str:
 
 
 def _api_key() -> str | None:
-    key = os.environ.get("AGENTSTACK_API_KEY", "").strip()
+    key = os.environ.get("AGENTSTACK_API_KEY", "").strip() or os.environ.get("AGENTSTACK_BOOTSTRAP_API_KEY", "").strip()
     if not key and KEY_FILE.is_file():
         key = KEY_FILE.read_text(encoding="utf-8").strip()
     return key or None
@@ -199,7 +200,7 @@ def main() -> int:
     if key is None:
         print(
             "error: no AgentStack API key. Set AGENTSTACK_API_KEY, or start the server once "
-            f"(it writes {KEY_FILE.relative_to(REPO_ROOT)}), then run this again.",
+            f"(it writes {KEY_FILE}), then run this again.",
             file=sys.stderr,
         )
         return 1

@@ -1,53 +1,45 @@
-"""The web UI in Debian's headless Chromium: `make demo`'s traces listed, one opened as a waterfall."""
+"""The web UI in Debian's headless Chromium: log in, `make demo`'s traces listed, one opened as a
+waterfall; a deep link without a session goes through the login page and back."""
 
 from __future__ import annotations
 
 import pytest
 
+from .browser import admin, browser, log_in, new_page, shot  # noqa: F401 - fixtures
 from .conftest import ROOT
 
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def demo_trace(stack):
-    """Run `make demo`'s script against the stack and return its largest trace's summary."""
+    """Run `make demo`'s script against the stack; return its largest trace's summary and project id."""
     run = stack.run_agent(ROOT / "sdk" / "examples" / "demo.py")
     assert run.returncode == 0, run.stdout + run.stderr
 
     def biggest():
-        status, page = stack.get("/api/v1/traces?page_size=200")
+        _, page = stack.get("/api/v1/traces?page_size=200")
         candidates = [t for t in page.get("items", []) if t["span_count"] >= 4]
         return max(candidates, key=lambda t: t["span_count"]) if candidates else None
 
-    return stack.wait_for(biggest)
+    return {**stack.wait_for(biggest), "project_id": stack.project_id}
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_executable):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, demo_trace, browser, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{stack.base_url}/?api_key={stack.api_key}")
+def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, admin, demo_trace, browser, artifacts_dir):  # noqa: F811
+    page = new_page(browser, stack.base_url)
+    page.goto("/")
+    page.wait_for_url("**/login")
+    shot(page, artifacts_dir, "login")
+    log_in(page, admin.email, admin.password)
     row = page.locator(f'[data-testid="trace-row"][data-trace-id="{demo_trace["trace_id"]}"]')
     row.wait_for(timeout=30_000)
-    assert "api_key" not in page.url  # the key left the address bar
-    page.screenshot(path=str(artifacts_dir / "trace-list.png"), full_page=True)
+    assert page.url.endswith(f"/p/{demo_trace['project_id']}/traces")  # `/` opens the first project
+    assert page.get_by_test_id("current-project").inner_text() == "default"
+    shot(page, artifacts_dir, "trace-list")
 
     row.click()
-    page.wait_for_url(f"**/traces/{demo_trace['trace_id']}**")
-    waterfall = page.locator('[data-testid="waterfall"]')
-    waterfall.wait_for()
+    page.wait_for_url(f"**/p/{demo_trace['project_id']}/traces/{demo_trace['trace_id']}**")
+    page.locator('[data-testid="waterfall"]').wait_for()
     span_rows = page.locator('[data-testid="span-row"]')
     assert span_rows.count() == demo_trace["span_count"]
 
@@ -59,19 +51,37 @@ def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, demo_trace, browser, 
     attributes.wait_for()
     assert "gen_ai.usage.input_tokens" in attributes.inner_text()
     assert "$" in page.locator('[data-testid="span-highlights"]').inner_text()  # priced by the pipeline
-    page.screenshot(path=str(artifacts_dir / "trace-waterfall.png"), full_page=True)
+    shot(page, artifacts_dir, "trace-waterfall")
+
+    page.get_by_test_id("back-to-traces").click()
+    page.get_by_test_id("trace-list-page").wait_for()
+    page.context.close()
 
 
-def test_deep_link_and_bad_key_in_the_ui(stack, demo_trace, browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{stack.base_url}/traces/{demo_trace['trace_id']}")  # SPA deep link, no key yet
-    page.locator('[data-testid="api-key-input"]').fill("ak_wrong_key_for_this_ui_test_000")
-    page.locator('[data-testid="api-key-save"]').click()
-    error = page.locator('[data-testid="api-key-error"]')
+def test_deep_link_goes_through_login_and_back(stack, admin, demo_trace, browser, artifacts_dir):  # noqa: F811
+    page = new_page(browser, stack.base_url)
+    trace_id, project_id = demo_trace["trace_id"], demo_trace["project_id"]
+    page.goto(f"/p/{project_id}/traces/{trace_id}")  # no session: 401 → login, remembering the way back
+    page.wait_for_url("**/login?next=**")
+    assert f"/p/{project_id}/traces/{trace_id}" in page.url.replace("%2F", "/")
+
+    log_in(page, admin.email, "not the password")
+    error = page.get_by_test_id("login-error")
     error.wait_for()
-    assert "not known" in error.inner_text()
-    page.locator('[data-testid="api-key-input"]').fill(stack.api_key)
-    page.locator('[data-testid="api-key-save"]').click()
+    assert "wrong" in error.inner_text().lower()
+    shot(page, artifacts_dir, "login-wrong-password")
+
+    log_in(page, admin.email, admin.password)
+    page.wait_for_url(f"**/p/{project_id}/traces/{trace_id}")
     page.locator('[data-testid="waterfall"]').wait_for()
-    context.close()
+
+    # a link from before projects existed opens the same trace in the default project
+    page.goto(f"/traces/{trace_id}")
+    page.wait_for_url(f"**/p/{project_id}/traces/{trace_id}")
+    page.locator('[data-testid="waterfall"]').wait_for()
+
+    # a trace id the project does not have: a clear 404 state, not an error page
+    page.goto(f"/p/{project_id}/traces/{'0' * 32}")
+    page.get_by_text("Trace not found").wait_for()
+    shot(page, artifacts_dir, "trace-not-found")
+    page.context.close()

@@ -114,11 +114,17 @@ def test_query_api_is_per_project_and_paginated(stack):
     assert page2["items"][0]["trace_id"] != page["items"][0]["trace_id"]
     assert page["items"][0]["start_time"] >= page2["items"][0]["start_time"]  # newest first
     assert stack.get("/api/v1/traces", key="ak_someone_elses_key_0000000")[0] == 401
+    assert stack.get("/api/v1/traces", key=stack.api_key)[0] == 403  # the ingest key agents carry cannot read
+    assert stack.get(f"/api/v1/traces?project_id={'0' * 32}")[0] == 404  # not the read key's project
+    token = {"Authorization": f"Bearer {stack.admin_token}"}
+    status, by_user = stack.request("GET", f"/api/v1/traces?project_id={stack.project_id}&page=1&page_size=1", headers=token)
+    assert status == 200 and by_user["items"] == page["items"]
 
 
 def test_platform_status_shows_the_writer_pool(stack):
-    with urllib.request.urlopen(f"{stack.base_url}/_platform/status", timeout=10) as response:
-        status = json.loads(response.read())
+    assert stack.request("GET", "/_platform/status")[0] == 401  # instance admins only
+    code, status = stack.get("/_platform/status")
+    assert code == 200, status
     assert status["redis"].startswith("embedded Valkey") and status["clickhouse"].startswith("embedded chDB")
     assert status["writer_pool"] and all(w["running"] for w in status["writer_pool"])
     assert sum(w["spans"] for w in status["writer_pool"]) > 0

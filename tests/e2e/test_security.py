@@ -82,6 +82,6 @@ def test_a_scanner_actor_restart_loses_nothing(stack):
     for trace, n in ((first_trace, 3), (second_trace, 5)):
         rows = stack.wait_for(lambda t=trace, n=n: len({r["span_id"] for r in _alerts(t) if r["rule"] == "secret"}) == n and _alerts(t), timeout=90)
         assert len(rows) == len({r["alert_id"] for r in rows}) == 2 * n  # every span, no duplicates
-    with urllib.request.urlopen(f"{stack.base_url}/_platform/status", timeout=10) as response:
-        status = json.loads(response.read())
+    code, status = stack.get("/_platform/status")
+    assert code == 200, status
     assert status["security_pool"] and all(a["running"] for a in status["security_pool"])

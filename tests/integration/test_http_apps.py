@@ -11,14 +11,15 @@ import httpx
 from actors.consumer import StreamConsumer
 from actors.writer import SpanWriter
 from cluster.bus import connect_redis
-from cluster.metadata import bootstrap_default_project
 from cluster.settings import PlatformSettings
 from cluster.store import DirectStoreClient
 from cluster.streams import WRITER_GROUP, ingest_stream
 from serve_apps.ingest import create_ingest_app
 from serve_apps.query import create_query_app
+from tests.integration.accounts_helpers import seed_project
 
 KEY = "ak_http_test_key_0123456789"
+READ_KEY = "ak_http_test_read_key_0123456789"
 NOW = 1_763_763_000_000_000_000
 TRACE = "0123456789abcdef0123456789abcdef"
 
@@ -31,12 +32,13 @@ def wire(span_id: str, parent: str | None = None, **over) -> dict:
 def run_with_apps(redis_url: str, store, scenario, tmp_path):
     settings = PlatformSettings(data_dir=tmp_path, partitions=2, max_body_bytes=64 * 1024, api_key_cache_ttl_s=0)
 
+    db, _ = seed_project(settings, KEY, READ_KEY)
+
     async def main():
         client = DirectStoreClient(store)
-        await bootstrap_default_project(client, KEY)
         redis = connect_redis(redis_url)
-        ingest = httpx.AsyncClient(transport=httpx.ASGITransport(create_ingest_app(settings, client, redis)), base_url="http://t")  # Serve strips the /v1 route prefix
-        query = httpx.AsyncClient(transport=httpx.ASGITransport(create_query_app(settings, client, redis, tmp_path / "no-ui")), base_url="http://t")
+        ingest = httpx.AsyncClient(transport=httpx.ASGITransport(create_ingest_app(settings, client, redis, db)), base_url="http://t")  # Serve strips the /v1 route prefix
+        query = httpx.AsyncClient(transport=httpx.ASGITransport(create_query_app(settings, client, redis, tmp_path / "no-ui", db)), base_url="http://t")
         consumer = StreamConsumer(redis, WRITER_GROUP, "w", [ingest_stream(p) for p in range(2)], SpanWriter(client).write, block_ms=20)
         await consumer.ensure_groups()
 
@@ -54,6 +56,7 @@ def run_with_apps(redis_url: str, store, scenario, tmp_path):
 def test_auth_and_bad_input_get_clear_errors(redis_url, store, tmp_path):
     async def scenario(ingest, query, drain):
         h = {"X-API-Key": KEY, "Content-Type": "application/json"}
+        r = {"X-API-Key": READ_KEY}
         out = {
             "missing": await ingest.post("/traces", json={"spans": []}),
             "unknown": await ingest.post("/traces", json={"spans": []}, headers={"X-API-Key": "ak_unknown_key_00000000000"}),
@@ -65,9 +68,11 @@ def test_auth_and_bad_input_get_clear_errors(redis_url, store, tmp_path):
             "not_batch": await ingest.post("/traces", json={"hello": 1}, headers=h),
             "all_bad": await ingest.post("/traces", json=[{"name": "x"}], headers=h),
             "query_no_key": await query.get("/api/v1/traces"),
-            "bad_page": await query.get("/api/v1/traces?page=0", headers=h),
-            "bad_trace_id": await query.get("/api/v1/traces/xyz", headers=h),
-            "unknown_trace": await query.get(f"/api/v1/traces/{'f' * 32}", headers=h),
+            "query_ingest_key": await query.get("/api/v1/traces", headers=h),
+            "ingest_read_key": await ingest.post("/traces", json={"spans": [wire("2" * 16)]}, headers={**h, "X-API-Key": READ_KEY}),
+            "bad_page": await query.get("/api/v1/traces?page=0", headers=r),
+            "bad_trace_id": await query.get("/api/v1/traces/xyz", headers=r),
+            "unknown_trace": await query.get(f"/api/v1/traces/{'f' * 32}", headers=r),
             "ui_missing": await query.get("/traces/abc"),
         }
         return {k: (r.status_code, r.json()) for k, r in out.items()}
@@ -76,7 +81,8 @@ def test_auth_and_bad_input_get_clear_errors(redis_url, store, tmp_path):
     expected = {
         "missing": (401, "missing_api_key"), "unknown": (401, "invalid_api_key"), "bad_json": (400, "bad_json"),
         "bad_gzip": (400, "bad_gzip"), "media": (415, "unsupported_media_type"), "too_big": (413, "payload_too_large"),
-        "not_batch": (422, "invalid_batch"), "all_bad": (422, "invalid_spans"), "query_no_key": (401, "missing_api_key"),
+        "not_batch": (422, "invalid_batch"), "all_bad": (422, "invalid_spans"), "query_no_key": (401, "not_authenticated"),
+        "query_ingest_key": (403, "insufficient_scope"), "ingest_read_key": (403, "insufficient_scope"),
         "bad_page": (422, "invalid_request"), "bad_trace_id": (422, "invalid_trace_id"), "unknown_trace": (404, "not_found"),
         "ui_missing": (503, "ui_not_built"),
     }
@@ -86,6 +92,7 @@ def test_auth_and_bad_input_get_clear_errors(redis_url, store, tmp_path):
         assert res[name][1]["error"]["message"], name
     assert res["bearer"][0] == 202
     assert "start_time" in res["all_bad"][1]["error"]["message"]
+    assert res["bad_page"][1]["error"]["field"] == "page" and res["bad_trace_id"][1]["error"]["field"] == "trace_id"
 
 
 def test_accepted_spans_reach_the_query_api(redis_url, store, tmp_path):
@@ -95,8 +102,8 @@ def test_accepted_spans_reach_the_query_api(redis_url, store, tmp_path):
                  {"trace_id": TRACE, "name": "no span id", "start_time": NOW, "end_time": NOW}]
         accepted = await ingest.post("/traces", content=gzip.compress(json.dumps({"spans": spans}).encode()), headers=h)
         handled = await drain()
-        listing = await query.get("/api/v1/traces", headers={"X-API-Key": KEY})
-        detail = await query.get(f"/api/v1/traces/{TRACE}", headers={"X-API-Key": KEY})
+        listing = await query.get("/api/v1/traces", headers={"X-API-Key": READ_KEY})
+        detail = await query.get(f"/api/v1/traces/{TRACE}", headers={"X-API-Key": READ_KEY})
         health = await query.get("/health")
         return accepted, handled, listing.json(), detail.json(), health
 

@@ -17,16 +17,17 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from actors.consumer import StreamConsumer
 from actors.writer import SpanWriter
 from cluster.bus import connect_redis
-from cluster.metadata import bootstrap_default_project, revoke_api_key
 from cluster.settings import PlatformSettings
 from cluster.store import DirectStoreClient
 from cluster.streams import WRITER_GROUP, ingest_stream
 from cluster.valkey import EmbeddedValkey
 from serve_apps.ingest import create_ingest_app
 from serve_apps.query import create_query_app
+from tests.integration.accounts_helpers import revoke, seed_project
 from tests.conftest import free_port
 
 KEY = "ak_otlp_test_key_0123456789"
+READ_KEY = "ak_otlp_test_read_key_0123456789"
 NOW = 1_763_763_000_000_000_000
 TRACE = bytes.fromhex("4bf92f3577b34da6a3ce929d0e0e4736")
 PROTO = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf"}
@@ -87,13 +88,14 @@ def to_otlp_json(request: ExportTraceServiceRequest) -> bytes:
 def run(redis_url, store, tmp_path, scenario, **overrides):
     settings = PlatformSettings(data_dir=tmp_path, partitions=2, **{"api_key_cache_ttl_s": 0.5, **overrides})
 
+    db, _ = seed_project(settings, KEY, READ_KEY)
+
     async def main():
         client = DirectStoreClient(store)
-        await bootstrap_default_project(client, KEY)
         redis = connect_redis(redis_url)
-        app = create_ingest_app(settings, client, redis)
+        app = create_ingest_app(settings, client, redis, db)
         ingest = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t")
-        query = httpx.AsyncClient(transport=httpx.ASGITransport(create_query_app(settings, client, redis, tmp_path / "no-ui")), base_url="http://t")
+        query = httpx.AsyncClient(transport=httpx.ASGITransport(create_query_app(settings, client, redis, tmp_path / "no-ui", db)), base_url="http://t")
         consumer = StreamConsumer(redis, WRITER_GROUP, "w", [ingest_stream(p) for p in range(2)], SpanWriter(client).write, block_ms=20)
 
         async def drain() -> int:
@@ -137,8 +139,8 @@ def test_otlp_protobuf_and_json_arrive_intact_in_the_query_api(redis_url, store,
                                     headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json",
                                              "Content-Encoding": "gzip"})
         handled = await drain()
-        one = (await query.get(f"/api/v1/traces/{TRACE.hex()}", headers={"X-API-Key": KEY})).json()
-        two = (await query.get(f"/api/v1/traces/{other.hex()}", headers={"X-API-Key": KEY})).json()
+        one = (await query.get(f"/api/v1/traces/{TRACE.hex()}", headers={"X-API-Key": READ_KEY})).json()
+        two = (await query.get(f"/api/v1/traces/{other.hex()}", headers={"X-API-Key": READ_KEY})).json()
         return proto, as_json, handled, one, two
 
     proto, as_json, handled, one, two = run(redis_url, store, tmp_path, scenario)
@@ -176,7 +178,7 @@ def test_bad_input_gets_its_status_and_the_app_keeps_serving(redis_url, store, t
         truncated = await ingest.post("/traces", content=huge_value.SerializeToString(), headers=PROTO)
         still = await ingest.post("/traces", content=export_request(trace=b"\x07" * 16).SerializeToString(), headers=PROTO)
         await drain()
-        detail = (await query.get(f"/api/v1/traces/{TRACE.hex()}", headers={"X-API-Key": KEY})).json()
+        detail = (await query.get(f"/api/v1/traces/{TRACE.hex()}", headers={"X-API-Key": READ_KEY})).json()
         return out, partial, truncated, still, detail, state.metrics.counts
 
     out, partial, truncated, still, detail, counts = run(redis_url, store, tmp_path, scenario, max_body_bytes=64 * 1024,
@@ -263,10 +265,10 @@ def test_valkey_down_mid_stream_buffers_and_loses_nothing(store, tmp_path):
 
 
 def test_revoked_key_is_refused_within_the_cache_ttl(redis_url, store, tmp_path):
-    async def scenario(ingest, query, drain, state, client):
+    async def scenario(ingest, query, drain, state, _):
         body = export_request().SerializeToString()
         before = await ingest.post("/traces", content=body, headers=PROTO)
-        await revoke_api_key(client, KEY)
+        revoke(state.accounts.db, KEY)
         await asyncio.sleep(0.6)
         after = await ingest.post("/traces", content=body, headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/x-protobuf"})
         return before, after

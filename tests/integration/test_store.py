@@ -1,16 +1,14 @@
-"""Migrations, projects/keys and trace queries on the real ClickHouse engine (chDB)."""
+"""Migrations and trace queries on the real ClickHouse engine (chDB)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from actors.writer import SpanWriter
-from cluster.metadata import ApiKeyCache, bootstrap_default_project, key_digest, project_for_key
 from cluster.migrations import apply_migrations
 from cluster.store import DirectStoreClient
 from serve_apps.traces import get_trace, list_traces
 
-KEY = "ak_test_key_0123456789abcdef"
 T0 = 1_763_763_000_000_000_000
 
 
@@ -32,35 +30,6 @@ def test_migrations_are_idempotent(store):
     assert asyncio.run(apply_migrations(client)) == []  # the session fixture applied them already
     tables = {r["name"] for r in store.query("SELECT name FROM system.tables WHERE database = currentDatabase()")}
     assert {"spans", "projects", "api_keys", "schema_migrations"} <= tables
-
-
-def test_bootstrap_creates_one_project_with_the_given_key_stored_as_digest(store):
-    async def run():
-        client = DirectStoreClient(store)
-        first = await bootstrap_default_project(client, KEY)
-        again = await bootstrap_default_project(client, None)
-        return first, again, await project_for_key(client, KEY), await project_for_key(client, KEY + "x")
-
-    first, again, found, unknown = asyncio.run(run())
-    assert first is not None and first.api_key == KEY and not first.generated
-    assert again is None
-    assert found == first.project_id and unknown is None
-    stored = store.query("SELECT digest, prefix FROM api_keys")
-    assert stored == [{"digest": key_digest(KEY), "prefix": KEY[:7]}]  # never the plaintext
-
-
-def test_revoked_key_stops_working_after_the_cache_ttl(store):
-    async def run():
-        client = DirectStoreClient(store)
-        created = await bootstrap_default_project(client, KEY)
-        cache = ApiKeyCache(client, ttl_s=0.2)
-        before = await cache.project_for(KEY)
-        await client.insert("api_keys", [(key_digest(KEY), created.project_id, KEY[:7], 1)], ("digest", "project_id", "prefix", "revoked"))
-        await asyncio.sleep(0.3)
-        return created.project_id, before, await cache.project_for(KEY)
-
-    project, before, after = asyncio.run(run())
-    assert before == project and after is None
 
 
 def test_replayed_batches_never_show_twice_and_lists_are_newest_first(store):

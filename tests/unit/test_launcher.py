@@ -21,10 +21,15 @@ def test_port_override():
     assert load_config(DEFAULT_CONFIG, http_port=18123).http_options.port == 18123
 
 
-def test_banner_points_to_ui_api_and_the_local_key(tmp_path):
+def test_banner_points_to_ui_api_setup_link_and_the_local_key(tmp_path):
     settings = PlatformSettings(data_dir=tmp_path)
     settings.local_key_file.write_text("ak_local_key_for_banner_test_000\n")
+    settings.setup_code_file.write_text("code123\n")
     text = banner("http://127.0.0.1:8000", "http://127.0.0.1:8265", settings)
     assert "http://127.0.0.1:8000/api/v1/traces" in text
     assert "http://127.0.0.1:8265" in text
-    assert "?api_key=ak_local_key_for_banner_test_000" in text
+    assert "http://127.0.0.1:8000/setup?code=code123" in text
+    assert str(settings.local_key_file) in text
+    assert "ak_local_key_for_banner_test_000" not in text  # the UI no longer takes keys
+    settings.setup_code_file.unlink()  # the admin exists: the banner points to the login page
+    assert "http://127.0.0.1:8000/login" in banner("http://127.0.0.1:8000", None, settings)

@@ -1,5 +1,5 @@
 import { formatAttributeValue } from '../lib/format';
-import type { Attributes } from '../lib/types';
+import type { Attributes } from '../api/types';
 
 interface AttributesTableProps {
   attributes: Attributes | null | undefined;

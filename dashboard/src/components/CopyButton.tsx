@@ -3,9 +3,12 @@ import { useEffect, useState } from 'react';
 interface CopyButtonProps {
   value: string;
   label?: string;
+  /** Show the label next to the icon (for the important copies, e.g. a key shown once). */
+  showLabel?: boolean;
+  testId?: string;
 }
 
-export function CopyButton({ value, label = 'Copy' }: CopyButtonProps) {
+export function CopyButton({ value, label = 'Copy', showLabel = false, testId }: CopyButtonProps) {
   const [copied, setCopied] = useState(false);
 
   useEffect(() => {
@@ -25,7 +28,14 @@ export function CopyButton({ value, label = 'Copy' }: CopyButtonProps) {
   };
 
   return (
-    <button type="button" className="btn btn-icon" onClick={copy} title={`${label}: ${value}`} aria-label={label}>
+    <button
+      type="button"
+      className={showLabel ? 'btn btn-small btn-copy' : 'btn btn-icon'}
+      onClick={copy}
+      title={showLabel ? label : `${label}: ${value}`}
+      aria-label={label}
+      data-testid={testId}
+    >
       {copied ? (
         <svg viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
           <path d="M3 8.5l3 3 7-7" strokeLinecap="round" strokeLinejoin="round" />
@@ -36,6 +46,7 @@ export function CopyButton({ value, label = 'Copy' }: CopyButtonProps) {
           <path d="M10.5 3.5v-.5a1.5 1.5 0 0 0-1.5-1.5H4A1.5 1.5 0 0 0 2.5 3v5A1.5 1.5 0 0 0 4 9.5h.5" />
         </svg>
       )}
+      {showLabel ? <span>{copied ? 'Copied' : label}</span> : null}
     </button>
   );
 }

@@ -1,0 +1,77 @@
+import { useCallback } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
+import { ErrorState } from '../../../components/ErrorState';
+import { InlineError } from '../../../components/InlineError';
+import { LoadingState } from '../../../components/LoadingState';
+import { RefreshButton } from '../../../components/RefreshButton';
+import { tracesHref } from '../../../lib/routes';
+import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
+import { TraceHeader } from '../components/TraceHeader';
+import { TraceView } from '../components/TraceView';
+import { useTrace } from '../hooks/useTraces';
+
+/** `/p/{projectId}/traces/{traceId}?span=…`: the waterfall of one trace and the selected span's details. */
+export function TraceDetailPage() {
+  const { project } = useCurrentProject();
+  const { traceId = '' } = useParams();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const selectedSpanId = searchParams.get('span');
+  const { data, error, isPending, isFetching, refetch } = useTrace(project.id, traceId);
+  const backHref = tracesHref(project.id);
+
+  const selectSpan = useCallback(
+    (spanId: string) => {
+      setSearchParams(
+        (prev) => {
+          const params = new URLSearchParams(prev);
+          params.set('span', spanId);
+          return params;
+        },
+        { replace: true },
+      );
+    },
+    [setSearchParams],
+  );
+
+  if (isPending || !data) {
+    const notFound = error?.isNotFound;
+    return (
+      <div className="page" data-testid="trace-detail-page">
+        <Link to={backHref} className="back-link" data-testid="back-to-traces">
+          ← Traces
+        </Link>
+        {isPending ? (
+          <LoadingState label="Loading trace…" />
+        ) : (
+          <ErrorState
+            title={notFound ? 'Trace not found' : 'Could not load trace'}
+            message={
+              notFound
+                ? `No trace ${traceId} in project ${project.name}. It may belong to another project, or not be stored yet.`
+                : (error?.message ?? 'Unknown error')
+            }
+            onRetry={notFound ? undefined : () => refetch()}
+          >
+            {notFound ? (
+              <Link to={backHref} className="btn">
+                Back to traces
+              </Link>
+            ) : null}
+          </ErrorState>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <div className="page page-detail" data-testid="trace-detail-page">
+      <TraceHeader
+        trace={data}
+        backHref={backHref}
+        actions={<RefreshButton onClick={() => refetch()} busy={isFetching} />}
+      />
+      {error ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
+      <TraceView trace={data} selectedSpanId={selectedSpanId} onSelectSpan={selectSpan} />
+    </div>
+  );
+}
