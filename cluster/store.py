@@ -1,8 +1,8 @@
 """ClickHouse access through clickhouse-connect: embedded chDB (`chdb://path`) or a server (`http(s)://`).
 
 `Store` is the synchronous client of one process. chDB allows one process per data path, so in
-embedded mode exactly one actor (`cluster.store_owner.StoreOwner`) holds the `Store` and everyone
-else calls it; with an external server every process opens its own `Store`. `StoreClient` hides
+embedded mode exactly one actor (`cluster.store_owner.StoreOwner`) holds the chDB connections and
+everyone else calls it, with a deadline on every call; with an external server every process opens its own `Store`. `StoreClient` hides
 the difference behind one async interface for deployments and actors.
 """
 
@@ -100,12 +100,19 @@ class DirectStoreClient:
 
 
 class ActorStoreClient:
-    """Async client of the embedded store-owner actor, found by name (and found again if it restarts)."""
+    """Async client of the embedded store-owner actor, found by name (and found again if it restarts).
 
-    def __init__(self, namespace: str, wait_s: float = 60.0) -> None:
+    Every call has a deadline: a read (`query`) waits at most `read_timeout_s`, a write (`insert`,
+    `command`) `write_timeout_s`; past it the call raises `StoreUnavailable` instead of hanging.
+    """
+
+    def __init__(
+        self, namespace: str, wait_s: float = 60.0, read_timeout_s: float = 30.0, write_timeout_s: float = 120.0
+    ) -> None:
         # wait_s bounds how long a call waits for the owner actor to (re)appear before StoreUnavailable.
         self._namespace = namespace
         self._wait_s = wait_s
+        self._timeouts = {"query": read_timeout_s, "insert": write_timeout_s, "command": write_timeout_s}
         self._handle: Any = None
 
     async def _actor(self) -> Any:
@@ -131,8 +138,14 @@ class ActorStoreClient:
         import ray
 
         actor = await self._actor()
+        timeout = self._timeouts[method]
         try:
-            return await getattr(actor, method).remote(*args)
+            return await asyncio.wait_for(getattr(actor, method).remote(*args), timeout=timeout)
+        except TimeoutError:
+            raise StoreUnavailable(
+                f"the embedded store did not answer a {method} within {timeout:g}s "
+                "(a stuck call makes the store owner restart itself; retry shortly)"
+            ) from None
         except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as exc:
             self._handle = None  # the owner restarted or moved: look it up again next time
             raise StoreUnavailable(f"the embedded store actor is unavailable: {exc}") from exc
@@ -157,4 +170,6 @@ def connect_store(settings: PlatformSettings) -> StoreClient:
     """The store client for this process: direct with `CLICKHOUSE_URL`, else via the owner actor."""
     if settings.clickhouse_url:
         return DirectStoreClient(Store.from_settings(settings))
-    return ActorStoreClient(settings.namespace)
+    return ActorStoreClient(
+        settings.namespace, read_timeout_s=settings.store_read_timeout_s, write_timeout_s=settings.store_write_timeout_s
+    )

@@ -84,4 +84,5 @@ def test_a_scanner_actor_restart_loses_nothing(stack):
         assert len(rows) == len({r["alert_id"] for r in rows}) == 2 * n  # every span, no duplicates
     with urllib.request.urlopen(f"{stack.base_url}/_platform/status", timeout=10) as response:
         status = json.loads(response.read())
-    assert status["security_pool"] and all(a["running"] for a in status["security_pool"])
+    scanners = status["pools"]["security"]["actors"]
+    assert scanners and all(a["running"] for a in scanners)
