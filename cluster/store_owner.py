@@ -132,9 +132,15 @@ class StoreOwner:
         return True
 
     @ray.method(concurrency_group="control")
-    def longest_call(self) -> tuple[float, str] | None:
-        """(seconds running, description) of the longest chDB call in flight, if any."""
-        return self._in_flight.oldest()
+    def status(self) -> dict[str, Any]:
+        """The owner's process id and its longest chDB call in flight (seconds, description), if any."""
+        oldest = self._in_flight.oldest()
+        return {
+            "pid": os.getpid(),
+            "longest_call_s": round(oldest[0], 3) if oldest else None,
+            "longest_call": oldest[1] if oldest else None,
+            "stuck_after_s": self._stuck_s,
+        }
 
 
 def start_store_owner(settings: PlatformSettings) -> Any:
