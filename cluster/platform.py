@@ -103,20 +103,16 @@ class Platform:
         logger.info("AgentStack platform started (redis=%s, clickhouse=%s)", self._redis_label(), self._store_label())
 
     def _announce_key(self, key: str, generated: bool) -> None:
+        """Tell the operator where the first key is; the key itself is never printed or logged here.
+
+        A generated key goes to the owner-only local key file, which the `make run` banner shows.
+        """
         if generated:
             write_local_key(self.settings, key)
-            where = f" (also saved for local tools in {self.settings.local_key_file})"
+            where = f"saved for you in {self.settings.local_key_file} (the make run banner shows it)"
         else:
-            where = " (from AGENTSTACK_BOOTSTRAP_API_KEY)"
-        banner = (
-            "\n" + "=" * 72 + "\n"
-            "  First start: created project 'default'.\n"
-            f"  API key: {key}\n"
-            f"  It is shown once and stored only as a digest{where}.\n"
-            + "=" * 72
-        )
-        print(banner, flush=True)
-        self.events.record("warning", f"first start: created project 'default'; its API key is in the banner{where}")
+            where = "the AGENTSTACK_BOOTSTRAP_API_KEY you set"
+        self.events.record("warning", f"first start: created project 'default'; its API key is {where}")
 
     def _redis_label(self) -> str:
         return f"embedded Valkey :{self.settings.valkey_port}" if self.valkey else "external"

@@ -146,6 +146,8 @@ class ActorStoreClient:
                 f"the embedded store did not answer a {method} within {timeout:g}s "
                 "(a stuck call makes the store owner restart itself; retry shortly)"
             ) from None
+        except ray.exceptions.TaskCancelledError:
+            raise asyncio.CancelledError() from None  # our caller was cancelled, and Ray dropped the call with it
         except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as exc:
             self._handle = None  # the owner restarted or moved: look it up again next time
             raise StoreUnavailable(f"the embedded store actor is unavailable: {exc}") from exc

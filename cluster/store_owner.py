@@ -84,7 +84,7 @@ def _describe(sql: str) -> str:
     return " ".join(sql.split())[:120]
 
 
-@ray.remote(
+@ray.remote(  # type: ignore[call-overload]  # concurrency_groups is missing from the stubs
     num_cpus=0.1,
     max_restarts=-1,
     max_task_retries=0,
