@@ -92,7 +92,7 @@ class ActorPool:
             try:
                 await asyncio.wait_for(actor.start.remote(plan[member]), timeout=30)
             except (ray.exceptions.RayActorError, TimeoutError) as exc:
-                self.events.record("error", f"{self.spec.name}-{member} unavailable ({exc or type(exc).__name__}); recreating it")
+                self.events.record("error", f"{self.spec.name}-{member} unavailable ({str(exc) or type(exc).__name__}); recreating it")
                 try:
                     ray.kill(actor, no_restart=True)
                 except Exception:  # noqa: BLE001 - it may already be gone
