@@ -40,9 +40,14 @@ class Store:
         """Run a statement that returns no rows (DDL, mutations)."""
         self._client.command(sql, parameters=params)
 
-    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a SELECT; rows come back as dicts keyed by column name."""
-        result = self._client.query(sql, parameters=params)
+    def query(
+        self, sql: str, params: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a SELECT; rows come back as dicts keyed by column name.
+
+        `settings` are per-query ClickHouse settings, e.g. `max_execution_time`.
+        """
+        result = self._client.query(sql, parameters=params, settings=settings)
         names = result.column_names
         return [dict(zip(names, row)) for row in result.result_rows]
 
@@ -69,7 +74,11 @@ class StoreClient(Protocol):
 
     async def command(self, sql: str, params: dict[str, Any] | None = None) -> None: ...
 
-    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+    async def query(
+        self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
+    ) -> list[dict[str, Any]]:
+        """Rows of a SELECT. `small=True` marks a cheap query (health, lookups) that must not queue behind big ones."""
+        ...
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
@@ -90,8 +99,10 @@ class DirectStoreClient:
     async def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
         await self._run(self._store.command, sql, params)
 
-    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self._run(self._store.query, sql, params)
+    async def query(
+        self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
+    ) -> list[dict[str, Any]]:
+        return await self._run(self._store.query, sql, params)  # one connection here: `small` changes nothing
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
@@ -102,17 +113,28 @@ class DirectStoreClient:
 class ActorStoreClient:
     """Async client of the embedded store-owner actor, found by name (and found again if it restarts).
 
-    Every call has a deadline: a read (`query`) waits at most `read_timeout_s`, a write (`insert`,
+    Every call has a deadline: a read (`query`) waits at most `read_timeout_s`, a small read
+    (`query(..., small=True)`, on its own lane of the owner) `small_timeout_s`, a write (`insert`,
     `command`) `write_timeout_s`; past it the call raises `StoreUnavailable` instead of hanging.
     """
 
     def __init__(
-        self, namespace: str, wait_s: float = 60.0, read_timeout_s: float = 30.0, write_timeout_s: float = 120.0
+        self,
+        namespace: str,
+        wait_s: float = 60.0,
+        read_timeout_s: float = 30.0,
+        write_timeout_s: float = 120.0,
+        small_timeout_s: float = 5.0,
     ) -> None:
         # wait_s bounds how long a call waits for the owner actor to (re)appear before StoreUnavailable.
         self._namespace = namespace
         self._wait_s = wait_s
-        self._timeouts = {"query": read_timeout_s, "insert": write_timeout_s, "command": write_timeout_s}
+        self._timeouts = {
+            "query": read_timeout_s,
+            "query_small": small_timeout_s,
+            "insert": write_timeout_s,
+            "command": write_timeout_s,
+        }
         self._handle: Any = None
 
     async def _actor(self) -> Any:
@@ -155,8 +177,10 @@ class ActorStoreClient:
     async def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
         await self._call("command", sql, params)
 
-    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self._call("query", sql, params)
+    async def query(
+        self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
+    ) -> list[dict[str, Any]]:
+        return await self._call("query_small" if small else "query", sql, params)
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
@@ -173,5 +197,8 @@ def connect_store(settings: PlatformSettings) -> StoreClient:
     if settings.clickhouse_url:
         return DirectStoreClient(Store.from_settings(settings))
     return ActorStoreClient(
-        settings.namespace, read_timeout_s=settings.store_read_timeout_s, write_timeout_s=settings.store_write_timeout_s
+        settings.namespace,
+        read_timeout_s=settings.store_read_timeout_s,
+        write_timeout_s=settings.store_write_timeout_s,
+        small_timeout_s=settings.store_ping_timeout_s,
     )

@@ -1,15 +1,18 @@
 """The embedded store's owner: the one Ray actor that opens the chDB data path.
 
-It is a threaded actor with three concurrency groups, so one slow call never queues the rest:
-`reads` (queries, the health check's among them), `writes` (inserts, DDL) and `control` (`ping`,
-which never touches chDB). Each read or write thread has its own chDB connection: measured with
-chDB 26.9, a `SELECT 1` on a second connection answers at once while another connection runs
-`SELECT sleep(3)` or a 30M-row insert, whereas on the same connection it waits for the slow call.
+It is a threaded actor with four concurrency groups, so one slow call never queues the rest:
+`reads` (queries), `small` (cheap queries such as the health check's), `writes` (inserts, DDL) and
+`control` (`ping`, `status`: never touch chDB). Each read, small or write thread has its own chDB
+connection: measured with chDB 26.9, a `SELECT 1` on a second connection answers at once while
+another connection runs `SELECT sleep(3)` or a 30M-row insert, whereas on the same connection it
+waits for the slow call.
 
-A chDB call cannot be interrupted, so a watchdog ends the process when one call has run longer
-than `store_stuck_s`; Ray starts the owner again (`max_restarts=-1`). Callers see
-`StoreUnavailable` and retry; consumers acknowledge entries only after a durable write, so
-nothing acknowledged is lost.
+Reads carry `max_execution_time` (the caller's deadline), so chDB itself aborts a read nobody
+waits for any more and its thread is free again (measured: `SELECT sleep(3)` and a huge
+`numbers()` scan both stop at the limit). A call chDB cannot interrupt is handled by a watchdog
+that ends the process when one call has run longer than `store_stuck_s`; Ray starts the owner
+again (`max_restarts=-1`). Callers see `StoreUnavailable` and retry; consumers acknowledge
+entries only after a durable write, so nothing acknowledged is lost.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from typing import Any
 import ray
 
 from cluster.settings import PlatformSettings
-from cluster.store import STORE_ACTOR_NAME, Store
+from cluster.store import STORE_ACTOR_NAME, Store, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 READ_THREADS = 4
+SMALL_THREADS = 2
 WRITE_THREADS = 2
 
 
@@ -88,13 +92,16 @@ def _describe(sql: str) -> str:
     num_cpus=0.1,
     max_restarts=-1,
     max_task_retries=0,
-    concurrency_groups={"reads": READ_THREADS, "writes": WRITE_THREADS, "control": 1},
+    concurrency_groups={"reads": READ_THREADS, "small": SMALL_THREADS, "writes": WRITE_THREADS, "control": 1},
 )
 class StoreOwner:
     """Holds the process's chDB connections; others call `query`/`insert`/`command` on it."""
 
     def __init__(self, settings: PlatformSettings) -> None:
         self._reads = _Connections([Store.from_settings(settings) for _ in range(READ_THREADS)])
+        self._small = _Connections([Store.from_settings(settings) for _ in range(SMALL_THREADS)])
+        self._read_limit_s = settings.store_read_timeout_s
+        self._small_limit_s = settings.store_ping_timeout_s
         self._writes = _Connections([Store.from_settings(settings) for _ in range(WRITE_THREADS)])
         self._in_flight = InFlight()
         self._stuck_s = settings.store_stuck_s
@@ -116,8 +123,23 @@ class StoreOwner:
 
     @ray.method(concurrency_group="reads")
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self._reads.borrow() as store, self._in_flight.track(f"query {_describe(sql)}"):
-            return store.query(sql, params)
+        return self._query(self._reads, self._read_limit_s, sql, params)
+
+    @ray.method(concurrency_group="small")
+    def query_small(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """A cheap query (health, lookups) on its own lane, never queued behind the big ones."""
+        return self._query(self._small, self._small_limit_s, sql, params)
+
+    def _query(
+        self, lane: _Connections, limit_s: float, sql: str, params: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        with lane.borrow() as store, self._in_flight.track(f"query {_describe(sql)}"):
+            try:
+                return store.query(sql, params, settings={"max_execution_time": limit_s})
+            except Exception as exc:
+                if "TIMEOUT_EXCEEDED" in str(exc):
+                    raise StoreUnavailable(f"the query ran longer than {limit_s:g}s and was stopped") from None
+                raise
 
     @ray.method(concurrency_group="writes")
     def insert(

@@ -30,7 +30,7 @@ async def check_health(store: StoreClient, redis: Any) -> dict[str, str]:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     try:
-        rows = await asyncio.wait_for(store.query("SELECT count() AS n FROM projects"), timeout=5)
+        rows = await asyncio.wait_for(store.query("SELECT count() AS n FROM projects", small=True), timeout=5)
         checks["clickhouse"] = "ok" if rows[0]["n"] > 0 else "starting: no project yet"
     except Exception as exc:  # noqa: BLE001
         checks["clickhouse"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"

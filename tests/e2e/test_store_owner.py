@@ -51,31 +51,62 @@ def stop(config: PlatformSettings) -> None:
         pass
 
 
-def test_reads_and_pings_do_not_wait_behind_a_slow_write(ray_running, tmp_path):
+def test_reads_small_reads_and_pings_do_not_wait_behind_slow_calls(ray_running, tmp_path):
     import ray
+
+    from cluster.store_owner import READ_THREADS
 
     config, owner = owner_of(tmp_path)
 
+    async def timed(awaitable):
+        t0 = time.monotonic()
+        result = await awaitable
+        return result, time.monotonic() - t0
+
     async def run():
         client = ActorStoreClient(config.namespace)
-        slow = asyncio.ensure_future(client.command("SELECT sleep(3)"))  # a write thread is busy for 3 s
+        slow_write = asyncio.ensure_future(client.command("SELECT sleep(3)"))  # a write thread is busy for 3 s
         await asyncio.sleep(0.5)
-        t0 = time.monotonic()
-        rows = await client.query("SELECT 1 AS one")
-        read_s = time.monotonic() - t0
-        t0 = time.monotonic()
-        await owner.ping.remote()
-        ping_s = time.monotonic() - t0
+        read = await timed(client.query("SELECT 1 AS one"))
+        ping = await timed(owner.ping.remote())
         busy = await owner.status.remote()
-        await slow
-        return rows, read_s, ping_s, busy
+        await slow_write
+        # Every read thread busy with a slow query: the health check's small query still answers.
+        slow_reads = [asyncio.ensure_future(client.query("SELECT sleep(3) AS s")) for _ in range(READ_THREADS)]
+        await asyncio.sleep(0.5)
+        small = await timed(client.query("SELECT 2 AS two", small=True))
+        await asyncio.gather(*slow_reads)
+        return read, ping, busy, small
 
     try:
-        rows, read_s, ping_s, busy = asyncio.run(run())
-        assert rows == [{"one": 1}]
-        assert read_s < 1.5 and ping_s < 1.5, (read_s, ping_s)  # the slow call still had >1.5 s to go
+        (rows, read_s), (_, ping_s), busy, (small_rows, small_s) = asyncio.run(run())
+        assert rows == [{"one": 1}] and small_rows == [{"two": 2}]
+        assert read_s < 1.5 and ping_s < 1.5 and small_s < 1.5, (read_s, ping_s, small_s)  # the slow calls had >1.5 s to go
         assert busy["longest_call"] == "command SELECT sleep(3)" and busy["longest_call_s"] > 0.4
         assert ray.get(owner.status.remote())["longest_call"] is None
+    finally:
+        stop(config)
+
+
+def test_the_owner_stops_a_read_at_its_deadline_and_keeps_serving(ray_running, tmp_path):
+    import ray
+
+    config, owner = owner_of(tmp_path, store_read_timeout_s=1.0)
+
+    async def run():
+        client = ActorStoreClient(config.namespace, read_timeout_s=10.0)  # the owner's own limit acts first
+        pid_before = (await owner.status.remote())["pid"]
+        t0 = time.monotonic()
+        with pytest.raises(StoreUnavailable, match=r"ran longer than 1s and was stopped"):
+            await client.query("SELECT sleep(3)")
+        stopped_s = time.monotonic() - t0
+        return stopped_s, pid_before, await client.query("SELECT 3 AS three"), (await owner.status.remote())
+
+    try:
+        stopped_s, pid_before, rows, status = asyncio.run(run())
+        assert stopped_s < 2.5, stopped_s  # chDB aborted the query; it did not run its 3 s
+        assert rows == [{"three": 3}] and status["pid"] == pid_before and status["longest_call"] is None
+        assert ray.get(owner.ping.remote())
     finally:
         stop(config)
 
