@@ -61,7 +61,7 @@ class Console:
         sys.stderr.flush()
         if divert:
             self._term: TextIO = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-            log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+            log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             os.dup2(log_fd, 1)
             os.dup2(log_fd, 2)
             os.close(log_fd)
