@@ -145,7 +145,7 @@ class Platform:
             await self._watch_owner()
         assert self.store is not None
         try:
-            await asyncio.wait_for(self.store.query("SELECT 1 AS ok"), timeout=self.settings.store_ping_timeout_s)
+            await asyncio.wait_for(self.store.query("SELECT 1 AS ok", small=True), timeout=self.settings.store_ping_timeout_s)
             ok, why = True, ""
         except (StoreUnavailable, TimeoutError) as exc:
             ok, why = False, str(exc) or "no answer"

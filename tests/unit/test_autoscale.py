@@ -59,8 +59,8 @@ def test_pool_config_bounds_are_checked(tmp_path):
     with pytest.raises(ValueError, match=r"max_actors \(1\) must be ≥ min_actors \(2\)"):
         PoolSpec(name="writer", kind="writer", min_actors=2, max_actors=1)
     path = tmp_path / "pools.yaml"
-    path.write_text("interval_s: 0.5\npools:\n  writer: {kind: writer, max_actors: 3}\n")
-    config = load_pools_config(path, {"writer": {"min_actors": 2}})
+    path.write_text("interval_s: 0.5\npools:\n  writer: {kind: writer, min_actors: 2, max_actors: 3}\n")
+    config = load_pools_config(path)
     assert config.interval_s == 0.5 and config.pools[0].min_actors == 2 and config.pools[0].max_actors == 3
 
 
