@@ -86,10 +86,15 @@ class StoreClient(Protocol):
 
 
 class DirectStoreClient:
-    """Async wrapper over a process-local `Store` (external ClickHouse, or the store owner itself)."""
+    """Async wrapper over a process-local `Store` (external ClickHouse, or chDB in tests and tools).
 
-    def __init__(self, store: Store) -> None:
+    Reads carry `max_execution_time` (`read_timeout_s`), so ClickHouse stops a runaway query and
+    the connection is free again rather than held by a call nobody waits for.
+    """
+
+    def __init__(self, store: Store, read_timeout_s: float = 30.0) -> None:
         self._store = store
+        self._query_settings = {"max_execution_time": read_timeout_s}
         self._lock = asyncio.Lock()  # one clickhouse-connect client is not safe for concurrent calls
 
     async def _run(self, fn: Any, *args: Any) -> Any:
@@ -102,7 +107,13 @@ class DirectStoreClient:
     async def query(
         self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
     ) -> list[dict[str, Any]]:
-        return await self._run(self._store.query, sql, params)  # one connection here: `small` changes nothing
+        # One connection here: `small` changes nothing.
+        try:
+            return await self._run(self._store.query, sql, params, self._query_settings)
+        except Exception as exc:
+            if "TIMEOUT_EXCEEDED" in str(exc):
+                raise StoreUnavailable(f"the query ran longer than {self._query_settings['max_execution_time']:g}s and was stopped") from None
+            raise
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
@@ -195,7 +206,7 @@ class StoreUnavailable(RuntimeError):
 def connect_store(settings: PlatformSettings) -> StoreClient:
     """The store client for this process: direct with `CLICKHOUSE_URL`, else via the owner actor."""
     if settings.clickhouse_url:
-        return DirectStoreClient(Store.from_settings(settings))
+        return DirectStoreClient(Store.from_settings(settings), settings.store_read_timeout_s)
     return ActorStoreClient(
         settings.namespace,
         read_timeout_s=settings.store_read_timeout_s,
