@@ -93,6 +93,9 @@ def _describe(sql: str) -> str:
     max_restarts=-1,
     max_task_retries=0,
     concurrency_groups={"reads": READ_THREADS, "small": SMALL_THREADS, "writes": WRITE_THREADS, "control": 1},
+    # Every call stands alone. Without this Ray runs one caller's calls in submission order (the default
+    # group has one thread), and a hang seen at start-up had the owner idle while calls waited in its queue.
+    allow_out_of_order_execution=True,
 )
 class StoreOwner:
     """Holds the process's chDB connections; others call `query`/`insert`/`command` on it."""

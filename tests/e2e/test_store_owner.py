@@ -144,3 +144,38 @@ def test_a_call_past_its_deadline_is_store_unavailable_and_a_stuck_owner_restart
         assert answered == [{"two": 2}]  # …and answers
     finally:
         stop(config)
+
+
+def test_a_call_cancelled_at_its_deadline_never_stalls_the_callers_later_calls(ray_running, tmp_path):
+    """Ray runs a caller's actor calls in order unless told otherwise; a call dropped at its deadline
+    must not leave the caller's next calls waiting behind it (how `/health` once hung for minutes)."""
+    from cluster.store_owner import READ_THREADS
+
+    config, _ = owner_of(tmp_path)
+
+    async def run():
+        client = ActorStoreClient(config.namespace)
+        hurried = ActorStoreClient(config.namespace, read_timeout_s=0.3)
+        busy = [asyncio.ensure_future(client.query("SELECT sleep(3) AS s")) for _ in range(READ_THREADS)]
+        await asyncio.sleep(0.5)
+        dropped = 0
+        for _ in range(3):  # queued behind the busy read threads, then cancelled at the deadline
+            try:
+                await hurried.query("SELECT 1 AS one")
+            except StoreUnavailable:
+                dropped += 1
+        t0 = time.monotonic()
+        small = await client.query("SELECT 2 AS two", small=True)
+        small_s = time.monotonic() - t0
+        await asyncio.gather(*busy)
+        t0 = time.monotonic()
+        after = await hurried.query("SELECT 3 AS three")
+        return dropped, small, small_s, after, time.monotonic() - t0
+
+    try:
+        dropped, small, small_s, after, after_s = asyncio.run(run())
+        assert dropped == 3
+        assert small == [{"two": 2}] and small_s < 1.0, small_s
+        assert after == [{"three": 3}] and after_s < 1.0, after_s
+    finally:
+        stop(config)
