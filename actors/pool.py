@@ -19,7 +19,8 @@ from actors.autoscale import ScalePolicy
 from cluster.backlog import group_backlog, trim_acknowledged
 from actors.consumer_actor import ConsumerActor
 from actors.metrics import PoolMetrics
-from actors.pool_config import PoolSpec
+from actors.pool_config import PoolSpec, load_pools_config
+from cluster.events import EventLog
 from cluster.settings import PlatformSettings
 from cluster.streams import ingest_stream, partitions_of_member
 
@@ -34,9 +35,16 @@ def assignment(size: int, partitions: int) -> dict[int, list[int]]:
 class ActorPool:
     """One pool of `ConsumerActor`s and the policy that sizes it."""
 
-    def __init__(self, settings: PlatformSettings, spec: PoolSpec, metrics: PoolMetrics | None = None) -> None:
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        spec: PoolSpec,
+        metrics: PoolMetrics | None = None,
+        events: EventLog | None = None,
+    ) -> None:
         self.settings = settings
         self.spec = spec
+        self.events = events or EventLog()
         self.partitions = settings.partitions
         self.policy = ScalePolicy(
             spec.min_actors,
@@ -61,6 +69,17 @@ class ActorPool:
             num_cpus=self.spec.num_cpus,
         ).remote(self.settings, self.spec, member)
 
+    async def ensure_group(self, redis: Any) -> None:
+        """Create the pool's consumer group on every partition stream (idempotent), so backlog counts from now."""
+        from redis.exceptions import ResponseError
+
+        for partition in range(self.partitions):
+            try:
+                await redis.xgroup_create(ingest_stream(partition), self.spec.name, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
     async def start(self) -> None:
         for member in range(self.size):
             self._actors[member] = self._create(member)
@@ -73,7 +92,7 @@ class ActorPool:
             try:
                 await asyncio.wait_for(actor.start.remote(plan[member]), timeout=30)
             except (ray.exceptions.RayActorError, TimeoutError) as exc:
-                logger.error("%s-%d unavailable (%s); recreating it", self.spec.name, member, exc)
+                self.events.record("error", f"{self.spec.name}-{member} unavailable ({str(exc) or type(exc).__name__}); recreating it")
                 try:
                     ray.kill(actor, no_restart=True)
                 except Exception:  # noqa: BLE001 - it may already be gone
@@ -99,7 +118,8 @@ class ActorPool:
     async def resize(self, target: int, reason: str) -> None:
         """Change the pool to `target` actors; partitions move only after their old owner let go."""
         old = self.size
-        logger.warning("pool %s: %d → %d actors: %s", self.spec.name, old, target, reason)
+        verb = "grew" if target > old else "shrank"
+        self.events.record("info", f"pool {self.spec.name} {verb}: {old} → {target} actors ({reason})")
         self.decisions.append({"at": time.time(), "from": old, "to": target, "reason": reason})
         del self.decisions[:-50]
         plan = assignment(target, self.partitions)
@@ -155,17 +175,26 @@ class ActorPool:
 
 
 class PoolSupervisor:
-    """Runs every pool: a supervised loop that ticks each pool and trims the streams."""
+    """Runs every pool; the platform's supervision loop calls `tick` (scale, restart, trim)."""
 
-    def __init__(self, settings: PlatformSettings, specs: list[PoolSpec], interval_s: float = 2.0) -> None:
+    def __init__(
+        self, settings: PlatformSettings, specs: list[PoolSpec], interval_s: float = 2.0, events: EventLog | None = None
+    ) -> None:
         self.settings = settings
         self.interval_s = interval_s
         metrics = PoolMetrics()
-        self.pools = {spec.name: ActorPool(settings, spec, metrics) for spec in specs}
-        self.failures = 0
+        self.pools = {spec.name: ActorPool(settings, spec, metrics, events) for spec in specs}
         self.trimmed = 0
 
-    async def start(self) -> None:
+    @classmethod
+    def from_config(cls, settings: PlatformSettings, events: EventLog | None = None) -> PoolSupervisor:
+        """The pools of `settings.pools_config` (`configs/pools.yaml`): the one way a pool is configured."""
+        config = load_pools_config(settings.pools_config)
+        return cls(settings, config.pools, config.interval_s, events)
+
+    async def start(self, redis: Any) -> None:
+        for pool in self.pools.values():
+            await pool.ensure_group(redis)
         for pool in self.pools.values():
             await pool.start()
 
@@ -174,21 +203,6 @@ class PoolSupervisor:
             await pool.tick(redis)
         if self.pools:
             self.trimmed += await next(iter(self.pools.values())).trim(redis)
-
-    async def run(self, redis: Any, stop: asyncio.Event) -> None:
-        """Tick until `stop` is set; a failing tick is logged and the loop goes on."""
-        while not stop.is_set():
-            try:
-                await self.tick(redis)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the supervisor itself must never silently die
-                self.failures += 1
-                logger.exception("pool supervisor tick failed; continuing")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
-            except TimeoutError:
-                pass
 
     async def status(self) -> dict[str, Any]:
         return {name: await pool.status() for name, pool in self.pools.items()}

@@ -46,12 +46,11 @@ class PoolsConfig(BaseModel):
     pools: list[PoolSpec] = Field(default_factory=list)
 
 
-def load_pools_config(path: Path, overrides: dict[str, Any] | None = None) -> PoolsConfig:
-    """Read `configs/pools.yaml` (a missing file means the defaults: one writer and one cost pool).
+def load_pools_config(path: Path) -> PoolsConfig:
+    """Read `configs/pools.yaml`, the one place a pool is configured (a missing file: one writer and one cost pool).
 
     Args:
         path: the YAML file: `{interval_s, pools: {name: {kind, min_actors, ...}}}`.
-        overrides: per-pool field overrides, e.g. `{"writer": {"min_actors": 2}}`.
     """
     data: dict[str, Any] = {}
     if Path(path).exists():
@@ -62,6 +61,6 @@ def load_pools_config(path: Path, overrides: dict[str, Any] | None = None) -> Po
     pools = data.get("pools") or {"writer": {"kind": "writer"}, "cost": {"kind": "cost"}}
     specs = []
     for name, fields in pools.items():
-        merged = {"name": name, "kind": name, **(fields or {}), **((overrides or {}).get(name) or {})}
+        merged = {"name": name, "kind": name, **(fields or {})}
         specs.append(PoolSpec(**merged))
     return PoolsConfig(interval_s=data.get("interval_s", 2.0), pools=specs)

@@ -158,8 +158,8 @@ async def safe_trim_id(redis: Any, stream: str) -> str | None:
     floor: tuple[int, int] | None = None
     for info in await _groups(redis, stream):
         name = as_text(info["name"])
-        if int(info.get("pending", 0)) > 0:
-            summary: Any = await redis.xpending(stream, name)
+        summary: Any = await redis.xpending(stream, name) if int(info.get("pending", 0)) > 0 else None
+        if summary and summary.get("min") is not None:  # acknowledged between XINFO and XPENDING: none pending
             needed = _id_key(as_text(summary["min"]))
         else:
             ms, seq = _id_key(as_text(info.get("last-delivered-id", "0-0")))

@@ -36,9 +36,6 @@ class PlatformSettings(BaseSettings):
     )
     valkey_port: int = Field(6390, ge=1, le=65535, description="Port of the embedded Valkey (127.0.0.1).")
     partitions: int = Field(4, ge=1, le=1024, description="Number of span stream partitions P.")
-    writer_actors: int = Field(1, ge=1, le=1024, description="Actors in the ClickHouse writer pool.")
-    writer_batch_size: int = Field(2000, ge=1, description="Max spans one writer read/insert carries.")
-    writer_block_ms: int = Field(500, ge=1, description="How long a writer waits for new entries (ms).")
     bootstrap_api_key: str | None = Field(
         None, description="On first start, use this value as the default project's API key."
     )
@@ -99,8 +96,21 @@ class PlatformSettings(BaseSettings):
         PROJECT_ROOT / "configs" / "pricing.yaml",
         description="Model prices that add to or override genai-prices' snapshot (YAML); unset: none.",
     )
-    security_actors: int = Field(1, ge=1, le=1024, description="Actors in the security (scanner) pool.")
-    security_batch_size: int = Field(500, ge=1, description="Max spans one security actor reads per batch.")
+    store_read_timeout_s: float = Field(
+        30.0, gt=0, description="A store query/read not answered within this becomes StoreUnavailable (s)."
+    )
+    store_write_timeout_s: float = Field(
+        120.0, gt=0, description="A store insert/command not answered within this becomes StoreUnavailable (s)."
+    )
+    store_stuck_s: float = Field(
+        300.0,
+        gt=0,
+        description="The embedded store owner restarts itself when one chDB call has run this long (s).",
+    )
+    store_ping_timeout_s: float = Field(5.0, gt=0, description="The platform's store probe gives up after this (s).")
+    log_level: str = Field(
+        "info", pattern=r"^(?i:debug|info|warning|error)$", description="'debug' shows Ray's own output in the terminal."
+    )
     security_ner: bool = Field(False, description="Run the NER tier (spaCy PERSON/LOCATION) in the security pool.")
     security_rules: Path | None = Field(
         None, description="Security rules YAML (thresholds, allow-lists per project). Unset: configs/security.yaml."

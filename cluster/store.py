@@ -1,8 +1,8 @@
 """ClickHouse access through clickhouse-connect: embedded chDB (`chdb://path`) or a server (`http(s)://`).
 
 `Store` is the synchronous client of one process. chDB allows one process per data path, so in
-embedded mode exactly one actor (`cluster.store_owner.StoreOwner`) holds the `Store` and everyone
-else calls it; with an external server every process opens its own `Store`. `StoreClient` hides
+embedded mode exactly one actor (`cluster.store_owner.StoreOwner`) holds the chDB connections and
+everyone else calls it, with a deadline on every call; with an external server every process opens its own `Store`. `StoreClient` hides
 the difference behind one async interface for deployments and actors.
 """
 
@@ -41,9 +41,14 @@ class Store:
         """Run a statement that returns no rows (DDL, mutations)."""
         self._client.command(sql, parameters=params)
 
-    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a SELECT; rows come back as dicts keyed by column name."""
-        result = self._client.query(sql, parameters=params)
+    def query(
+        self, sql: str, params: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a SELECT; rows come back as dicts keyed by column name.
+
+        `settings` are per-query ClickHouse settings, e.g. `max_execution_time`.
+        """
+        result = self._client.query(sql, parameters=params, settings=settings)
         names = result.column_names
         return [dict(zip(names, row)) for row in result.result_rows]
 
@@ -70,7 +75,11 @@ class StoreClient(Protocol):
 
     async def command(self, sql: str, params: dict[str, Any] | None = None) -> None: ...
 
-    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+    async def query(
+        self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
+    ) -> list[dict[str, Any]]:
+        """Rows of a SELECT. `small=True` marks a cheap query (health, lookups) that must not queue behind big ones."""
+        ...
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
@@ -78,10 +87,15 @@ class StoreClient(Protocol):
 
 
 class DirectStoreClient:
-    """Async wrapper over a process-local `Store` (external ClickHouse, or the store owner itself)."""
+    """Async wrapper over a process-local `Store` (external ClickHouse, or chDB in tests and tools).
 
-    def __init__(self, store: Store) -> None:
+    Reads carry `max_execution_time` (`read_timeout_s`), so ClickHouse stops a runaway query and
+    the connection is free again rather than held by a call nobody waits for.
+    """
+
+    def __init__(self, store: Store, read_timeout_s: float = 30.0) -> None:
         self._store = store
+        self._query_settings = {"max_execution_time": read_timeout_s}
         self._lock = asyncio.Lock()  # one clickhouse-connect client is not safe for concurrent calls
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -91,8 +105,16 @@ class DirectStoreClient:
     async def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
         await self._run(self._store.command, sql, params)
 
-    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self._run(self._store.query, sql, params)
+    async def query(
+        self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
+    ) -> list[dict[str, Any]]:
+        # One connection here: `small` changes nothing.
+        try:
+            return await self._run(self._store.query, sql, params, self._query_settings)
+        except Exception as exc:
+            if "TIMEOUT_EXCEEDED" in str(exc):
+                raise StoreUnavailable(f"the query ran longer than {self._query_settings['max_execution_time']:g}s and was stopped") from None
+            raise
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str], settings: dict[str, Any] | None = None
@@ -101,12 +123,30 @@ class DirectStoreClient:
 
 
 class ActorStoreClient:
-    """Async client of the embedded store-owner actor, found by name (and found again if it restarts)."""
+    """Async client of the embedded store-owner actor, found by name (and found again if it restarts).
 
-    def __init__(self, namespace: str, wait_s: float = 60.0) -> None:
+    Every call has a deadline: a read (`query`) waits at most `read_timeout_s`, a small read
+    (`query(..., small=True)`, on its own lane of the owner) `small_timeout_s`, a write (`insert`,
+    `command`) `write_timeout_s`; past it the call raises `StoreUnavailable` instead of hanging.
+    """
+
+    def __init__(
+        self,
+        namespace: str,
+        wait_s: float = 60.0,
+        read_timeout_s: float = 30.0,
+        write_timeout_s: float = 120.0,
+        small_timeout_s: float = 5.0,
+    ) -> None:
         # wait_s bounds how long a call waits for the owner actor to (re)appear before StoreUnavailable.
         self._namespace = namespace
         self._wait_s = wait_s
+        self._timeouts = {
+            "query": read_timeout_s,
+            "query_small": small_timeout_s,
+            "insert": write_timeout_s,
+            "command": write_timeout_s,
+        }
         self._handle: Any = None
 
     async def _actor(self) -> Any:
@@ -132,8 +172,16 @@ class ActorStoreClient:
         import ray
 
         actor = await self._actor()
+        timeout = self._timeouts[method]
         try:
-            return await getattr(actor, method).remote(*args)
+            return await asyncio.wait_for(getattr(actor, method).remote(*args), timeout=timeout)
+        except TimeoutError:
+            raise StoreUnavailable(
+                f"the embedded store did not answer a {method} within {timeout:g}s "
+                "(a stuck call makes the store owner restart itself; retry shortly)"
+            ) from None
+        except ray.exceptions.TaskCancelledError:
+            raise asyncio.CancelledError() from None  # our caller was cancelled, and Ray dropped the call with it
         except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as exc:
             self._handle = None  # the owner restarted or moved: look it up again next time
             raise StoreUnavailable(f"the embedded store actor is unavailable: {exc}") from exc
@@ -141,8 +189,10 @@ class ActorStoreClient:
     async def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
         await self._call("command", sql, params)
 
-    async def query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await self._call("query", sql, params)
+    async def query(
+        self, sql: str, params: dict[str, Any] | None = None, *, small: bool = False
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await self._call("query_small" if small else "query", sql, params)
         return rows
 
     async def insert(
@@ -159,5 +209,10 @@ class StoreUnavailable(RuntimeError):
 def connect_store(settings: PlatformSettings) -> StoreClient:
     """The store client for this process: direct with `CLICKHOUSE_URL`, else via the owner actor."""
     if settings.clickhouse_url:
-        return DirectStoreClient(Store.from_settings(settings))
-    return ActorStoreClient(settings.namespace)
+        return DirectStoreClient(Store.from_settings(settings), settings.store_read_timeout_s)
+    return ActorStoreClient(
+        settings.namespace,
+        read_timeout_s=settings.store_read_timeout_s,
+        write_timeout_s=settings.store_write_timeout_s,
+        small_timeout_s=settings.store_ping_timeout_s,
+    )

@@ -33,7 +33,7 @@ async def check_health(store: StoreClient, redis: Any, db: MetadataDB) -> dict[s
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     try:
-        await asyncio.wait_for(store.query("SELECT 1 AS one"), timeout=5)
+        await asyncio.wait_for(store.query("SELECT 1 AS one", small=True), timeout=5)
         checks["clickhouse"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["clickhouse"] = f"unavailable: {type(exc).__name__}: {str(exc)[:200]}"

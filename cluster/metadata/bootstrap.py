@@ -51,23 +51,21 @@ class BootstrapReport:
     init_user: str | None = None
     imported: dict[str, int] = field(default_factory=dict)
 
-    def banner(self, settings: PlatformSettings) -> str | None:
-        """The text printed once at start, or None when nothing needs saying."""
+    def summary(self, settings: PlatformSettings) -> list[str]:
+        """What this start created, for the operator — never a plaintext key or code (those stay in files)."""
         lines = []
         if self.imported:
-            lines.append(f"  Imported {self.imported['projects']} projects and {self.imported['keys']} API keys from ClickHouse.")
+            lines.append(f"imported {self.imported['projects']} projects and {self.imported['keys']} API keys from ClickHouse")
         if self.api_key:
-            where = "AGENTSTACK_BOOTSTRAP_API_KEY" if self.key_from_env else "generated, shown once"
-            lines += [f"  Created project '{self.project_name}' with ingest API key ({where}):", f"    {self.api_key}",
-                      f"  Saved for local tools in {settings.local_key_file}."]
+            where = "the AGENTSTACK_BOOTSTRAP_API_KEY you set" if self.key_from_env else "generated"
+            lines.append(f"created project '{self.project_name}' with an ingest API key ({where}), saved for local tools "
+                         f"in {settings.local_key_file}")
         if self.init_user:
-            lines.append(f"  Created instance admin {self.init_user} (AGENTSTACK_INIT_USER_EMAIL).")
+            lines.append(f"created instance admin {self.init_user} (AGENTSTACK_INIT_USER_EMAIL)")
         if self.setup_code:
-            lines += ["  No account exists yet. Create the admin account in the web UI:",
-                      f"    /setup?code={self.setup_code}", f"  (the one-time code is also in {settings.setup_code_file})"]
-        if not lines:
-            return None
-        return "\n" + "=" * 72 + "\n" + "\n".join(lines) + "\n" + "=" * 72
+            lines.append(f"no account exists yet: create the admin at /setup?code=<the code in {settings.setup_code_file}> "
+                         "(make run's banner shows the link)")
+        return lines
 
 
 def alive_ray_nodes() -> int:
@@ -258,12 +256,8 @@ async def bootstrap_metadata(settings: PlatformSettings, store: StoreClient | No
             await delete_pending_projects(db, store)
     finally:
         db.dispose()
-    text = report.banner(settings)
-    if text:
-        print(text, flush=True)
-        logger.warning("metadata bootstrap: %s", "; ".join(
-            part for part in ("project created" if report.api_key else "", "setup code issued" if report.setup_code else "",
-                              f"admin {report.init_user} created" if report.init_user else "") if part) or "import done")
+    for line in report.summary(settings):
+        logger.warning("first start: %s", line)
     return report
 
 
@@ -276,5 +270,6 @@ def first_run_lines(settings: PlatformSettings, base_url: str) -> list[str]:
     else:
         lines.append(f"  Log in:           {base_url}/login")
     if settings.local_key_file.exists():
-        lines.append(f"  Ingest API key:   in {settings.local_key_file} (make demo uses it)")
+        key = settings.local_key_file.read_text().strip()
+        lines.append(f"  Ingest API key:   {key}   (saved in {settings.local_key_file}; make demo uses it)")
     return lines

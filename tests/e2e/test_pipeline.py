@@ -126,8 +126,10 @@ def test_platform_status_shows_the_writer_pool(stack):
     code, status = stack.get("/_platform/status")
     assert code == 200, status
     assert status["redis"].startswith("embedded Valkey") and status["clickhouse"].startswith("embedded chDB")
-    assert status["writer_pool"] and all(w["running"] for w in status["writer_pool"])
-    assert sum(w["spans"] for w in status["writer_pool"]) > 0
+    writers = status["pools"]["writer"]["actors"]
+    assert writers and all(w["running"] for w in writers)
+    assert sum(w["spans"] for w in writers) > 0
+    assert "writer_pool" not in status and "security_pool" not in status  # one home: status["pools"]
 
 
 def test_platform_runs_the_cost_pool_and_counts_unpriced_models(stack):

@@ -84,4 +84,5 @@ def test_a_scanner_actor_restart_loses_nothing(stack):
         assert len(rows) == len({r["alert_id"] for r in rows}) == 2 * n  # every span, no duplicates
     code, status = stack.get("/_platform/status")
     assert code == 200, status
-    assert status["security_pool"] and all(a["running"] for a in status["security_pool"])
+    scanners = status["pools"]["security"]["actors"]
+    assert scanners and all(a["running"] for a in scanners)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
+
+import pytest
 
 from actors.writer import SpanWriter
 from cluster.migrations import apply_migrations
-from cluster.store import DirectStoreClient
+from cluster.store import DirectStoreClient, StoreUnavailable
 from serve_apps.traces import get_trace, list_traces
 
 T0 = 1_763_763_000_000_000_000
@@ -57,3 +60,15 @@ def test_replayed_batches_never_show_twice_and_lists_are_newest_first(store):
     assert detail["spans"][1]["parent_span_id"] == "a" * 16 and detail["spans"][1]["offset_ms"] == 1.0
     assert detail["spans"][0]["input"] == '{"q": 1}' and detail["spans"][0]["output"] is None
     assert other is None  # projects never see each other's traces
+
+
+def test_a_runaway_query_is_stopped_at_the_read_deadline_and_the_store_answers_again(store):
+    async def run():
+        client = DirectStoreClient(store, read_timeout_s=0.5)
+        t0 = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="ran longer than 0.5s"):
+            await client.query("SELECT sum(number) AS s FROM numbers(100000000000)")
+        return time.monotonic() - t0, await client.query("SELECT 1 AS one")
+
+    stopped_s, rows = asyncio.run(run())
+    assert stopped_s < 5 and rows == [{"one": 1}]

@@ -59,19 +59,23 @@ def test_pool_config_bounds_are_checked(tmp_path):
     with pytest.raises(ValueError, match=r"max_actors \(1\) must be ≥ min_actors \(2\)"):
         PoolSpec(name="writer", kind="writer", min_actors=2, max_actors=1)
     path = tmp_path / "pools.yaml"
-    path.write_text("interval_s: 0.5\npools:\n  writer: {kind: writer, max_actors: 3}\n")
-    config = load_pools_config(path, {"writer": {"min_actors": 2}})
+    path.write_text("interval_s: 0.5\npools:\n  writer: {kind: writer, min_actors: 2, max_actors: 3}\n")
+    config = load_pools_config(path)
     assert config.interval_s == 0.5 and config.pools[0].min_actors == 2 and config.pools[0].max_actors == 3
 
 
-def test_platform_pools_come_from_configs_with_the_writer_env_settings_applied(tmp_path):
-    from cluster.platform import Platform
+def test_the_platform_pools_come_from_configs_pools_yaml_only(tmp_path, monkeypatch):
+    from actors.pool import PoolSupervisor
     from cluster.settings import PlatformSettings
 
-    default = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path)).pool_specs()}
-    assert set(default) == {"writer", "cost", "security"} and default["writer"].min_actors == 1
-    tuned = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path, writer_actors=3, writer_batch_size=100)).pool_specs()}
-    assert (tuned["writer"].min_actors, tuned["writer"].max_actors, tuned["writer"].max_spans) == (3, 4, 100)
-    assert tuned["cost"] == default["cost"]
-    secured = {s.name: s for s in Platform(PlatformSettings(data_dir=tmp_path, security_actors=2, security_batch_size=50)).pool_specs()}
-    assert (secured["security"].min_actors, secured["security"].max_spans) == (2, 50)
+    monkeypatch.setenv("AGENTSTACK_WRITER_ACTORS", "3")  # the retired env overrides change nothing
+    monkeypatch.setenv("AGENTSTACK_SECURITY_BATCH_SIZE", "50")
+    default = PoolSupervisor.from_config(PlatformSettings(data_dir=tmp_path))
+    assert set(default.pools) == {"writer", "cost", "security"}
+    assert default.pools["writer"].spec.min_actors == 1 and default.pools["security"].spec.max_spans == 500
+    path = tmp_path / "pools.yaml"
+    path.write_text("interval_s: 0.5\npools:\n  writer: {kind: writer, min_actors: 3, max_actors: 4, max_spans: 100}\n")
+    tuned = PoolSupervisor.from_config(PlatformSettings(data_dir=tmp_path, pools_config=path))
+    assert tuned.interval_s == 0.5 and set(tuned.pools) == {"writer"}
+    writer = tuned.pools["writer"]
+    assert (writer.size, writer.policy.max_actors, writer.spec.max_spans) == (3, 4, 100)
