@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .browser import Account, admin, api, browser, log_in, new_page, shot, token_for  # noqa: F401 - fixtures
 
@@ -238,9 +239,9 @@ def test_admin_deletes_the_project_disables_the_colleague_and_logs_out(stack, ad
     notice.wait_for()
     assert f"Project {RENAMED} deleted" in notice.inner_text() and "background" in notice.inner_text()
     assert f"/p/{state['project_id']}/" not in page.url
-    assert row.count() == 0
+    expect(row).to_have_count(0)  # the list refetches after the delete
     page.get_by_test_id("project-switcher").click()
-    assert page.locator(f'[data-testid="project-option"][data-project-id="{state["project_id"]}"]').count() == 0
+    expect(page.locator(f'[data-testid="project-option"][data-project-id="{state["project_id"]}"]')).to_have_count(0)
     page.keyboard.press("Escape")
     shot(page, artifacts_dir, "project-deleted")
 
