@@ -266,10 +266,10 @@ def first_run_lines(settings: PlatformSettings, base_url: str) -> list[str]:
     lines = []
     if settings.setup_code_file.exists():
         code = settings.setup_code_file.read_text().strip()
-        lines.append(f"  Create the admin:  {base_url}/setup?code={code}   (one-time link)")
+        lines.append(f"  Create admin:    {base_url}/setup?code={code}   (one-time link)")
     else:
-        lines.append(f"  Log in:           {base_url}/login")
+        lines.append(f"  Log in:          {base_url}/login")
     if settings.local_key_file.exists():
         key = settings.local_key_file.read_text().strip()
-        lines.append(f"  Ingest API key:   {key}   (saved in {settings.local_key_file}; make demo uses it)")
+        lines.append(f"  Ingest API key:  {key}   (saved in {settings.local_key_file}; make demo uses it)")
     return lines

@@ -30,7 +30,7 @@ def test_banner_points_to_ui_api_setup_link_and_the_local_key(tmp_path):
     assert "http://127.0.0.1:8265" in text
     assert "http://127.0.0.1:8000/setup?code=code123" in text
     assert str(settings.local_key_file) in text
-    assert "Ingest API key:   ak_local_key_for_banner_test_000" in text  # what agents need, in the operator's terminal
+    assert "Ingest API key:  ak_local_key_for_banner_test_000" in text  # what agents need, in the operator's terminal
     assert "api_key=" not in text  # the UI no longer takes keys
     settings.setup_code_file.unlink()  # the admin exists: the banner points to the login page
     assert "http://127.0.0.1:8000/login" in banner("http://127.0.0.1:8000", None, settings)

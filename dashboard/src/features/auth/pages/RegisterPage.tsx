@@ -104,7 +104,7 @@ export function RegisterPage({ mode }: RegisterPageProps) {
             error={fieldError('setup_code') ?? (touched && !code.trim() ? 'Enter the setup code.' : null)}
             hint={
               <>
-                Printed in the server log at first start, and kept in <code>.agentstack/setup-code</code>.
+                In the setup link of <code>make run</code>'s banner, and kept in <code>.agentstack/setup-code</code>.
               </>
             }
           >
