@@ -7,6 +7,7 @@ Every test is marked with its folder (``unit``, ``integration``, ``e2e``, ``fram
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 TESTS = Path(__file__).resolve().parent
 ARTIFACTS = TESTS.parent / "test-artifacts"
-EXTERNAL_REDIS = "redis://127.0.0.1:6379/15"
+# AGENTSTACK_TEST_REDIS lets parallel checkouts use different databases; CI uses db 15.
+EXTERNAL_REDIS = os.environ.get("AGENTSTACK_TEST_REDIS", "redis://127.0.0.1:6379/15")
 FOLDER_MARKERS = ("unit", "integration", "e2e", "frameworks")  # registered in pyproject.toml
 
 
