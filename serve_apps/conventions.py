@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentstack import genai
+from agentstack.schema import SPAN_KINDS
 
 #: Normalised `gen_ai.*` key → the attribute names other conventions use for it, in order of preference.
 #: Applied in this order, so a later entry may name an earlier normalised key (``gen_ai.system``).
@@ -102,6 +103,9 @@ def as_count(value: Any) -> int | None:
 
 
 def _kind(attrs: dict[str, Any]) -> str | None:
+    own = attrs.get("agentstack.span.kind")  # what our OTLP export writes, so a re-import keeps the kind
+    if isinstance(own, str) and own in SPAN_KINDS:
+        return own
     oi = attrs.get("openinference.span.kind")
     if isinstance(oi, str) and oi.lower() in _KIND_FROM_OPENINFERENCE:
         return _KIND_FROM_OPENINFERENCE[oi.lower()]
