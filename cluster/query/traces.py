@@ -10,6 +10,7 @@ from cluster.migrations import SPAN_USAGE_COLUMNS
 from cluster.query.cursor import Cursor, CursorError
 from cluster.query.filters import SEVERITIES, SUMMARY_COLUMNS, TraceFilter, conditions
 from cluster.store import StoreClient
+from cluster.query.messages import TOOL_DEFINITIONS, parse_messages
 
 #: `sort` choices → the per-trace column they order by.
 SORTS: dict[str, str] = {
@@ -203,7 +204,19 @@ def span_view(row: dict[str, Any], trace_start_ns: int | None = None) -> dict[st
         "resource": dict(row["resource"]),
         "scope": {"name": row["scope_name"], "version": row["scope_version"]} if row["scope_name"] else None,
         "usage": usage_view(row),
+        "input_messages": parse_messages(row["input"]),
+        "output_messages": parse_messages(row["output"]),
+        "tool_definitions": _tools(row["attributes"]),
     }
+
+
+def _tools(attributes: dict[str, str]) -> list[Any] | None:
+    raw = attributes.get(TOOL_DEFINITIONS)
+    try:
+        found = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return found if isinstance(found, list) else None
 
 
 async def trace_summary(store: StoreClient, project_id: str, trace_id: str) -> dict[str, Any] | None:

@@ -573,6 +573,20 @@ export interface components {
             /** Signup Allowed */
             signup_allowed: boolean;
         };
+        /**
+         * ChatMessage
+         * @description A chat message: system / user / assistant / tool, as parts.
+         */
+        ChatMessage: {
+            /** Finish Reason */
+            finish_reason?: string | null;
+            /** Parts */
+            parts: components["schemas"]["MessagePart"][];
+            /** Role */
+            role: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** Credentials */
         Credentials: {
             /** Email */
@@ -664,6 +678,35 @@ export interface components {
             role: "viewer" | "member" | "admin" | "owner";
             /** User Id */
             user_id: string;
+        };
+        /**
+         * MessagePart
+         * @description One part of a chat message (OpenTelemetry GenAI): text, a tool call or a tool call's response.
+         */
+        MessagePart: {
+            /** Arguments */
+            arguments?: unknown;
+            /** Content */
+            content?: string | null;
+            /**
+             * Id
+             * @description tool call id (links a call to its response / tool span)
+             */
+            id?: string | null;
+            /**
+             * Name
+             * @description the tool called
+             */
+            name?: string | null;
+            /** Response */
+            response?: unknown;
+            /**
+             * Type
+             * @description 'text', 'tool_call', 'tool_call_response' (others are passed through)
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
         };
         /** PasswordIn */
         PasswordIn: {
@@ -840,6 +883,11 @@ export interface components {
             }[];
             /** Input */
             input: string | null;
+            /**
+             * Input Messages
+             * @description the input as chat messages (LLM spans), else null
+             */
+            input_messages: components["schemas"]["ChatMessage"][] | null;
             /** Kind */
             kind: string;
             /** Links */
@@ -855,6 +903,11 @@ export interface components {
             offset_ms: number;
             /** Output */
             output: string | null;
+            /**
+             * Output Messages
+             * @description the output as chat messages (LLM spans), else null
+             */
+            output_messages: components["schemas"]["ChatMessage"][] | null;
             /** Parent Span Id */
             parent_span_id: string | null;
             /** Resource */
@@ -882,6 +935,11 @@ export interface components {
             status: string;
             /** Status Message */
             status_message: string;
+            /**
+             * Tool Definitions
+             * @description tools offered to the model (`gen_ai.tool.definitions`)
+             */
+            tool_definitions: unknown[] | null;
             /** Trace Id */
             trace_id: string;
             usage: components["schemas"]["SpanUsage"] | null;
@@ -907,6 +965,11 @@ export interface components {
             }[];
             /** Input */
             input: string | null;
+            /**
+             * Input Messages
+             * @description the input as chat messages (LLM spans), else null
+             */
+            input_messages: components["schemas"]["ChatMessage"][] | null;
             /** Kind */
             kind: string;
             /** Links */
@@ -922,6 +985,11 @@ export interface components {
             offset_ms: number;
             /** Output */
             output: string | null;
+            /**
+             * Output Messages
+             * @description the output as chat messages (LLM spans), else null
+             */
+            output_messages: components["schemas"]["ChatMessage"][] | null;
             /** Parent Span Id */
             parent_span_id: string | null;
             /** Resource */
@@ -949,6 +1017,11 @@ export interface components {
             status: string;
             /** Status Message */
             status_message: string;
+            /**
+             * Tool Definitions
+             * @description tools offered to the model (`gen_ai.tool.definitions`)
+             */
+            tool_definitions: unknown[] | null;
             /** Trace Id */
             trace_id: string;
             usage: components["schemas"]["SpanUsage"] | null;
