@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-TRACE_ID_PATTERN = r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$"
+TRACE_ID_PATTERN = r"^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 SPAN_ID_PATTERN = r"^[0-9a-fA-F]{16}$"
 Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 

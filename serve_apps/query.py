@@ -79,7 +79,7 @@ def create_query_app(
     db = metadata or MetadataDB.from_settings(settings)
     install_accounts(app, Accounts(settings, db, store))
 
-    @app.get("/health")
+    @app.get("/health", responses={503: {"description": "Not ready: a check is not 'ok' (same body)"}})
     async def health() -> JSONResponse:
         checks = await check_health(store, redis, db)
         ok = all(value == "ok" for value in checks.values())

@@ -2338,9 +2338,9 @@ export interface operations {
     sessions_api_v1_sessions_get: {
         parameters: {
             query?: {
-                /** @description window start (default: 24 h before end_date) */
+                /** @description window start (ISO 8601; default: 24 h before end_date) */
                 start_date?: string | null;
-                /** @description window end (default: now) */
+                /** @description window end (ISO 8601; default: now) */
                 end_date?: string | null;
                 /** @description sessions of this `user.id` */
                 user_id?: string | null;
@@ -2563,7 +2563,7 @@ export interface operations {
                 page?: number;
                 /** @description traces per page */
                 page_size?: number;
-                /** @description next_cursor of the previous page */
+                /** @description next_cursor of the previous page, as is */
                 cursor?: string | null;
                 /** @description window start (ISO 8601; default: 24 h before end_date) */
                 start_date?: string | null;
@@ -2595,7 +2595,7 @@ export interface operations {
                 has_alert?: boolean | null;
                 /** @description an alert of this severity or higher */
                 severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
-                /** @description full-text: every word in a span's name, input or output */
+                /** @description full-text: every word (token) in one span's name, input or output; case-insensitive */
                 q?: string | null;
                 /** @description the project to read (optional with a read key) */
                 project_id?: string | null;
@@ -2695,7 +2695,7 @@ export interface operations {
                 has_alert?: boolean | null;
                 /** @description an alert of this severity or higher */
                 severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
-                /** @description full-text: every word in a span's name, input or output */
+                /** @description full-text: every word (token) in one span's name, input or output; case-insensitive */
                 q?: string | null;
                 /** @description the project to read (optional with a read key) */
                 project_id?: string | null;
@@ -3100,6 +3100,13 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description Not ready: a check is not 'ok' (same body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
