@@ -21,3 +21,13 @@ def test_schemathesis_finds_no_failure_in_the_explore_api():
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert "No issues found" in done.stdout
+
+
+def test_ingest_declares_its_request_bodies_and_answers(tmp_path):
+    from cluster.settings import PlatformSettings
+    from serve_apps.ingest import create_ingest_app
+
+    post = create_ingest_app(PlatformSettings(data_dir=tmp_path), None, None).openapi()["paths"]["/traces"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/json", "application/x-protobuf", "application/msgpack"}
+    assert {"200", "202", "400", "401", "403", "413", "415", "422", "429", "503"} <= set(post["responses"])
+    assert "X-API-Key" in {p["name"] for p in post["parameters"]}
