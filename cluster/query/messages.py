@@ -144,6 +144,9 @@ def _from_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]] | N
             if isinstance(body, dict):
                 outputs.append(from_openai_message(
                     {"role": "assistant", **body, "finish_reason": attrs.get("finish_reason")}))
+    # An event without content (e.g. a bare `gen_ai.choice` with only an index) is no message.
+    inputs = [m for m in inputs if m["parts"]]
+    outputs = [m for m in outputs if m["parts"]]
     return inputs or None, outputs or None
 
 

@@ -78,3 +78,9 @@ def test_sessions_users_tags_and_metadata():
     assert (attrs["metadata.customer"], attrs["metadata.n"]) == ("acme", "3")
     kept = span({"session.id": "mine", "session_id": "other"})["attributes"]
     assert kept["session.id"] == "mine"
+
+
+def test_an_empty_choice_event_leaves_the_text_output():
+    events = [{"name": "gen_ai.choice", "timestamp": T0, "attributes": {"index": 0}}]
+    out = span({"gen_ai.operation.name": "chat", "output.value": "hi!"}, events)
+    assert out["output"] == "hi!"
