@@ -167,3 +167,7 @@ class SavedView(Base):
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# The Insights tables (alert status, project rules, prices, notifications) register on `Base` too.
+from cluster.metadata import insights as _insights  # noqa: E402,F401
