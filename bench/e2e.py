@@ -28,10 +28,8 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -334,6 +332,50 @@ def stored_spans(namespace: str) -> tuple[int, int]:
     return asyncio.run(count())
 
 
+def start_profiles(procs: Processes, out_dir: Path, seconds: float) -> list[Any]:
+    """py-spy on one process of each stage for `seconds` (raw collapsed stacks in `out_dir`)."""
+    import shutil
+    import subprocess
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen: dict[str, int] = {}
+    for pid, stage in procs.actor_pids.items():
+        chosen.setdefault(stage, pid)
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stage = procs.stage_of(int(name), Path(f"/proc/{name}/cmdline").read_bytes())
+            except OSError:
+                continue
+            if stage in ("ingest replicas", "serve proxy"):
+                chosen.setdefault(stage, int(name))
+    jobs = []
+    for stage, pid in chosen.items():
+        path = out_dir / (stage.split()[0] + ".txt")
+        cmd = [spy, "record", "-r", "50", "-d", str(int(seconds)), "-f", "raw", "-p", str(pid), "-o", str(path), "--nonblocking"]
+        jobs.append((stage, path, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    return jobs
+
+
+def top_frames(path: Path, n: int = 8) -> list[tuple[float, str]]:
+    """The `n` functions with the most samples on top of the stack (idle waits left out)."""
+    import collections
+
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    idle = ("select ", "epoll", "wait (threading", "_wait_for_tstate_lock", "main_loop (ray", "sleep")
+    for line in path.read_text().splitlines():
+        stack, _, num = line.rpartition(" ")
+        frame = stack.split(";")[-1]
+        if any(word in frame for word in idle):
+            continue
+        total += int(num)
+        name, _, where = frame.partition(" (")
+        counts[f"{name} ({where.split('/')[-1]}"] += int(num)
+    return [(100 * c / total, f) for f, c in counts.most_common(n)] if total else []
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
@@ -345,6 +387,7 @@ def main() -> int:
     parser.add_argument("--half-seconds", type=float, default=20.0, help="50 %% load phase with probes (default 20 s)")
     parser.add_argument("--connections", type=int, default=2, help="keep-alive connections at max load (default 2)")
     parser.add_argument("--spans", type=int, default=512, help="spans per OTLP request (default 512)")
+    parser.add_argument("--profile", type=Path, help="py-spy each stage during the max load; raw stacks go here")
     parser.add_argument("--catch-up-limit", type=float, default=120.0, help="give up waiting for the groups after (s)")
     args = parser.parse_args()
 
@@ -381,6 +424,8 @@ def main() -> int:
                 await asyncio.sleep(2.0)
 
         recording = asyncio.ensure_future(record())
+        if args.profile:
+            result["profiles"] = start_profiles(procs, args.profile, max(args.seconds - 5, 5))
         cpu0 = procs.sample()
         t0 = time.perf_counter()
         result["max"] = await drive_max(base, bodies, args.connections, args.seconds)
@@ -389,6 +434,7 @@ def main() -> int:
         await recording
         result["load_end"] = t_load_end - t0
         result["caught_up"] = await wait_caught_up(recorder, redis, t0, args.catch_up_limit)
+        procs.refresh_actor_pids()  # pools may have grown during the load
         result["cpu"] = {k: v - cpu0.get(k, 0.0) for k, v in procs.sample().items()}
         result["cpu_elapsed"] = time.perf_counter() - t0
         result["t0"] = t0
@@ -397,7 +443,6 @@ def main() -> int:
     print(f"max load: {args.connections} connections × {args.spans}-span OTLP protobuf requests for {args.seconds:.0f} s …",
           flush=True)
     asyncio.run(phase_max())
-    procs.refresh_actor_pids()  # pools may have grown during the load
     accepted_max = result["max"]["accepted"]
     writer_done = result["caught_up"].get("writer")
     all_done = max(result["caught_up"].values()) if len(result["caught_up"]) == len(GROUPS) else None
@@ -470,6 +515,12 @@ def main() -> int:
     for stage, cpu in sorted(result["cpu"].items(), key=lambda kv: -kv[1]):
         print(f"{stage:<34} {cpu:8.1f} {cpu / elapsed:7.2f} {cpu / max(accepted_max, 1) * 1e6:9.1f}")
     print(f"{'total (this stack)':<34} {total:8.1f} {total / elapsed:7.2f} {total / max(accepted_max, 1) * 1e6:9.1f}")
+    for stage, path, job in result.get("profiles", []):
+        job.wait(timeout=60)
+        if path.exists():
+            print(f"\n== py-spy top frames (self time, idle waits left out): {stage} ==")
+            for share, frame in top_frames(path):
+                print(f"  {share:5.1f}%  {frame}")
     print(f"\nload average after the run: {os.getloadavg()[0]:.2f} (a shared machine makes every number here noisy)")
     return 0 if lost == 0 else 1
 
