@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+#: One encoder for every span (`json.dumps(..., ensure_ascii=False)` builds a new encoder per call).
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def _text(value: Any) -> str:
     """An attribute value as the `Map(String, String)` stores it (JSON text for non-strings)."""
@@ -19,7 +22,7 @@ def _text(value: Any) -> str:
         return str(value)  # what json.dumps gives, 10× cheaper
     if kind is bool:
         return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)
+    return _JSON(value)
 
 
 def _texts(values: dict[str, Any] | None) -> dict[str, str]:
@@ -51,11 +54,11 @@ def span_row(span: dict[str, Any]) -> tuple[Any, ...]:
         span.get("status") or "UNSET",
         span.get("status_message") or "",
         _texts(span.get("attributes")),
-        json.dumps(events, ensure_ascii=False) if (events := span.get("events")) else "[]",
+        _JSON(events) if (events := span.get("events")) else "[]",
         span.get("input") or "",
         span.get("output") or "",
         span.get("span_kind") or "",
-        json.dumps(links, ensure_ascii=False) if links else "[]",
+        _JSON(links) if links else "[]",
         _texts(span.get("resource")),
         scope.get("name") or "",
         scope.get("version") or "",
