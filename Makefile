@@ -22,7 +22,7 @@ UI_DEPS   := dashboard/node_modules/.installed
 UI        := dashboard/dist/index.html
 UI_SRC    := $(shell find dashboard/src -type f 2>/dev/null) dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json
 
-.PHONY: install install-test run demo test test-unit test-integration test-e2e test-frameworks browser lint dashboard-kinds clean
+.PHONY: install install-test run demo bench test test-unit test-integration test-e2e test-frameworks browser lint dashboard-kinds clean
 
 install: $(RUN_ENV) $(UI)  ## set-up for `make run`: venv, platform + SDK, built UI
 
@@ -68,6 +68,9 @@ run: install  ## start AgentStack locally (Ctrl-C stops it; data stays in .agent
 
 demo: $(RUN_ENV)  ## send a few realistic agent traces to the running system
 	@$(PY) sdk/examples/demo.py
+
+bench: install $(TEST_ENV)  ## end-to-end benchmark: the real stack under OTLP load (≈ 4 min; see README, Benchmarks)
+	@$(PY) bench/e2e.py
 
 test: install-test $(UI_DEPS)  ## everything CI checks: platform tests, framework integration tests, lint
 	@failed=""; \

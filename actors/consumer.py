@@ -35,7 +35,9 @@ from cluster.streams import DEAD_LETTER_STREAM, ENTRY_SPANS
 
 logger = logging.getLogger(__name__)
 
-SpanHandler = Callable[[list[dict[str, Any]]], Awaitable[object]]
+SpanHandler = Callable[[list[Any]], Awaitable[object]]
+#: Stream entry fields → the items a handler takes, one per span (default: the wire spans, `decode_entry`).
+EntryDecoder = Callable[[dict[bytes, bytes]], list[Any]]
 Entry = tuple[str, bytes, dict[bytes, bytes]]
 
 
@@ -77,11 +79,11 @@ def decode_entry(fields: dict[bytes, bytes]) -> list[dict[str, Any]]:
 
 @dataclass
 class _Batch:
-    entries: list[tuple[str, bytes, list[dict[str, Any]]]]  # (stream, id, spans) of decodable entries
+    entries: list[tuple[str, bytes, list[Any]]]  # (stream, id, decoded items: one per span) of decodable entries
     empty: list[tuple[str, bytes]]  # pending ids whose entry was trimmed or dead-lettered: just ack
 
     @property
-    def spans(self) -> list[dict[str, Any]]:
+    def spans(self) -> list[Any]:
         return [span for _, _, spans in self.entries for span in spans]
 
 
@@ -102,6 +104,7 @@ class StreamConsumer:
         max_deliveries: int = 5,
         claim_idle_ms: int = 30_000,
         dead_letter_stream: str = DEAD_LETTER_STREAM,
+        decode: EntryDecoder = decode_entry,
     ) -> None:
         if not streams:
             raise ValueError(f"consumer {consumer!r} of group {group!r} was given no streams")
@@ -119,6 +122,7 @@ class StreamConsumer:
         self.max_deliveries = max_deliveries
         self.claim_idle_ms = claim_idle_ms
         self.dead_letter_stream = dead_letter_stream
+        self.decode = decode
         self.stats = ConsumerStats()
         self._own_pending = True  # start by re-reading what this consumer was given and never acked
         self._held: _Batch | None = None  # a batch whose sink was unavailable: retried before reading
@@ -218,7 +222,7 @@ class StreamConsumer:
                     batch.empty.append((stream, entry_id))
                     continue
                 try:
-                    spans = decode_entry(fields)
+                    spans = self.decode(fields)
                 except Exception as exc:  # noqa: BLE001 - any decode failure makes it a poison entry
                     await self._dead_letter(stream, entry_id, fields, f"cannot decode: {type(exc).__name__}: {exc}")
                     batch.empty.append((stream, entry_id))
@@ -269,7 +273,7 @@ class StreamConsumer:
 
     async def _isolate(self, batch: _Batch, first: Exception) -> int:
         """Handle each entry alone: ack the good ones, leave the failing ones pending."""
-        failed: list[tuple[str, bytes, list[dict[str, Any]]]] = []
+        failed: list[tuple[str, bytes, list[Any]]] = []
         done: list[tuple[str, bytes]] = list(batch.empty)
         handled = 0
         for stream, entry_id, spans in batch.entries:
@@ -302,7 +306,7 @@ class StreamConsumer:
         self.stats.handler_failures += 1
         self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
 
-    def _remember(self, entries: list[tuple[str, bytes, list[dict[str, Any]]]], exc: Exception) -> None:
+    def _remember(self, entries: list[tuple[str, bytes, list[Any]]], exc: Exception) -> None:
         for stream, entry_id, _ in entries:
             self._errors[(stream, entry_id)] = f"{type(exc).__name__}: {exc}"[:2000]
 

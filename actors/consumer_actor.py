@@ -17,7 +17,7 @@ import ray
 import redis.asyncio as aioredis
 
 from actors.consumer import StreamConsumer, sleep_or_stop
-from actors.handlers import HandlerContext, build_handler
+from actors.handlers import HandlerContext, build_handler, entry_decoder
 from actors.metrics import ActorMetrics
 from actors.pool_config import PoolSpec
 from actors.pricing import PriceBook
@@ -114,6 +114,7 @@ class ConsumerActor:
             linger_ms=spec.linger_ms,
             max_deliveries=spec.max_deliveries,
             claim_idle_ms=spec.claim_idle_ms,
+            decode=entry_decoder(self._sink),
         )
         backoff = 0.1
         next_janitor = 0.0

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from actors.consumer import SpanHandler
+from actors.consumer import EntryDecoder, SpanHandler, decode_entry
 from actors.cost import CostCalculator
 from actors.pricing import PriceBook
 from actors.writer import SpanWriter
@@ -29,7 +29,9 @@ class HandlerContext:
     prices: PriceBook
 
 
-#: kind → factory(context) → (handler, the object behind it, for its counters)
+#: kind → factory(context) → (handler, the object behind it, for its counters). When that object has a
+#: `decode_entry(fields) -> list` the consumer gives the handler its items instead of the wire spans
+#: (`actors.consumer.decode_entry`), one item per span.
 HandlerFactory = Callable[[HandlerContext], tuple[SpanHandler, object]]
 _FACTORIES: dict[str, HandlerFactory] = {}
 #: Modules imported on first use so that their `register_handler` calls run (other pool kinds).
@@ -43,16 +45,22 @@ def register_handler(kind: str, factory: HandlerFactory) -> None:
 
 def _writer(ctx: HandlerContext) -> tuple[SpanHandler, object]:
     writer = SpanWriter(ctx.store, ctx.prices)
-    return writer.write, writer
+    return writer.write_items, writer  # items from SpanWriter.decode_entry (the consumer asks the sink for it)
 
 
 def _cost(ctx: HandlerContext) -> tuple[SpanHandler, object]:
     calculator = CostCalculator(ctx.store, ctx.prices)
-    return calculator.write, calculator
+    return calculator.write_items, calculator  # items from CostCalculator.decode_entry
 
 
 register_handler("writer", _writer)
 register_handler("cost", _cost)
+
+
+def entry_decoder(sink: object) -> EntryDecoder:
+    """How a pool kind's consumer decodes entries: the sink's own `decode_entry`, else the wire spans."""
+    decode = getattr(sink, "decode_entry", None)
+    return decode if callable(decode) else decode_entry
 
 
 def build_handler(kind: str, ctx: HandlerContext) -> tuple[SpanHandler, object]:

@@ -1,62 +1,36 @@
-"""The ClickHouse writer's logic: wire spans → rows of the `spans` table → one batched insert.
+"""The ClickHouse writer's logic: stream entries → rows of the `spans` table → one batched insert.
 
-Each row also carries the span's LLM usage (`actors.usage`) and its cost, priced per batch with the
+Each row also carries the span's LLM usage (`cluster.usage`) and its cost, priced per batch with the
 shared `PriceBook`, so trace views and summaries never need a join.
+
+Ingest already encoded every span's base row and its usage into the stream entry (`cluster.bus`), so
+the writer reads just those two fields, prices the LLM spans with numpy and joins the encoded rows
+into one MsgPack block for the store: no span is decoded here. Entries without those fields (an older
+publisher) are decoded and encoded here instead, with the same functions.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import msgpack
+
+from actors.consumer import decode_entry
 from actors.pricing import PriceBook
 from actors.usage import LlmUsage, extract_usage
+from cluster.bus import usage_item
 from cluster.migrations import SPAN_COLUMNS, SPAN_USAGE_COLUMNS
-from cluster.store import StoreClient
+from cluster.rows import span_row
+from cluster.store import StoreClient, pack_block
+from cluster.streams import ENTRY_ROWS, ENTRY_USAGE
+
+__all__ = ["WRITE_COLUMNS", "SpanWriter", "WriteItem", "span_row", "usage_columns"]
 
 #: Columns of one insert: the base span columns, then the usage and cost columns.
 WRITE_COLUMNS: tuple[str, ...] = SPAN_COLUMNS + SPAN_USAGE_COLUMNS
-
-
-def _text(value: Any) -> str:
-    """An attribute value as the `Map(String, String)` stores it (JSON text for non-strings)."""
-    if isinstance(value, str):
-        return value
-    kind = type(value)
-    if kind is int:
-        return str(value)  # what json.dumps gives, 10× cheaper
-    if kind is bool:
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def span_row(span: dict[str, Any]) -> tuple[Any, ...]:
-    """One `spans` row (in `SPAN_COLUMNS` order) from a validated wire span carrying `project_id`."""
-    start, end = span["start_time"], span["end_time"]
-    return (
-        span["project_id"],
-        span["trace_id"],
-        span["span_id"],
-        span.get("parent_span_id") or "",
-        span["name"],
-        span.get("kind") or "span",
-        span.get("service_name") or "default",
-        start,
-        end,
-        (end - start) / 1e6,
-        span.get("status") or "UNSET",
-        span.get("status_message") or "",
-        {key: _text(value) for key, value in (span.get("attributes") or {}).items()},
-        json.dumps(events, ensure_ascii=False) if (events := span.get("events")) else "[]",
-        span.get("input") or "",
-        span.get("output") or "",
-        span.get("span_kind") or "",
-        json.dumps(span.get("links") or [], ensure_ascii=False),
-        {key: _text(value) for key, value in (span.get("resource") or {}).items()},
-        (span.get("scope") or {}).get("name") or "",
-        (span.get("scope") or {}).get("version") or "",
-    )
-
+#: What the writer takes per span: its encoded base row and its `usage` item (None: no LLM call).
+WriteItem = tuple[bytes, list[Any] | None]
+_NO_USAGE = pack_block(("", "", 0, 0, 0, 0, 0, 0.0, ""))
 
 def usage_columns(usage: LlmUsage | None, cost: float, priced: bool) -> tuple[Any, ...]:
     """The `SPAN_USAGE_COLUMNS` values of one span."""
@@ -93,7 +67,43 @@ class SpanWriter:
             for i, (span, usage) in enumerate(zip(spans, usages))
         ]
 
-    async def write(self, spans: list[dict[str, Any]]) -> int:
-        written = await self._store.insert("spans", self.rows(spans), WRITE_COLUMNS)
+    @staticmethod
+    def decode_entry(fields: dict[bytes, bytes]) -> list[WriteItem]:
+        """The writer's items of one stream entry: its `rows` and `usage` fields, else from its spans."""
+        if ENTRY_ROWS in fields and ENTRY_USAGE in fields:
+            rows = msgpack.unpackb(fields[ENTRY_ROWS])
+            usages = msgpack.unpackb(fields[ENTRY_USAGE], raw=False)
+            if not isinstance(rows, list) or not isinstance(usages, list) or len(rows) != len(usages):
+                raise ValueError("entry's rows and usage fields do not match")
+            return list(zip(rows, usages))
+        return SpanWriter.items(decode_entry(fields))
+
+    @staticmethod
+    def items(spans: list[dict[str, Any]]) -> list[WriteItem]:
+        """The writer's items of validated wire spans (what ingest puts in the entry's fields)."""
+        return [(pack_block(span_row(span)), usage_item(span)) for span in spans]
+
+    def block_of(self, items: list[WriteItem]) -> bytes:
+        """One insert block: each encoded row followed by its usage and cost columns."""
+        usages = [None if item is None else LlmUsage(*item[4:11]) for _, item in items]
+        costs = self._prices.price(usages)
+        cost_list, priced = costs.cost_usd.tolist(), costs.priced.tolist()
+        parts: list[bytes] = []
+        append = parts.append
+        for i, (row, _) in enumerate(items):
+            append(row)
+            usage = usages[i]
+            append(_NO_USAGE if usage is None else pack_block(usage_columns(usage, cost_list[i], priced[i])))
+        return b"".join(parts)
+
+    async def write_items(self, items: list[WriteItem]) -> int:
+        """Insert a batch of decoded entries' items as one block; returns rows written."""
+        if not items:
+            return 0
+        written = await self._store.insert_block("spans", self.block_of(items), len(items), WRITE_COLUMNS)
         self.rows_written += written
         return written
+
+    async def write(self, spans: list[dict[str, Any]]) -> int:
+        """Insert validated wire spans (each carrying `project_id`)."""
+        return await self.write_items(self.items(spans))

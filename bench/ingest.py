@@ -173,6 +173,16 @@ async def in_process(n_spans: int, seconds: float) -> None:
         t_native = per_call(lambda: msgpack.unpackb(native_body, raw=False), seconds)
         t_encode = per_call(lambda: {p: msgpack.packb(g, use_bin_type=True) for p, g in batch.by_partition.items()}, seconds)
         t_encode_each = per_call(lambda: [msgpack.packb(s, use_bin_type=True) for s in spans], seconds)
+        from cluster.bus import entry_fields
+
+        t_fields = per_call(lambda: {p: entry_fields(g) for p, g in batch.by_partition.items()}, seconds)
+        fields = {p: entry_fields(g) for p, g in batch.by_partition.items()}
+
+        async def xadd_fields() -> None:
+            pipe = redis.pipeline(transaction=False)
+            for p, entry in fields.items():
+                pipe.xadd(ingest_stream(p), entry, maxlen=1000)  # type: ignore[arg-type]
+            await pipe.execute()
 
         async def xadd_batched() -> None:
             pipe = redis.pipeline(transaction=False)
@@ -189,6 +199,7 @@ async def in_process(n_spans: int, seconds: float) -> None:
 
         t_xadd = await aper_call(xadd_batched, seconds)
         t_xadd_each = await aper_call(xadd_each, seconds)
+        t_xadd_fields = await aper_call(xadd_fields, seconds)
         await redis.delete(*[ingest_stream(p) for p in range(PARTITIONS)])
 
         n = len(spans)
@@ -202,10 +213,12 @@ async def in_process(n_spans: int, seconds: float) -> None:
                 stage_row("map OTLP → raw wire spans", t_map, n, t_native),
                 stage_row("validate + normalise + partition", t_collect, n),
                 stage_row("baseline: encode one entry per span", t_encode_each, n),
-                stage_row("encode (msgpack, one entry per partition)", t_encode, n, t_encode_each),
+                stage_row("encode spans only, one entry per partition (before)", t_encode, n, t_encode_each),
+                stage_row("encode spans + rows + usage: what the bus carries now", t_fields, n, t_encode),
                 stage_row("baseline: XADD one entry per span, pipelined (incl. encode)", t_xadd_each, n),
-                stage_row(f"XADD {len(entries)} entries of ~{n // len(entries)} spans, pipelined", t_xadd, n, t_xadd_each),
-                stage_row("sum of stages (decode+map+validate+encode+XADD)", t_decode + t_map + t_collect + t_encode + t_xadd, n),
+                stage_row(f"XADD {len(entries)} entries of ~{n // len(entries)} spans, pipelined (before)", t_xadd, n, t_xadd_each),
+                stage_row(f"XADD {len(entries)} entries with rows + usage (now)", t_xadd_fields, n, t_xadd),
+                stage_row("sum of stages, now (decode+map+validate+encode+XADD)", t_decode + t_map + t_collect + t_fields + t_xadd_fields, n),
             ],
         )
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import msgpack  # noqa: E402
 
-from actors.consumer import StreamConsumer  # noqa: E402
+from actors.consumer import StreamConsumer, decode_entry  # noqa: E402
 from actors.cost import CostCalculator  # noqa: E402
 from actors.pricing import PriceBook  # noqa: E402
 from actors.writer import WRITE_COLUMNS, SpanWriter  # noqa: E402
@@ -42,7 +42,7 @@ from cluster.valkey import EmbeddedValkey  # noqa: E402
 PRICING = ROOT / "configs" / "pricing.yaml"
 T0 = time.time_ns() - 3_600 * 10**9  # an hour ago: inside any retention window
 PARTITIONS = 4
-TARGETS = {"writer": 100_000, "cost": 200_000, "e2e": 20_000}
+TARGETS = {"writer": 150_000, "cost": 300_000, "e2e": 20_000}
 
 
 def free_port() -> int:
@@ -86,9 +86,9 @@ async def preload(redis: Any, spans: list[dict[str, Any]], per_entry: int = 100)
             await publish_spans(redis, {partition: items[i:i + per_entry]})
 
 
-async def consume_all(redis: Any, group: str, handler: Any, total: int, max_spans: int) -> float:
+async def consume_all(redis: Any, group: str, handler: Any, total: int, max_spans: int, decode: Any = decode_entry) -> float:
     consumer = StreamConsumer(redis, group, f"{group}-bench", [ingest_stream(p) for p in range(PARTITIONS)], handler,
-                              count=50, block_ms=50, max_spans=max_spans, linger_ms=100)
+                              count=50, block_ms=50, max_spans=max_spans, linger_ms=100, decode=decode)
     await consumer.ensure_groups()
     started = time.perf_counter()
     done = 0
@@ -110,7 +110,13 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
     t = time.perf_counter()
     for i in range(0, len(prebuilt), 10_000):
         store.insert("spans", prebuilt[i:i + 10_000], WRITE_COLUMNS)
-    rows.append(("baseline: chDB insert of pre-built rows", len(prebuilt) / (time.perf_counter() - t), "floor"))
+    rows.append(("floor (before): chDB insert of pre-built row tuples", len(prebuilt) / (time.perf_counter() - t), "floor"))
+    store.command("TRUNCATE TABLE spans")
+    blocks = [writer.block_of(writer.items(spans[i:i + 10_000])) for i in range(0, 20_000, 10_000)]
+    t = time.perf_counter()
+    for block in blocks:
+        store.insert_block("spans", block, 10_000, WRITE_COLUMNS)
+    rows.append(("floor (now): chDB insert of a pre-built MsgPack block", 20_000 / (time.perf_counter() - t), "floor"))
     store.command("TRUNCATE TABLE spans")
     store.command("TRUNCATE TABLE trace_summaries")
 
@@ -123,12 +129,26 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
             return None
 
         t_read = await consume_all(redis, "baseline", nothing, n, 5000)
-        rows.append(("baseline: XREADGROUP+decode+XACK only", n / t_read, "floor"))
-        t_write = await consume_all(redis, "writer", writer.write, n, 5000)
-        rows.append(("writer, 1 consumer in-process", n / t_write, f"target {TARGETS['writer']:,}/actor"))
+        rows.append(("floor (before): XREADGROUP+decode spans+XACK", n / t_read, "floor"))
+        t_read_rows = await consume_all(redis, "baseline-now", nothing, n, 5000, writer.decode_entry)
+        rows.append(("floor (now): XREADGROUP+rows/usage fields+XACK", n / t_read_rows, "floor"))
+
+        async def write_before(batch: list[dict[str, Any]]) -> None:  # the previous writer: row tuples → insert
+            await client.insert("spans", writer.rows(batch), WRITE_COLUMNS)
+
+        t_before = await consume_all(redis, "writer-before", write_before, n, 5000)
+        rows.append(("writer before: spans → row tuples → insert", n / t_before, "same run"))
+        store.command("TRUNCATE TABLE spans")
+        t_write = await consume_all(redis, "writer", writer.write_items, n, 5000, writer.decode_entry)
+        rows.append(("writer now, 1 consumer in-process", n / t_write,
+                     f"×{t_before / t_write:.1f}; target {TARGETS['writer']:,}/actor"))
         calc = CostCalculator(client, PriceBook.from_config(PRICING))
-        t_cost = await consume_all(redis, "cost", calc.write, n, 10_000)
-        rows.append(("cost, 1 consumer in-process", n / t_cost, f"target {TARGETS['cost']:,}/actor"))
+        t_cost_before = await consume_all(redis, "cost-before", calc.write, n, 10_000)
+        rows.append(("cost before: decode spans → usage → sums", n / t_cost_before, "same run"))
+        store.command("TRUNCATE TABLE cost_metrics")
+        t_cost = await consume_all(redis, "cost", calc.write_items, n, 10_000, calc.decode_entry)
+        rows.append(("cost now, 1 consumer in-process", n / t_cost,
+                     f"×{t_cost_before / t_cost:.1f}; target {TARGETS['cost']:,}/actor"))
         prices = PriceBook.from_config(PRICING)
         from actors.usage import extract_usage
 
@@ -339,9 +359,9 @@ def main() -> None:
               f"p99 {p99 * 1000:.0f} ms (target p99 < 2000 ms; {len(values)} probes)")
     per_core = {name: rate for name, rate, _ in rows}
     print("\ncores for 100k spans/s at the measured per-core rates:")
-    for label, key in (("writer", "writer, 1 consumer in-process"), ("cost", "cost, 1 consumer in-process"),
-                       ("chDB insert floor", "baseline: chDB insert of pre-built rows"),
-                       ("stream read floor", "baseline: XREADGROUP+decode+XACK only")):
+    for label, key in (("writer", "writer now, 1 consumer in-process"), ("cost", "cost now, 1 consumer in-process"),
+                       ("chDB insert floor", "floor (now): chDB insert of a pre-built MsgPack block"),
+                       ("stream read floor", "floor (now): XREADGROUP+rows/usage fields+XACK")):
         if key in per_core:
             print(f"  {label:<20} {100_000 / per_core[key]:5.1f} cores  ({per_core[key]:,.0f} spans/s per core)")
 

@@ -7,7 +7,34 @@ from typing import Any
 import msgpack
 import redis.asyncio as aioredis
 
-from cluster.streams import ENTRY_COUNT, ENTRY_SPANS, ingest_stream
+from cluster.rows import span_row
+from cluster.store import pack_block
+from cluster.streams import ENTRY_COUNT, ENTRY_ROWS, ENTRY_SPANS, ENTRY_USAGE, ingest_stream
+from cluster.usage import extract_usage
+
+#: One span's entry in the `usage` field (see `cluster.streams`).
+UsageItem = list[Any]
+
+
+def usage_item(span: dict[str, Any]) -> UsageItem | None:
+    """The `usage` field's item of one span: None for a span that is no LLM call."""
+    usage = extract_usage(span.get("attributes"))
+    if usage is None:
+        return None
+    return [span["project_id"], span["trace_id"], span["span_id"], span["start_time"], usage.model, usage.provider,
+            usage.input, usage.output, usage.cache_read, usage.cache_write, usage.reasoning]
+
+
+def entry_fields(spans: list[dict[str, Any]]) -> dict[bytes, bytes | int]:
+    """One stream entry for validated spans carrying `project_id`: the spans, and what the writer and the
+    cost pool read instead of them (each span's encoded row and its usage), computed once here."""
+    packb = msgpack.packb
+    return {
+        ENTRY_SPANS: packb(spans, use_bin_type=True),
+        ENTRY_COUNT: len(spans),
+        ENTRY_ROWS: packb([pack_block(span_row(span)) for span in spans], use_bin_type=True),
+        ENTRY_USAGE: packb([usage_item(span) for span in spans], use_bin_type=True),
+    }
 
 
 def connect_redis(url: str) -> aioredis.Redis:
@@ -25,6 +52,6 @@ async def publish_spans(redis: aioredis.Redis, by_partition: dict[int, list[dict
         return 0
     pipe = redis.pipeline(transaction=False)
     for partition, spans in by_partition.items():
-        pipe.xadd(ingest_stream(partition), {ENTRY_SPANS: msgpack.packb(spans, use_bin_type=True), ENTRY_COUNT: len(spans)})
+        pipe.xadd(ingest_stream(partition), entry_fields(spans))  # type: ignore[arg-type]  # redis-py's invariant dict type
     await pipe.execute()
     return sum(len(spans) for spans in by_partition.values())

@@ -151,6 +151,14 @@ class StoreOwner:
         with self._writes.borrow() as store, self._in_flight.track(f"insert {len(rows)} rows into {table}"):
             return store.insert(table, rows, columns, settings)
 
+    @ray.method(concurrency_group="writes")
+    def insert_block(
+        self, table: str, block: bytes, rows: int, columns: Sequence[str], settings: dict[str, Any] | None = None
+    ) -> int:
+        """Insert a block already encoded by the caller (`cluster.store.pack_block`): no Python work per row here."""
+        with self._writes.borrow() as store, self._in_flight.track(f"insert block of {rows} rows into {table}"):
+            return store.insert_block(table, block, rows, columns, settings)
+
     @ray.method(concurrency_group="control")
     def ping(self) -> bool:
         """Answers while the process lives, whatever chDB is doing."""

@@ -12,9 +12,19 @@ WRITER_GROUP = "writer"
 SECURITY_GROUP = "security"
 COST_GROUP = "cost"
 
-#: Field names inside one stream entry: a msgpack list of wire spans (each with project_id) and its size.
+#: Field names inside one stream entry (encoded once by ingest, see `cluster.bus.entry_fields`):
+#: `spans`: a msgpack list of wire spans (each with project_id), what every consumer can read;
+#: `n`: their number;
+#: `rows`: a msgpack list, per span, of its `spans` table row already encoded for ClickHouse's MsgPack
+#: input format (what the writer inserts without decoding the spans);
+#: `usage`: a msgpack list, per span, of nil or its LLM usage as
+#: [project_id, trace_id, span_id, start_time, model, provider, input, output, cache_read, cache_write, reasoning]
+#: (what the writer prices and the cost pool sums, again without decoding the spans).
+#: `rows` and `usage` are optional: an entry without them is read from `spans`.
 ENTRY_SPANS = b"spans"
 ENTRY_COUNT = b"n"
+ENTRY_ROWS = b"rows"
+ENTRY_USAGE = b"usage"
 
 
 def ingest_stream(partition: int) -> str:

@@ -90,3 +90,74 @@ def test_undecodable_entry_goes_to_the_dead_letter_stream(redis_url, store):
     assert handled == 2 and pending == 0
     assert len(dead) == 1 and dead[0][1][b"stream"] == b"spans.ingest.0"
     assert b"error" in dead[0][1]
+
+
+def test_writer_and_cost_read_the_encoded_fields_and_match_what_the_spans_give(redis_url, store):
+    """Entries from ingest carry encoded rows and usage; an entry with only spans (older publisher) gives the same rows."""
+    import msgpack
+
+    from actors.cost import CostCalculator
+    from cluster.streams import COST_GROUP, ENTRY_COUNT, ENTRY_SPANS
+
+    def llm(trace_hex: str, start: int) -> list[dict]:
+        spans = spans_of(trace_hex, start)
+        spans[0]["attributes"] = {"gen_ai.request.model": "gpt-4o", "gen_ai.provider.name": "openai",
+                                  "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100, "n": 3}
+        return spans
+
+    new, old = llm("6" * 32, T0 + 60 * 10**9), llm("7" * 32, T0 + 120 * 10**9)
+
+    async def run():
+        client = DirectStoreClient(store)
+        from actors.pricing import PriceBook
+
+        prices = PriceBook()
+        writer, calc = SpanWriter(client, prices), CostCalculator(client, prices)
+        redis = connect_redis(redis_url)
+        streams = [ingest_stream(0)]
+        consumers = [
+            StreamConsumer(redis, WRITER_GROUP, "w0", streams, writer.write_items, block_ms=50, decode=writer.decode_entry),
+            StreamConsumer(redis, COST_GROUP, "c0", streams, calc.write_items, block_ms=50, decode=calc.decode_entry),
+        ]
+        for consumer in consumers:
+            await consumer.ensure_groups()
+        await publish_spans(redis, {0: new})  # rows + usage fields
+        await redis.xadd(streams[0], {ENTRY_SPANS: msgpack.packb(old, use_bin_type=True), ENTRY_COUNT: len(old)})
+        handled = [sum([await c.poll_once() for _ in range(3)]) for c in consumers]
+        pending = [(await redis.xpending(streams[0], g))["pending"] for g in (WRITER_GROUP, COST_GROUP)]
+        await redis.aclose()
+        return handled, pending
+
+    handled, pending = asyncio.run(run())
+    assert handled == [4, 4] and pending == [0, 0]
+    rows = store.query("SELECT trace_id, span_id, attributes, model, input_tokens, cost_usd, cost_status, duration_ms "
+                       "FROM spans FINAL WHERE trace_id IN ('" + "6" * 32 + "', '" + "7" * 32 + "') ORDER BY trace_id, span_id")
+    assert len(rows) == 4
+    by_trace = {r["trace_id"]: [{k: v for k, v in x.items() if k != "trace_id"} for x in rows if x["trace_id"] == r["trace_id"]]
+                for r in rows}
+    assert by_trace["6" * 32] == by_trace["7" * 32]  # the encoded fields and the spans give the same rows
+    priced = [r for r in rows if r["model"] == "gpt-4o"]
+    assert len(priced) == 2 and all(r["cost_usd"] > 0 and r["cost_status"] == "priced" for r in priced)
+    assert priced[0]["attributes"]["n"] == "3"
+    sums = store.query("SELECT sum(spans) AS n, sum(input_tokens) AS i FROM cost_metrics FINAL WHERE project_id = 'p1' "
+                       "AND model = 'gpt-4o'")
+    assert sums[0]["n"] == 2 and sums[0]["i"] == 2000
+
+
+def test_an_entry_whose_encoded_rows_are_broken_is_dead_lettered(redis_url, store):
+    from cluster.streams import ENTRY_ROWS, ENTRY_USAGE
+
+    async def run():
+        writer = SpanWriter(DirectStoreClient(store))
+        redis = connect_redis(redis_url)
+        consumer = StreamConsumer(redis, WRITER_GROUP, "w0", [ingest_stream(0)], writer.write_items, block_ms=50,
+                                  decode=writer.decode_entry)
+        await consumer.ensure_groups()
+        await redis.xadd(ingest_stream(0), {ENTRY_ROWS: b"\xc1", ENTRY_USAGE: b"\x90", b"n": 1})
+        await consumer.poll_once()
+        dead = await redis.xlen(DEAD_LETTER_STREAM)
+        pending = (await redis.xpending(ingest_stream(0), WRITER_GROUP))["pending"]
+        await redis.aclose()
+        return dead, pending
+
+    assert asyncio.run(run()) == (1, 0)

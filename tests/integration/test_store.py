@@ -73,3 +73,39 @@ def test_a_runaway_query_is_stopped_at_the_read_deadline_and_the_store_answers_a
 
     stopped_s, rows = asyncio.run(run())
     assert stopped_s < 5 and rows == [{"one": 1}]
+
+
+def test_packed_block_insert_stores_what_the_row_insert_stores(store):
+    """The writer's MsgPack block path and the plain row insert give identical rows, for every value type."""
+    from actors.writer import WRITE_COLUMNS
+
+    def mixed(trace_hex: str) -> list[dict]:
+        spans = spans_of(trace_hex, T0 + 5 * 10**9)
+        spans[0]["attributes"] = {
+            "gen_ai.request.model": "gpt-4o", "gen_ai.provider.name": "openai", "gen_ai.usage.input_tokens": 1200,
+            "gen_ai.usage.output_tokens": 30, "flag": True, "ratio": 0.25, "tags": ["a", "ü"], "nested": {"x": 1},
+            "text": "naïve — ☃", "empty": "",
+        }
+        spans[0]["events"] = [{"name": "e", "timestamp": T0 + 5 * 10**9, "attributes": {"i": 0}}]
+        spans[0]["links"] = [{"trace_id": "f" * 32, "span_id": "e" * 16, "trace_state": "", "attributes": {}}]
+        spans[0]["resource"] = {"service.name": "svc", "host.cpus": 2}
+        spans[0]["scope"] = {"name": "scope", "version": "1.0"}
+        spans[0]["span_kind"] = "CLIENT"
+        return spans
+
+    async def run() -> tuple[list[dict], list[dict]]:
+        client = DirectStoreClient(store)
+        writer = SpanWriter(client)
+        await writer.write(mixed("4" * 32))
+        await client.insert("spans", writer.rows(mixed("5" * 32)), WRITE_COLUMNS)
+        columns = ", ".join(c for c in WRITE_COLUMNS if c != "trace_id")
+        blocks = await client.query(f"SELECT {columns} FROM spans FINAL WHERE trace_id = '{'4' * 32}' ORDER BY span_id")
+        rows = await client.query(f"SELECT {columns} FROM spans FINAL WHERE trace_id = '{'5' * 32}' ORDER BY span_id")
+        return blocks, rows
+
+    blocks, rows = asyncio.run(run())
+    assert len(blocks) == 2 and blocks == rows
+    llm = next(r for r in blocks if r["attributes"].get("flag"))
+    assert llm["attributes"]["flag"] == "true" and llm["attributes"]["tags"] == '["a", "ü"]'
+    assert llm["attributes"]["text"] == "naïve — ☃" and llm["resource"]["host.cpus"] == "2"
+    assert llm["input_tokens"] == 1200 and llm["model"] == "gpt-4o" and llm["cost_usd"] > 0
