@@ -13,6 +13,7 @@ from typing import Any
 
 from actors.consumer import SpanHandler
 from actors.cost import CostCalculator
+from actors.live_feed import LiveFeed, with_live_feed
 from actors.pricing import PriceBook
 from actors.writer import SpanWriter
 from cluster.settings import PlatformSettings
@@ -43,7 +44,8 @@ def register_handler(kind: str, factory: HandlerFactory) -> None:
 
 def _writer(ctx: HandlerContext) -> tuple[SpanHandler, object]:
     writer = SpanWriter(ctx.store, ctx.prices)
-    return writer.write, writer
+    # the live feed publishes each batch right after its durable insert (serve_apps/live.py reads it)
+    return with_live_feed(writer.write, LiveFeed(ctx.redis, ctx.prices, ctx.settings.live_stream_maxlen)), writer
 
 
 def _cost(ctx: HandlerContext) -> tuple[SpanHandler, object]:
