@@ -1,3 +1,4 @@
+import '../live.css';
 import type { LiveFeed } from '../hooks/useLiveFeed';
 
 const LABELS = {

@@ -45,7 +45,7 @@ export function LivePage() {
       </div>
       <LiveFilterBar filters={filters} onChange={setFilters} />
       {feed.dropped > 0 ? (
-        <div className="alert alert-warning" data-testid="live-dropped">
+        <div className="live-warning" data-testid="live-dropped">
           This tab fell behind and {formatNumber(feed.dropped)} live messages were skipped; the trace list has everything.
         </div>
       ) : null}

@@ -71,10 +71,10 @@ export function TraceDetailPage() {
         trace={data}
         backHref={backHref}
         actions={
-          <>
+          <span className="live-actions">
             <LiveStatusIndicator feed={live} />
             <RefreshButton onClick={() => refetch()} busy={isFetching} />
-          </>
+          </span>
         }
       />
       {error ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
