@@ -25,7 +25,7 @@ from cluster.metadata.accounts import create_user, open_session
 from cluster.metadata.credentials import signing_secret
 from cluster.metadata.projects import add_key, create_project
 from cluster.settings import PlatformSettings
-from cluster.streams import ALERT_FIELD, ALERTS_STREAM, LIVE_SPANS_STREAM
+from cluster.streams import ALERT_FIELD, ALERTS_STREAM
 from serve_apps.live import LiveOptions, create_live_app
 from tests.conftest import EXTERNAL_REDIS, free_port
 from tests.integration.accounts_helpers import seed_project
