@@ -78,6 +78,17 @@ def wait_hello(stack, client: WsClient) -> dict[str, Any]:
     return stack.wait_for(lambda: next((c for c in client.controls if c["type"] == "hello"), None), timeout=15, interval=0.05)
 
 
+def test_an_ingest_key_is_refused_with_1008_through_serve(stack):
+    with connect(f"ws://127.0.0.1:{stack.http_port}/ws/traces?project_id={stack.project_id}",
+                 additional_headers={"X-API-Key": stack.api_key}, open_timeout=10) as ws:
+        try:
+            ws.recv(timeout=10)
+            raise AssertionError("an ingest key must not be given the live feed")
+        except ConnectionClosed:
+            pass
+        assert ws.close_code == 1008 and (ws.close_reason or "").startswith("insufficient_scope"), (ws.close_code, ws.close_reason)
+
+
 def test_spans_arrive_live_and_project_b_sees_none_of_them(stack):
     status, made = stack.as_admin("POST", "/api/v1/projects", {"name": "live-b"})
     assert status == 201, made
