@@ -13,6 +13,7 @@ from typing import Any
 
 from actors.consumer import EntryDecoder, SpanHandler, decode_entry
 from actors.cost import CostCalculator
+from actors.live_feed import LiveFeed, with_live_feed_items
 from actors.pricing import PriceBook
 from actors.writer import SpanWriter
 from cluster.settings import PlatformSettings
@@ -45,7 +46,10 @@ def register_handler(kind: str, factory: HandlerFactory) -> None:
 
 def _writer(ctx: HandlerContext) -> tuple[SpanHandler, object]:
     writer = SpanWriter(ctx.store, ctx.prices)
-    return writer.write_items, writer  # items from SpanWriter.decode_entry (the consumer asks the sink for it)
+    # items from SpanWriter.decode_entry (the consumer asks the sink for it); the live feed publishes each
+    # batch right after its durable insert (serve_apps/live.py reads it)
+    feed = LiveFeed(ctx.redis, ctx.prices, ctx.settings.live_stream_maxlen)
+    return with_live_feed_items(writer.write_items, feed), writer
 
 
 def _cost(ctx: HandlerContext) -> tuple[SpanHandler, object]:

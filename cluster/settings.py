@@ -116,6 +116,17 @@ class PlatformSettings(BaseSettings):
         None, description="Security rules YAML (thresholds, allow-lists per project). Unset: configs/security.yaml."
     )
 
+    live_stream_maxlen: int = Field(
+        2000, ge=10, description="Entries kept in the capped `spans.live` stream (one per written batch chunk): "
+        "how far back a reconnecting live client can resume.",
+    )
+    live_max_queue: int = Field(
+        5000, ge=10, description="Messages one live WebSocket client may have waiting; more are dropped for it (it is told).",
+    )
+    live_resume_max_entries: int = Field(
+        1000, ge=1, description="Most stream entries replayed to a reconnecting live client; further behind → reset.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -48,3 +48,9 @@ def partitions_of_member(member: int, members: int, partitions: int) -> list[int
 
 #: Field of one `alerts.live` entry: the alert as JSON (see actors.security.alerts.Alert.to_dict).
 ALERT_FIELD = b"alert"
+
+#: The live feed (serve_apps/live.py): compact summaries of spans the writer has durably stored, and alerts.
+LIVE_SPANS_STREAM = "spans.live"
+#: Fields of one `spans.live` entry: a msgpack list of span summaries, and when the writer published them (ms).
+LIVE_SUMMARIES = b"s"
+LIVE_WRITTEN_MS = b"t"

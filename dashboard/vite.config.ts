@@ -15,6 +15,7 @@ export default defineConfig({
       '/api': PROXY,
       '/v1': PROXY,
       '/health': PROXY,
+      '/ws': { ...PROXY, ws: true },
     },
   },
   preview: {

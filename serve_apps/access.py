@@ -136,7 +136,7 @@ def caller(request: Request) -> Caller:
         raise _unauthorized("invalid_token", str(exc)) from exc
     if grant is None:
         raise _unauthorized("session_ended", "this session has ended (logged out, password changed or account disabled); log in again")
-    if via_cookie and request.method not in _SAFE_METHODS:
+    if via_cookie and request.scope.get("method") not in _SAFE_METHODS:  # a WebSocket handshake has none: checked
         check_origin(request)
     return Caller(user=grant.user, session_id=grant.session_id, via_cookie=via_cookie)
 

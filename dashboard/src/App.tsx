@@ -3,6 +3,7 @@ import { AppShell } from './app/AppShell';
 import { NotFoundPage } from './components/NotFoundPage';
 import { RequireAuth } from './features/auth/components/RequireAuth';
 import { UnauthorizedRedirect } from './features/auth/components/UnauthorizedRedirect';
+import { LivePage } from './features/live/pages/LivePage';
 import { LoginPage } from './features/auth/pages/LoginPage';
 import { RegisterPage } from './features/auth/pages/RegisterPage';
 import { HomeRedirect } from './features/projects/components/HomeRedirect';
@@ -33,6 +34,7 @@ export function App() {
               <Route index element={<Navigate to="traces" replace />} />
               <Route path="traces" element={<TraceListPage />} />
               <Route path="traces/:traceId" element={<TraceDetailPage />} />
+              <Route path="live" element={<LivePage />} />
               <Route path="settings" element={<Navigate to="projects" replace />} />
               <Route path="settings/:tab" element={<SettingsPage />} />
             </Route>

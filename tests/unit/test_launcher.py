@@ -6,11 +6,14 @@ from cluster.launcher import DEFAULT_CONFIG, banner, load_config
 from cluster.settings import PlatformSettings
 
 
-def test_local_config_is_a_valid_serve_config_with_all_three_apps():
+def test_local_config_is_a_valid_serve_config_with_all_apps():
     config = load_config(DEFAULT_CONFIG)
     apps = {app.name: app for app in config.applications}
-    assert set(apps) == {"platform", "ingest", "query"}
+    assert set(apps) == {"platform", "ingest", "query", "live"}
     assert apps["ingest"].route_prefix == "/v1" and apps["query"].route_prefix == "/"
+    # the live feed: its own deployment sized for hundreds of sockets, and no end-to-end timeout to cut them
+    assert apps["live"].route_prefix == "/ws" and apps["live"].deployments[0].max_ongoing_requests >= 200
+    assert config.http_options.request_timeout_s is None
     assert config.http_options.port == 8000
     for app in config.applications:  # fractional CPUs: the whole stack fits on 2 cores
         for deployment in app.deployments:

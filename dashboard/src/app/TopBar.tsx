@@ -32,6 +32,9 @@ export function TopBar({ me }: TopBarProps) {
             <NavLink to={tracesHref(projectId)} className={navClass} data-testid="nav-traces">
               Traces
             </NavLink>
+            <NavLink to={`/p/${encodeURIComponent(projectId)}/live`} className={navClass} data-testid="nav-live">
+              Live
+            </NavLink>
             <NavLink to={`/p/${encodeURIComponent(projectId)}/settings`} className={navClass} data-testid="nav-settings">
               Settings
             </NavLink>

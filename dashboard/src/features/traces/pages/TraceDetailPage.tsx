@@ -5,6 +5,7 @@ import { InlineError } from '../../../components/InlineError';
 import { LoadingState } from '../../../components/LoadingState';
 import { RefreshButton } from '../../../components/RefreshButton';
 import { tracesHref } from '../../../lib/routes';
+import { LiveStatusIndicator, useLiveTraceRefresh } from '../../live';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { TraceHeader } from '../components/TraceHeader';
 import { TraceView } from '../components/TraceView';
@@ -17,6 +18,7 @@ export function TraceDetailPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const selectedSpanId = searchParams.get('span');
   const { data, error, isPending, isFetching, refetch } = useTrace(project.id, traceId);
+  const live = useLiveTraceRefresh(project.id, traceId); // the view grows as the trace's spans are written
   const backHref = tracesHref(project.id);
 
   const selectSpan = useCallback(
@@ -68,7 +70,12 @@ export function TraceDetailPage() {
       <TraceHeader
         trace={data}
         backHref={backHref}
-        actions={<RefreshButton onClick={() => refetch()} busy={isFetching} />}
+        actions={
+          <span className="live-actions">
+            <LiveStatusIndicator feed={live} />
+            <RefreshButton onClick={() => refetch()} busy={isFetching} />
+          </span>
+        }
       />
       {error ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
       <TraceView trace={data} selectedSpanId={selectedSpanId} onSelectSpan={selectSpan} />

@@ -8,6 +8,7 @@ import { Pagination } from '../../../components/Pagination';
 import { RefreshButton } from '../../../components/RefreshButton';
 import { formatNumber } from '../../../lib/format';
 import { settingsHref, tracesHref } from '../../../lib/routes';
+import { NewTracesPill } from '../../live';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { atLeast } from '../../projects/roles';
 import { TraceTable } from '../components/TraceTable';
@@ -23,7 +24,7 @@ export function TraceListPage() {
   const { project, role } = useCurrentProject();
   const [searchParams, setSearchParams] = useSearchParams();
   const page = parsePage(searchParams.get('page'));
-  const { data, error, isPending, isFetching, refetch } = useTraceList(project.id, page);
+  const { data, error, isPending, isFetching, refetch, dataUpdatedAt } = useTraceList(project.id, page);
 
   const setPage = useCallback(
     (next: number) => {
@@ -89,6 +90,7 @@ export function TraceListPage() {
         <RefreshButton onClick={() => refetch()} busy={isFetching} />
       </div>
       {error && data ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
+      <NewTracesPill projectId={project.id} onRefresh={() => void refetch()} listUpdatedAt={dataUpdatedAt} />
       {body}
     </div>
   );

@@ -1,0 +1,323 @@
+"""Live feed benchmark: delay from ingest acceptance to a WebSocket client, under a steady span load.
+
+    flock /tmp/agentstack-ray.lock .venv/bin/python bench/live.py [--rate 2000] [--seconds 20] [--clients 0,1,50,200]
+
+The real stack (Ray + Serve, configs/local.yaml: one live replica). A load process posts `--rate` spans/s
+(100 per request, 4 per trace; msgpack) and notes when ingest accepted each request (202). A client
+process opens N real WebSocket connections to `/ws/traces` (no compression, like a browser without
+permessage-deflate), all subscribed to the loaded project. Up to 10 of them parse every frame and note
+when each trace's last message arrived; the others only read. For each N:
+
+* delay p50/p95/max: ingest accepted (202) → the trace's spans all at the client (measuring clients);
+* ingest throughput (spans accepted per second) and pipeline throughput (span summaries the writer
+  published per second, read back from `spans.live`), against the same run with no clients (the baseline);
+* messages dropped for slow clients (told to them in `dropped` messages).
+
+Then memory per idle client: RSS of the live replica and of Serve's HTTP proxy before and after opening
+200 idle sockets. Timings on a shared 2-core machine move a lot between runs; never gate anything on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pipeline import _read_key, free_port, make_spans  # noqa: E402
+
+KEY = "ak_bench_key_0123456789abcdef0123"
+SPANS_PER_REQUEST = 100
+MEASURING_CLIENTS = 10
+TRACE_RE = re.compile(rb'"type":"trace","trace_id":"([0-9a-f]{32})"')
+DROPPED_RE = re.compile(rb'"type":"dropped","count":(\d+)')
+
+
+# --- the load process ---------------------------------------------------------------------------------
+
+
+def load_process(base: str, rate: int, seconds: float, offset: int, out: Any) -> None:
+    """Post `rate` spans/s for `seconds`; report (trace → accept time, accepted spans, request latencies)."""
+    import httpx
+    import msgpack
+
+    async def main() -> None:
+        accepted: dict[str, float] = {}
+        latencies: list[float] = []
+        spans_ok = 0
+        interval = SPANS_PER_REQUEST / rate
+        total = int(seconds * rate / SPANS_PER_REQUEST)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            started = time.monotonic()
+
+            async def send(i: int) -> None:
+                nonlocal spans_ok
+                spans = make_spans(SPANS_PER_REQUEST, offset=offset + i * SPANS_PER_REQUEST)
+                now_ns = time.time_ns()
+                for s in spans:  # "now", so the trace is fresh
+                    s.pop("project_id", None)
+                    s["start_time"], s["end_time"] = now_ns - 5_000_000, now_ns
+                body = msgpack.packb({"spans": spans})
+                t = time.perf_counter()
+                response = await client.post("/v1/traces", content=body, headers={"X-API-Key": KEY, "Content-Type": "application/msgpack"})
+                latencies.append(time.perf_counter() - t)
+                if response.status_code == 202:
+                    at = time.time()
+                    spans_ok += len(spans)
+                    for s in spans:
+                        accepted.setdefault(s["trace_id"], at)
+
+            tasks = []
+            for i in range(total):
+                delay = started + i * interval - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.ensure_future(send(i)))
+            await asyncio.gather(*tasks)
+            elapsed = time.monotonic() - started
+        out.put({"accepted": accepted, "spans": spans_ok, "elapsed": elapsed, "latencies": latencies})
+
+    asyncio.run(main())
+
+
+# --- the client process -------------------------------------------------------------------------------
+
+
+def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: Any) -> None:
+    """Open `n` sockets; the first MEASURING_CLIENTS note each trace's last arrival; report when `stop` is set."""
+    from websockets.asyncio.client import connect
+
+    async def main() -> None:
+        arrivals: list[dict[bytes, float]] = []
+        counts = {"frames": 0, "bytes": 0, "dropped": 0, "closed": 0}
+
+        async def one(i: int, opened: asyncio.Event, connected: list[int]) -> None:
+            seen: dict[bytes, float] = {}
+            measuring = i < MEASURING_CLIENTS
+            if measuring:
+                arrivals.append(seen)
+            try:
+                async with connect(url, additional_headers={"X-API-Key": read_key}, compression=None, max_size=None,
+                                   ping_interval=None, open_timeout=60) as ws:
+                    await ws.recv()  # hello
+                    connected[0] += 1
+                    if connected[0] == n:
+                        opened.set()
+                    async for raw in ws:
+                        data = raw.encode() if isinstance(raw, str) else raw
+                        counts["frames"] += 1
+                        counts["bytes"] += len(data)
+                        if data.startswith(b'{"type":"ping"'):
+                            await ws.send('{"type":"pong"}')
+                            continue
+                        if measuring:
+                            now = time.time()
+                            for m in TRACE_RE.finditer(data):
+                                seen[m.group(1)] = now
+                            counts["dropped"] += sum(int(d) for d in DROPPED_RE.findall(data))
+            except Exception:  # noqa: BLE001 - counted: a benchmark reports, it does not stop
+                counts["closed"] += 1
+
+        opened = asyncio.Event()
+        connected = [0]
+        tasks = [asyncio.ensure_future(one(i, opened, connected)) for i in range(n)]
+        await asyncio.wait_for(opened.wait(), timeout=120)
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        out.put({"arrivals": [{k.decode(): v for k, v in a.items()} for a in arrivals], **counts})
+
+    asyncio.run(main())
+
+
+# --- the driver ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rss_mb(pattern: str) -> float:
+    """Summed RSS (MB) of the processes whose command line contains `pattern` (Ray names actor processes)."""
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+            if pattern in cmdline:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
+def published_since(redis_url: str, since_ms: int) -> tuple[int, float]:
+    """Span summaries on `spans.live` written after `since_ms` (the pipeline's output: durable → published),
+    and the seconds between the first and the last of those entries."""
+    import msgpack
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        entries = client.xrange("spans.live", f"{since_ms}-0", "+")
+    finally:
+        client.close()
+    if len(entries) < 2:
+        return 0, 0.0
+    first, last = (int(e[0].split(b"-")[0]) for e in (entries[0], entries[-1]))
+    return sum(len(msgpack.unpackb(f[b"s"])) for _, f in entries), (last - first) / 1000
+
+
+def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rate: int, seconds: float, offset: int) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    out: Any = ctx.Queue()
+    clients_out: Any = ctx.Queue()
+    ready, stop = ctx.Event(), ctx.Event()
+    clients = None
+    if n:
+        clients = ctx.Process(target=client_process, args=(ws_url, read_key, n, ready, stop, clients_out))
+        clients.start()
+        if not ready.wait(180):
+            raise RuntimeError(f"{n} clients did not connect")
+    since_ms = int(time.time() * 1000)
+    load = ctx.Process(target=load_process, args=(base, rate, seconds, offset, out))
+    load.start()
+    result = out.get(timeout=seconds * 4 + 120)
+    load.join()
+    time.sleep(3)  # the tail: linger of the writer + coalescing
+    published, pipeline_s = published_since(redis_url, since_ms)
+    client_result: dict[str, Any] = {"arrivals": [], "frames": 0, "bytes": 0, "dropped": 0, "closed": 0}
+    if clients is not None:
+        stop.set()
+        client_result = clients_out.get(timeout=120)
+        clients.join(30)
+    delays = []
+    for seen in client_result["arrivals"]:
+        for trace, at in result["accepted"].items():
+            if trace in seen:
+                delays.append(seen[trace] - at)
+    missing = sum(1 for seen in client_result["arrivals"] for t in result["accepted"] if t not in seen)
+    return {
+        "n": n,
+        "ingest_rate": result["spans"] / result["elapsed"],
+        "pipeline_rate": published / pipeline_s if pipeline_s else 0.0,
+        "published": published,
+        "accepted": result["spans"],
+        "post_p95_ms": percentile(result["latencies"], 0.95) * 1000,
+        "delays": delays,
+        "missing": missing,
+        **{k: client_result[k] for k in ("frames", "bytes", "dropped", "closed")},
+    }
+
+
+def idle_memory(ws_url: str, read_key: str, n: int = 200) -> tuple[float, float, float, float]:
+    ctx = mp.get_context("spawn")
+    out: Any = ctx.Queue()
+    ready, stop = ctx.Event(), ctx.Event()
+    time.sleep(2)
+    before = rss_mb("ServeReplica:live"), rss_mb("ProxyActor")
+    proc = ctx.Process(target=client_process, args=(ws_url, read_key, n, ready, stop, out))
+    proc.start()
+    if not ready.wait(180):
+        raise RuntimeError("idle clients did not connect")
+    time.sleep(3)
+    after = rss_mb("ServeReplica:live"), rss_mb("ProxyActor")
+    stop.set()
+    out.get(timeout=60)
+    proc.join(30)
+    return before[0], after[0], before[1], after[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=2000, help="spans per second offered to ingest")
+    parser.add_argument("--seconds", type=float, default=20.0, help="load duration of each phase")
+    parser.add_argument("--clients", default="0,1,50,200", help="client counts; 0 is the baseline")
+    args = parser.parse_args()
+    counts = [int(c) for c in args.clients.split(",")]
+
+    import ray
+    from ray import serve
+
+    from cluster.launcher import deploy, load_config, start_ray, wait_until_healthy
+
+    data = tempfile.mkdtemp(prefix="agentstack-bench-live-")
+    port, valkey_port = free_port(), free_port()
+    os.environ.update(AGENTSTACK_DATA_DIR=data, AGENTSTACK_VALKEY_PORT=str(valkey_port),
+                      AGENTSTACK_BOOTSTRAP_API_KEY=KEY, AGENTSTACK_API_KEY_CACHE_TTL_S="30",
+                      AGENTSTACK_INIT_USER_EMAIL="bench@example.com", AGENTSTACK_INIT_USER_PASSWORD="bench password")
+    for name in ("REDIS_URL", "CLICKHOUSE_URL", "DATABASE_URL"):
+        os.environ.pop(name, None)
+    start_ray(dashboard_port=None, object_store_mb=256)
+    try:
+        deploy(load_config(ROOT / "configs" / "local.yaml", port))
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, timeout=240)
+        read_key = _read_key(base)
+        redis_url = f"redis://127.0.0.1:{valkey_port}/0"
+        ws_url = f"ws://127.0.0.1:{port}/ws/traces"
+        print(f"warming up ({args.rate} spans/s for 8 s)…", flush=True)
+        run_phase(base, ws_url, read_key, redis_url, 1, args.rate, 8, 50_000_000)
+        results = []
+        for i, n in enumerate(counts):
+            print(f"phase: {n} clients, {args.rate} spans/s for {args.seconds:.0f} s…", flush=True)
+            results.append(run_phase(base, ws_url, read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000))
+        mem = idle_memory(ws_url, read_key)
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+    base_row = next((r for r in results if r["n"] == 0), results[0])
+    print()
+    print(f"Live feed under {args.rate:,} spans/s offered, {args.seconds:.0f} s per row, one live replica "
+          f"(machine shared with other work; numbers move between runs)")
+    header = ("clients", "delay p50", "p95", "max", "ingest sp/s", "vs base", "pipeline sp/s", "vs base", "POST p95", "dropped", "not seen", "MB/s out")
+    print(" | ".join(f"{h:>12}" for h in header))
+    for r in results:
+        d = r["delays"]
+        row = (
+            str(r["n"]),
+            f"{statistics.median(d) * 1000:.0f} ms" if d else "—",
+            f"{percentile(d, 0.95) * 1000:.0f} ms" if d else "—",
+            f"{max(d) * 1000:.0f} ms" if d else "—",
+            f"{r['ingest_rate']:,.0f}",
+            f"{(r['ingest_rate'] / base_row['ingest_rate'] - 1) * 100:+.1f}%",
+            f"{r['pipeline_rate']:,.0f}",
+            f"{(r['pipeline_rate'] / base_row['pipeline_rate'] - 1) * 100:+.1f}%" if base_row["pipeline_rate"] else "—",
+            f"{r['post_p95_ms']:.0f} ms",
+            str(r["dropped"]),
+            str(r["missing"]),
+            f"{r['bytes'] / 1e6 / args.seconds:.1f}",
+        )
+        print(" | ".join(f"{c:>12}" for c in row))
+    live_before, live_after, proxy_before, proxy_after = mem
+    print()
+    print("Memory per idle client (200 idle sockets):")
+    print(f"  live replica RSS {live_before:.0f} → {live_after:.0f} MB: {(live_after - live_before) * 1024 / 200:.0f} KB per client")
+    print(f"  Serve proxy RSS  {proxy_before:.0f} → {proxy_after:.0f} MB: {(proxy_after - proxy_before) * 1024 / 200:.0f} KB per client")
+    print("Targets: p95 ≤ 1 s at 200 clients; ingest and pipeline throughput within 10 % of the no-client baseline.")
+    print(json.dumps({"delays_ms": {r["n"]: [round(x * 1000) for x in sorted(r["delays"])[:: max(1, len(r["delays"]) // 20)]] for r in results}}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The live application (`/ws`): `GET /ws/traces`, a WebSocket pushing spans, traces and alerts as they are written.
+
+Its own Serve deployment (configs/local.yaml, app `live`): long-lived sockets count as ongoing requests, so
+they must not take the ingest or query replicas' slots; `max_ongoing_requests` is sized for hundreds of
+sockets and Serve's end-to-end `request_timeout_s` must stay unset (it would cut every socket).
+
+Protocol (docs/live-feed.md): authorised at the handshake like every read (session cookie with an Origin
+of this site, `Authorization: Bearer <session token>`, or a `read` API key); refused → closed with 1008 and
+a reason. `?project_id=…` (optional with a read key), optional `trace_id`, `kinds`, `statuses`,
+`severities`, and `cursor` to resume. Server → client: `hello`, `batch` (≤ one per `coalesce_s`, carrying
+`span`/`trace`/`alert` messages, `dropped` notices and the resume `cursor`), `ping` (every `heartbeat_s`),
+`pong`, `subscribed`, `reset`, `error`. Client → server: `subscribe` (new filters), `ping`, `pong`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from ray import serve
+from starlette.websockets import WebSocketState
+
+from cluster.bus import connect_redis
+from cluster.metadata import MetadataDB
+from cluster.settings import PlatformSettings
+from serve_apps.access import Accounts, ProjectAccess, install_accounts, read_access
+from serve_apps.errors import ApiError, install_error_handlers
+from serve_apps.live_hub import LiveClient, LiveHub, LiveMetrics
+from serve_apps.live_messages import FilterError, LiveFilters, control
+
+logger = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+GOING_AWAY = 1001
+TRY_AGAIN_LATER = 1013
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Timing of one live replica's sockets."""
+
+    coalesce_s: float = 0.25  # at most one batch frame per client per this interval
+    heartbeat_s: float = 25.0  # server ping interval (the seeds' 25 s)
+    idle_timeout_s: float = 75.0  # nothing heard from the client for this long → closed
+    send_timeout_s: float = 10.0  # a frame the client does not take within this → closed
+    recheck_s: float = 60.0  # the caller's access is checked again this often (revoked keys, ended sessions)
+
+
+def _reason(text: str) -> str:
+    """A close reason within the protocol's 123 bytes."""
+    encoded = text.encode()
+    return text if len(encoded) <= 123 else encoded[:120].decode(errors="ignore") + "…"
+
+
+async def authorize(ws: WebSocket, project_id: str | None) -> ProjectAccess:
+    """The read access of the handshake (serve_apps.access; cookie sessions need an Origin of this site)."""
+    return await asyncio.to_thread(read_access, ws, project_id)  # type: ignore[arg-type]  # an HTTPConnection
+
+
+class LiveSocket:
+    """One accepted socket: a receiver (this coroutine) and a sender task draining the client's queue."""
+
+    def __init__(self, ws: WebSocket, hub: LiveHub, client: LiveClient, access: ProjectAccess, options: LiveOptions) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.client = client
+        self.access = access
+        self.options = options
+        self.last_heard = time.monotonic()
+        self.closing: tuple[int, str] | None = None
+
+    async def serve(self) -> None:
+        sender = asyncio.get_running_loop().create_task(self._send_loop())
+        try:
+            while True:
+                receive = asyncio.ensure_future(self.ws.receive_text())
+                done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)
+                if sender in done:
+                    receive.cancel()
+                    break
+                self.last_heard = time.monotonic()
+                self._handle(receive.result())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+            self.hub.detach(self.client)
+        if self.closing is not None and self.ws.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await self.ws.close(self.closing[0], _reason(self.closing[1]))
+
+    def _handle(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+            kind = message.get("type") if isinstance(message, dict) else None
+        except ValueError:
+            kind, message = None, {}
+        if kind == "ping":
+            self.client.say(control("pong", cursor=self.hub.cursor()))
+        elif kind == "pong":
+            pass
+        elif kind == "subscribe":
+            try:
+                self.client.filters = LiveFilters.parse(message)
+            except FilterError as exc:
+                self.client.say(control("error", code="invalid_filter", field=exc.field, message=exc.message))
+                return
+            self.client.say(control("subscribed", filters=self.client.filters.to_dict()))
+        else:
+            self.client.say(control("error", code="unknown_message", message="expected a JSON object of type subscribe, ping or pong"))
+
+    async def _send_loop(self) -> None:
+        options, client = self.options, self.client
+        last_sent = 0.0
+        next_ping = time.monotonic() + options.heartbeat_s
+        next_check = time.monotonic() + options.recheck_s
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(client.wake.wait(), timeout=max(0.0, next_ping - time.monotonic()))
+            client.wake.clear()
+            now = time.monotonic()
+            if now >= next_ping:
+                if now - self.last_heard > options.idle_timeout_s:
+                    self.closing = (GOING_AWAY, f"heartbeat_timeout: nothing heard for {options.idle_timeout_s:.0f}s")
+                    return
+                client.say(control("ping", cursor=self.hub.cursor()))
+                next_ping = now + options.heartbeat_s
+            if now >= next_check:
+                next_check = now + options.recheck_s
+                try:
+                    await authorize(self.ws, self.access.project_id)
+                except ApiError as exc:
+                    self.closing = (POLICY_VIOLATION, f"{exc.code}: {exc.message}")
+                    return
+            wait = options.coalesce_s - (now - last_sent)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            for frame in self.hub.frames(client):
+                try:
+                    await asyncio.wait_for(self.ws.send_text(frame), timeout=options.send_timeout_s)
+                except TimeoutError:
+                    self.closing = (TRY_AGAIN_LATER, "slow_client: a frame was not taken in time; reconnect with the cursor")
+                    return
+            last_sent = time.monotonic()
+
+
+def create_live_app(
+    settings: PlatformSettings, redis: Any, metadata: MetadataDB | None = None, options: LiveOptions | None = None,
+    replica: str = "",
+) -> FastAPI:
+    """The live HTTP app: `GET /traces` (WebSocket) and `GET /health`."""
+    app = FastAPI(title="AgentStack live feed", docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
+    install_accounts(app, Accounts(settings, metadata or MetadataDB.from_settings(settings)))
+    opts = options or LiveOptions()
+    hub = LiveHub(redis, LiveMetrics(replica or str(os.getpid())), settings.live_max_queue, settings.live_resume_max_entries)
+    app.state.live_hub = hub
+
+    @app.websocket("/traces")
+    async def traces(ws: WebSocket) -> None:
+        await ws.accept()
+        params = ws.query_params
+        try:
+            access = await authorize(ws, params.get("project_id") or None)
+            filters = LiveFilters.parse(params)
+        except ApiError as exc:
+            await ws.close(POLICY_VIOLATION, _reason(f"{exc.code}: {exc.message}"))
+            return
+        except FilterError as exc:
+            await ws.close(POLICY_VIOLATION, _reason(f"invalid_{exc.field}: {exc.message}"))
+            return
+        try:
+            await hub.ensure_running()
+        except TimeoutError:
+            await ws.close(TRY_AGAIN_LATER, "live_unavailable: the span bus cannot be reached; retry")
+            return
+        client = hub.attach(access.project_id, filters)
+        cursor = params.get("cursor")
+        resumed = bool(cursor) and await hub.resume(client, cursor)
+        client.control.insert(0, control(
+            "hello", project_id=access.project_id, filters=filters.to_dict(), cursor=hub.cursor(),
+            heartbeat_s=opts.heartbeat_s, coalesce_ms=int(opts.coalesce_s * 1000), resumed=resumed,
+        ))
+        client.wake.set()
+        await LiveSocket(ws, hub, client, access, opts).serve()
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "sockets": hub.metrics.sockets, "reader_restarts": hub.restarts}
+
+    return app
+
+
+@serve.deployment(ray_actor_options={"num_cpus": 0.1}, max_ongoing_requests=1000)
+@serve.ingress()
+class LiveDeployment:
+    """A live replica: one stream reader fanning out to its sockets (replicas and sizing: configs/local.yaml)."""
+
+    def __init__(self) -> None:
+        self.settings = PlatformSettings()
+        self.redis = connect_redis(self.settings.effective_redis_url)
+        replica = serve.get_replica_context().replica_id.unique_id
+        self.live_app = create_live_app(self.settings, self.redis, replica=replica)
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return self.live_app
+
+
+app = LiveDeployment.bind()
