@@ -83,9 +83,10 @@ def main() -> None:
     assert not any(t.held_out for t in texts)
     train_rows = [(t.text, int(t.injection)) for t in texts if t.split == "train"]
     test_rows = [(t.text, int(t.injection)) for t in texts if t.split == "test"]
-    from scripts.injection_training_text import training_texts
+    from scripts.injection_training_text import benign_system_prompts, training_texts
 
     train_rows += training_texts()
+    train_rows += [(text, 0) for text in benign_system_prompts()]
     gen = generated_benign(2400)
     train_rows += [(g, 0) for g in gen[::2]]
     test_rows += [(g, 0) for g in gen[1::2]]

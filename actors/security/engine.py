@@ -109,6 +109,7 @@ class SecurityEngine:
         max_chars: at most this many characters of one field are scanned; the rest is skipped.
         analyzer: a prebuilt Presidio analyzer to share (must contain the engine's recognizers).
         backend: the gate's matcher backend, "auto" (Hyperscan if installed), "hyperscan" or "re".
+        learned: the learned injection tier (a classifier deciding where the rules are unsure).
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class SecurityEngine:
         max_chars: int = 65_536,
         analyzer: AnalyzerEngine | None = None,
         backend: str = "auto",
+        learned: bool = True,
     ) -> None:
         if chunk_chars < 1024:
             raise ValueError(f"chunk_chars ({chunk_chars}) must be ≥ 1024")
@@ -130,7 +132,7 @@ class SecurityEngine:
         if ner:
             chosen += [e for e in NER_ENTITIES if e not in chosen]
         self.ner = ner
-        self.analyzer = analyzer or build_analyzer(ner=ner)
+        self.analyzer = analyzer or build_analyzer(ner=ner, learned=learned)
         supported = set(self.analyzer.get_supported_entities(LANGUAGE))
         unknown = sorted(set(chosen) - supported)
         if unknown:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from actors.security.injection import RULE_MATCHER, RULES
+from actors.security.injection import LEARNED_CUES, RULES
 from actors.security.matcher import MultiMatcher, PatternSpec
 from actors.security.normalize import rot13
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
@@ -103,7 +103,10 @@ _INJECTION_KEY = "~injection"
 #: Beyond the rules themselves, what makes the injection recognizer worth running: text that may hide
 #: a payload (a base64 or hex run). Non-ASCII text is checked separately (`str.isascii`), and the
 #: rot13 reading of the text gets its own pass of the rule matcher.
-_INJECTION_HINTS = (r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}")
+_INJECTION_HINTS = (
+    r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}",
+    r"%[0-9a-f]{2}[^%\s]{0,12}%[0-9a-f]{2}[^%\s]{0,12}%[0-9a-f]{2}",  # URL-encoded text (leetspeak and spaced letters are among the learned tier's cues)
+)
 
 _SNAP_LIMIT = 512
 
@@ -159,7 +162,14 @@ class Gate:
                 PatternSpec(_INJECTION_KEY, rule.pattern.pattern, caseless=bool(rule.pattern.flags & 2)) for rule in RULES
             )
             specs.extend(PatternSpec(_INJECTION_KEY, hint, caseless=True) for hint in _INJECTION_HINTS)
+            specs.extend(PatternSpec(_INJECTION_KEY, cue, caseless=True) for cue in LEARNED_CUES)
         self.matcher = MultiMatcher(specs, backend=backend)
+        # the rot13 reading of a text: the rules and the learned tier's cues (rot13 of ordinary text matches neither)
+        self.rot13_matcher = MultiMatcher(
+            [PatternSpec(rule.rule_id, rule.pattern.pattern, caseless=bool(rule.pattern.flags & 2)) for rule in RULES]
+            + [PatternSpec("cue", cue, caseless=True) for cue in LEARNED_CUES],
+            backend=backend,
+        )
 
     def decide(self, text: str, indirect: bool = False) -> GateDecision:
         """Which recognizers to run on `text` (a field or chunk); `indirect` picks the injection entity."""
@@ -186,7 +196,7 @@ class Gate:
             else:
                 decision.whole.add(key)
         injection_entity = INDIRECT_INJECTION if indirect else INJECTION
-        if self.injection and injection_entity not in decision.whole and RULE_MATCHER.scan(rot13(text)):
+        if self.injection and injection_entity not in decision.whole and self.rot13_matcher.scan(rot13(text)):
             decision.whole.add(injection_entity)
         decision.whole &= self.entities | {INJECTION, INDIRECT_INJECTION} if self.injection else self.entities
         if spots:

@@ -13,7 +13,7 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, NoOpNlpEngine
 
-from actors.security.injection import score_text
+from actors.security.injection import assess
 from actors.security.secrets import GenericSecretRecognizer, provider_key_recognizers, secret_entities
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,8 @@ class PromptInjectionRecognizer(EntityRecognizer):
     documents, memory reads); it reports `INDIRECT_PROMPT_INJECTION` and scores higher.
     """
 
-    def __init__(self, indirect: bool = False) -> None:
+    def __init__(self, indirect: bool = False, learned: bool = True) -> None:
+        self.learned = learned
         entity = INDIRECT_INJECTION if indirect else INJECTION
         super().__init__(supported_entities=[entity], name=f"{entity.title().replace('_', '')}Recognizer", supported_language=LANGUAGE)
         self.indirect = indirect
@@ -57,7 +58,7 @@ class PromptInjectionRecognizer(EntityRecognizer):
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        verdict = score_text(text, indirect=self.indirect)
+        verdict = assess(text, indirect=self.indirect, learned=self.learned)
         if not verdict.found:
             return []
         return [
@@ -135,11 +136,12 @@ def _tune_predefined(registry: RecognizerRegistry) -> None:
             patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
 
 
-def build_analyzer(ner: bool = False) -> AnalyzerEngine:
+def build_analyzer(ner: bool = False, learned: bool = True) -> AnalyzerEngine:
     """The Presidio analyzer with every recognizer the engine uses, without network access.
 
     Args:
         ner: load the spaCy model and recognise PERSON / LOCATION too (slower: ≈ 100 texts/s).
+        learned: let the learned injection tier decide where the rules are unsure (`injection.assess`).
     """
     make_tldextract_offline()
     nlp_engine = _nlp_engine(ner)
@@ -157,6 +159,6 @@ def build_analyzer(ner: bool = False) -> AnalyzerEngine:
     for recognizer in provider_key_recognizers():
         registry.add_recognizer(recognizer)
     registry.add_recognizer(GenericSecretRecognizer())
-    registry.add_recognizer(PromptInjectionRecognizer(indirect=False))
-    registry.add_recognizer(PromptInjectionRecognizer(indirect=True))
+    registry.add_recognizer(PromptInjectionRecognizer(indirect=False, learned=learned))
+    registry.add_recognizer(PromptInjectionRecognizer(indirect=True, learned=learned))
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])
