@@ -79,7 +79,7 @@ def _finding(result: RecognizerResult, shift: int = 0) -> Finding:
 _SPECIFICITY: dict[str, int] = {
     **{entity: 3 for entity in SECRET_ENTITIES},
     GENERIC_SECRET: 1,
-    "CREDIT_CARD": 2, "IBAN_CODE": 2, "US_SSN": 2, "US_ITIN": 2, "IP_ADDRESS": 2, "CRYPTO": 2,
+    "CREDIT_CARD": 2, "IBAN_CODE": 3, "UK_NINO": 2, "IN_AADHAAR": 2, "IN_PAN": 2, "US_SSN": 2, "US_ITIN": 2, "IP_ADDRESS": 2, "CRYPTO": 2,
     "EMAIL_ADDRESS": 1, "PHONE_NUMBER": 0, "PERSON": 0, "LOCATION": 0,
 }
 
@@ -91,9 +91,23 @@ def _drop_shadowed(findings: set[Finding]) -> set[Finding]:
         return findings
     dropped = {
         f for f in ranked
-        if any(_SPECIFICITY[o.entity_type] > _SPECIFICITY[f.entity_type] and o.start < f.end and f.start < o.end for o in ranked)
+        if any(_SPECIFICITY[o.entity_type] > _SPECIFICITY[f.entity_type] and o.start < f.end and f.start < o.end
+               and o.score >= min(0.4, f.score) for o in ranked)  # a reading too weak to report shadows nothing
     }
     return findings - dropped
+
+
+def _validated(text: str, findings: list[Finding]) -> set[Finding]:
+    """Drop readings the number itself rules out: an SSN from the ITIN range (9xx), an "email" that is
+    the password@host part of a URL with credentials (the password is reported as a secret)."""
+    kept = set()
+    for f in findings:
+        if f.entity_type == "US_SSN" and text[f.start:f.end].lstrip()[:1] == "9":
+            continue
+        if f.entity_type == "EMAIL_ADDRESS" and f.start > 0 and text[f.start - 1] == ":" and "://" in text[max(0, f.start - 80):f.start]:
+            continue
+        kept.add(f)
+    return kept
 
 
 class SecurityEngine:
@@ -165,7 +179,7 @@ class SecurityEngine:
         findings: list[Finding] = []
         for offset, chunk in self._chunks(text):
             findings.extend(self._scan_chunk(chunk, indirect, offset))
-        result = tuple(sorted(_drop_shadowed(set(findings)), key=lambda f: (f.start, f.end, f.entity_type)))
+        result = tuple(sorted(_drop_shadowed(_validated(text, findings)), key=lambda f: (f.start, f.end, f.entity_type)))
         if self.cache_size:
             self._cache[key] = result
             if len(self._cache) > self.cache_size:

@@ -26,7 +26,8 @@ WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "EMAIL_ADDRESS": ("@", 1, 0),
     # Every end offset of these triggers is reported, so the last digit of a number always ends one:
     # the margin only has to cover a leading "+(" and a trailing extension ("x123").
-    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 16),
+    # margin: the recognizer reads up to pii.CONTEXT_CHARS before a candidate for a context word
+    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 56),
     "CREDIT_CARD": (r"\d{4}[- ]?\d{3}", 8, 22),
     "US_SSN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
     "US_ITIN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
@@ -34,7 +35,10 @@ WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "IBAN_CODE": (r"(?:^|[^a-z0-9])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]{4}){2}", 19, 40),
     # IPv4 dotted quad; every IPv6 form has "::" or at least six "h:" groups (times like 12:34:56 do not).
     "IP_ADDRESS": (r"\d\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-f]{1,4}:){6}", 30, 0),
-    "CRYPTO": (r"[13][a-z0-9]{25}", 26, 0),
+    "CRYPTO": (r"[13][a-z0-9]{25}|0x[0-9a-f]{40}", 42, 0),
+    "UK_NINO": (r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", 13, 0),
+    "IN_PAN": (r"[a-z]{5}\d{4}[a-z]", 10, 0),
+    "IN_AADHAAR": (r"\d{4}[ -]?\d{4}[ -]?\d{4}", 14, 0),
     "UK_NHS": (r"\d{3}[- ]?\d{3}[- ]?\d{4}", 12, 8),
     "US_BANK_NUMBER": (r"\d{8}", 8, 0),
     "US_PASSPORT": (r"\d{8}", 8, 0),
@@ -94,7 +98,7 @@ WHOLE_TEXT_TRIGGERS: dict[str, tuple[str, bool]] = {
     "GOOGLE_API_KEY": (r"AIza", False),
     "STRIPE_KEY": (r"[rs]k_(?:live|test)_", False),
     "GENERIC_SECRET": (
-        r"(?:key|secret|token|password|passwd|pwd|credentials?)[\"']?\s*(?::|=|:=|=>)\s*[\"']?[A-Za-z0-9+/_\-.~!@#$%^&*]{12}|bearer\s",
+        r"(?:key|secret|token|password|passwd|pwd|credentials?)[\"']?\s*(?::|=|:=|=>)\s*[\"']?[A-Za-z0-9+/_\-.~!@#$%^&*]{12}|bearer\s|://[^\s/@:]{0,64}:[^\s/@]{6}",
         True,
     ),
 }

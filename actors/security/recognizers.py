@@ -14,6 +14,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, NoOpNlpEngine
 
 from actors.security.injection import assess
+from actors.security.pii import NATIONAL_ID_ENTITIES, IntlPhoneRecognizer, national_id_recognizers
 from actors.security.secrets import GenericSecretRecognizer, provider_key_recognizers, secret_entities
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ PII_ENTITIES: tuple[str, ...] = (
     "IBAN_CODE",
     "IP_ADDRESS",
     "CRYPTO",
+    *NATIONAL_ID_ENTITIES,
 )
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION")
 SECRET_ENTITIES: tuple[str, ...] = tuple(secret_entities())
@@ -131,7 +133,7 @@ def _tune_predefined(registry: RecognizerRegistry) -> None:
     for recognizer in registry.recognizers:
         if isinstance(recognizer, PhoneRecognizer):
             recognizer.supported_regions = PHONE_REGIONS
-        elif isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
+        if isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
             patterns: list[Any] = recognizer.patterns  # type: ignore[has-type]
             patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
 
@@ -154,6 +156,16 @@ def build_analyzer(ner: bool = False, learned: bool = True) -> AnalyzerEngine:
     finally:
         presidio_log.setLevel(level)
     _tune_predefined(registry)
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    # our own phone recognizer (pii.py) replaces Presidio's; our national-id recognizers replace any predefined ones
+    registry.recognizers = [
+        r for r in registry.recognizers
+        if not isinstance(r, PhoneRecognizer) and not set(r.supported_entities) & set(NATIONAL_ID_ENTITIES)
+    ]
+    registry.add_recognizer(IntlPhoneRecognizer())
+    for recognizer in national_id_recognizers():
+        registry.add_recognizer(recognizer)
     if not ner:  # no model: the spaCy recognizer would find nothing anyway
         registry.recognizers = [r for r in registry.recognizers if "PERSON" not in r.supported_entities]
     for recognizer in provider_key_recognizers():

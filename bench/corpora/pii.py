@@ -110,8 +110,10 @@ def itin(rng: random.Random) -> str:
 
 
 def nino(rng: random.Random) -> str:
-    first = rng.choice("ABCEGHJKLMNOPRSTWXYZ")
-    second = rng.choice("ABCEGHJKLMNPRSTWXYZ")
+    while True:  # HMRC: D F I Q U V never; O never second; BG GB NK KN TN NT ZZ never issued
+        first, second = rng.choice("ABCEGHJKLMNOPRSTWXYZ"), rng.choice("ABCEGHJKLMNPRSTWXYZ")
+        if first + second not in {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}:
+            break
     digits = f"{rng.randint(0, 999999):06d}"
     suffix = rng.choice("ABCD")
     if rng.random() < 0.5:
