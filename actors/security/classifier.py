@@ -56,7 +56,7 @@ def canonical(text: str) -> str:
 
 
 def features(text: str) -> np.ndarray:
-    """Sorted unique feature indices (hashed character n-grams) of `canonical(text)`."""
+    """Feature indices (hashed character n-grams, with repeats) of `canonical(text)`."""
     codes = np.frombuffer(canonical(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
     for n, mult in zip(NGRAMS, _MULT):
@@ -68,7 +68,7 @@ def features(text: str) -> np.ndarray:
         parts.append(((h * mult) >> np.uint64(64 - DIM_BITS)) & _MASK)
     if not parts:
         return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts)).astype(np.int64)
+    return np.concatenate(parts).astype(np.int64)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from actors.security.fields import TextField, text_fields
 from actors.security.gate import Gate
+from actors.security.injection import LEARNED_ENABLED
 from actors.security.secrets import GENERIC_SECRET
 from actors.security.recognizers import (
     INDIRECT_INJECTION,
@@ -110,6 +111,16 @@ def _validated(text: str, findings: list[Finding]) -> set[Finding]:
     return kept
 
 
+_AUTHORED_ATTRIBUTES = ("attributes.gen_ai.completion", "attributes.gen_ai.output.messages", "attributes.llm.output_messages")
+
+
+def model_authored(kind: object, field_name: str) -> bool:
+    """Whether a span field holds text the model wrote (an LLM span's output or completion attributes)."""
+    if field_name.startswith(_AUTHORED_ATTRIBUTES):
+        return True
+    return kind == "llm" and (field_name == "output" or field_name.startswith(("output.", "output[", "attributes.output.value")))
+
+
 class SecurityEngine:
     """Scans texts and spans; pure Python (no Ray), one instance per process (it is not thread-safe).
 
@@ -163,22 +174,31 @@ class SecurityEngine:
         self.stats = EngineStats()
 
     # -- texts ---------------------------------------------------------------------------------
-    def scan_text(self, text: str, indirect: bool = False) -> tuple[Finding, ...]:
-        """Findings in one text (offsets into `text`), sorted by position."""
+    def scan_text(self, text: str, indirect: bool = False, authored: bool = False) -> tuple[Finding, ...]:
+        """Findings in one text (offsets into `text`), sorted by position.
+
+        `authored`: the model wrote this text (an LLM span's output); the learned injection tier
+        is skipped there (injections arrive in what the model reads), the rules still run.
+        """
         self.stats.texts += 1
         if not text:
             return ()
         key = b""
         if self.cache_size:
-            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=b"i" if indirect else b"d").digest()
+            person = (b"i" if indirect else b"d") + (b"a" if authored else b"")
+            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=person).digest()
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 self.stats.cache_hits += 1
                 return cached
         findings: list[Finding] = []
-        for offset, chunk in self._chunks(text):
-            findings.extend(self._scan_chunk(chunk, indirect, offset))
+        token = LEARNED_ENABLED.set(not authored)
+        try:
+            for offset, chunk in self._chunks(text):
+                findings.extend(self._scan_chunk(chunk, indirect, offset))
+        finally:
+            LEARNED_ENABLED.reset(token)
         result = tuple(sorted(_drop_shadowed(_validated(text, findings)), key=lambda f: (f.start, f.end, f.entity_type)))
         if self.cache_size:
             self._cache[key] = result
@@ -235,8 +255,9 @@ class SecurityEngine:
     def scan_span(self, span: dict[str, Any]) -> list[FieldScan]:
         """Findings in every text-bearing field of a wire span (fields without findings left out)."""
         out = []
+        kind = span.get("kind")
         for text_field in text_fields(span):
-            findings = self.scan_text(text_field.text, text_field.indirect)
+            findings = self.scan_text(text_field.text, text_field.indirect, model_authored(kind, text_field.name))
             if findings:
                 out.append(FieldScan(text_field, findings))
         return out

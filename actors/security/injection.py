@@ -10,6 +10,7 @@ local (each match spans at most a sentence) and all run in one Hyperscan pass (`
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -295,8 +296,7 @@ LEARNED_CUES: tuple[str, ...] = (
     r"[1!]gn[0o]r|ign[0o]r|d[1!]sr[3e]g|[1!]nstruct|instruct[1!]|pr[0o]mpt|syst[3e]m|sy5t|j[4a][1!]lbr|r[3e]v[3e][4a]l|rul[3e]5|f[0o]rg[3e]t",
     r"(?:\b[a-z][ .*_-]){4}[a-z]\b",
     r"\b[g-z]+[0134579][a-z]*[g-z]\b",
-    # second person addressed to the model, and requests for what came before
-    r"\b(?:you(?:'re|\s+are|\s+will|\s+must|\s+should|\s+can|\s+have)|yourself|above|earlier|before\s+(?:this|that|i)|output|print)\b",
+    r"\b(?:you're\s+now|yourself|text\s+above|earlier\s+(?:message|text)|before\s+i\s+(?:arrived|joined|came))\b",
 )
 
 #: Rule scores at or above this decide alone; below it (including texts no rule matched, when a cue
@@ -304,6 +304,11 @@ LEARNED_CUES: tuple[str, ...] = (
 RULES_DECIDE = 80
 LEARNED_RULE = "learned.classifier"
 CUE_MATCHER = MultiMatcher([PatternSpec("cue", cue, caseless=True) for cue in LEARNED_CUES])
+
+
+#: False while the engine scans text the model wrote itself (an LLM span's output): injections enter
+#: through what the model reads, so the learned tier is spent there; the rules still run everywhere.
+LEARNED_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("learned_enabled", default=True)
 
 
 def assess(text: str, indirect: bool = False, learned: bool = True) -> InjectionVerdict:
@@ -314,7 +319,7 @@ def assess(text: str, indirect: bool = False, learned: bool = True) -> Injection
     score below the alert threshold (the rules' weak hit stays visible as evidence, score ≤ 49).
     """
     verdict = score_text(text, indirect)
-    if not learned or verdict.score >= RULES_DECIDE:
+    if not learned or verdict.score >= RULES_DECIDE or not LEARNED_ENABLED.get():
         return verdict
     from actors.security.classifier import canonical, get_classifier
 
