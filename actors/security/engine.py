@@ -18,6 +18,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from actors.security.fields import TextField, text_fields
 from actors.security.gate import Gate
+from actors.security.injection import LEARNED_ENABLED
 from actors.security.secrets import GENERIC_SECRET
 from actors.security.recognizers import (
     INDIRECT_INJECTION,
@@ -79,7 +80,7 @@ def _finding(result: RecognizerResult, shift: int = 0) -> Finding:
 _SPECIFICITY: dict[str, int] = {
     **{entity: 3 for entity in SECRET_ENTITIES},
     GENERIC_SECRET: 1,
-    "CREDIT_CARD": 2, "IBAN_CODE": 2, "US_SSN": 2, "US_ITIN": 2, "IP_ADDRESS": 2, "CRYPTO": 2,
+    "CREDIT_CARD": 2, "IBAN_CODE": 3, "UK_NINO": 2, "IN_AADHAAR": 2, "IN_PAN": 2, "US_SSN": 2, "US_ITIN": 2, "IP_ADDRESS": 2, "CRYPTO": 2,
     "EMAIL_ADDRESS": 1, "PHONE_NUMBER": 0, "PERSON": 0, "LOCATION": 0,
 }
 
@@ -91,9 +92,33 @@ def _drop_shadowed(findings: set[Finding]) -> set[Finding]:
         return findings
     dropped = {
         f for f in ranked
-        if any(_SPECIFICITY[o.entity_type] > _SPECIFICITY[f.entity_type] and o.start < f.end and f.start < o.end for o in ranked)
+        if any(_SPECIFICITY[o.entity_type] > _SPECIFICITY[f.entity_type] and o.start < f.end and f.start < o.end
+               and o.score >= min(0.4, f.score) for o in ranked)  # a reading too weak to report shadows nothing
     }
     return findings - dropped
+
+
+def _validated(text: str, findings: list[Finding]) -> set[Finding]:
+    """Drop readings the number itself rules out: an SSN from the ITIN range (9xx), an "email" that is
+    the password@host part of a URL with credentials (the password is reported as a secret)."""
+    kept = set()
+    for f in findings:
+        if f.entity_type == "US_SSN" and text[f.start:f.end].lstrip()[:1] == "9":
+            continue
+        if f.entity_type == "EMAIL_ADDRESS" and f.start > 0 and text[f.start - 1] == ":" and "://" in text[max(0, f.start - 80):f.start]:
+            continue
+        kept.add(f)
+    return kept
+
+
+_AUTHORED_ATTRIBUTES = ("attributes.gen_ai.completion", "attributes.gen_ai.output.messages", "attributes.llm.output_messages")
+
+
+def model_authored(kind: object, field_name: str) -> bool:
+    """Whether a span field holds text the model wrote (an LLM span's output or completion attributes)."""
+    if field_name.startswith(_AUTHORED_ATTRIBUTES):
+        return True
+    return kind == "llm" and (field_name == "output" or field_name.startswith(("output.", "output[", "attributes.output.value")))
 
 
 class SecurityEngine:
@@ -109,6 +134,7 @@ class SecurityEngine:
         max_chars: at most this many characters of one field are scanned; the rest is skipped.
         analyzer: a prebuilt Presidio analyzer to share (must contain the engine's recognizers).
         backend: the gate's matcher backend, "auto" (Hyperscan if installed), "hyperscan" or "re".
+        learned: the learned injection tier (a classifier deciding where the rules are unsure).
     """
 
     def __init__(
@@ -121,6 +147,7 @@ class SecurityEngine:
         max_chars: int = 65_536,
         analyzer: AnalyzerEngine | None = None,
         backend: str = "auto",
+        learned: bool = True,
     ) -> None:
         if chunk_chars < 1024:
             raise ValueError(f"chunk_chars ({chunk_chars}) must be ≥ 1024")
@@ -130,7 +157,7 @@ class SecurityEngine:
         if ner:
             chosen += [e for e in NER_ENTITIES if e not in chosen]
         self.ner = ner
-        self.analyzer = analyzer or build_analyzer(ner=ner)
+        self.analyzer = analyzer or build_analyzer(ner=ner, learned=learned)
         supported = set(self.analyzer.get_supported_entities(LANGUAGE))
         unknown = sorted(set(chosen) - supported)
         if unknown:
@@ -147,23 +174,32 @@ class SecurityEngine:
         self.stats = EngineStats()
 
     # -- texts ---------------------------------------------------------------------------------
-    def scan_text(self, text: str, indirect: bool = False) -> tuple[Finding, ...]:
-        """Findings in one text (offsets into `text`), sorted by position."""
+    def scan_text(self, text: str, indirect: bool = False, authored: bool = False) -> tuple[Finding, ...]:
+        """Findings in one text (offsets into `text`), sorted by position.
+
+        `authored`: the model wrote this text (an LLM span's output); the learned injection tier
+        is skipped there (injections arrive in what the model reads), the rules still run.
+        """
         self.stats.texts += 1
         if not text:
             return ()
         key = b""
         if self.cache_size:
-            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=b"i" if indirect else b"d").digest()
+            person = (b"i" if indirect else b"d") + (b"a" if authored else b"")
+            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=person).digest()
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 self.stats.cache_hits += 1
                 return cached
         findings: list[Finding] = []
-        for offset, chunk in self._chunks(text):
-            findings.extend(self._scan_chunk(chunk, indirect, offset))
-        result = tuple(sorted(_drop_shadowed(set(findings)), key=lambda f: (f.start, f.end, f.entity_type)))
+        token = LEARNED_ENABLED.set(not authored)
+        try:
+            for offset, chunk in self._chunks(text):
+                findings.extend(self._scan_chunk(chunk, indirect, offset))
+        finally:
+            LEARNED_ENABLED.reset(token)
+        result = tuple(sorted(_drop_shadowed(_validated(text, findings)), key=lambda f: (f.start, f.end, f.entity_type)))
         if self.cache_size:
             self._cache[key] = result
             if len(self._cache) > self.cache_size:
@@ -219,8 +255,9 @@ class SecurityEngine:
     def scan_span(self, span: dict[str, Any]) -> list[FieldScan]:
         """Findings in every text-bearing field of a wire span (fields without findings left out)."""
         out = []
+        kind = span.get("kind")
         for text_field in text_fields(span):
-            findings = self.scan_text(text_field.text, text_field.indirect)
+            findings = self.scan_text(text_field.text, text_field.indirect, model_authored(kind, text_field.name))
             if findings:
                 out.append(FieldScan(text_field, findings))
         return out

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from actors.security.injection import RULE_MATCHER, RULES
+from actors.security.injection import LEARNED_CUES, RULES
 from actors.security.matcher import MultiMatcher, PatternSpec
 from actors.security.normalize import rot13
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
@@ -26,7 +26,8 @@ WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "EMAIL_ADDRESS": ("@", 1, 0),
     # Every end offset of these triggers is reported, so the last digit of a number always ends one:
     # the margin only has to cover a leading "+(" and a trailing extension ("x123").
-    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 16),
+    # margin: the recognizer reads up to pii.CONTEXT_CHARS before a candidate for a context word
+    "PHONE_NUMBER": (r"\d(?:[^0-9A-Za-z]{0,3}\d){6}", 25, 56),
     "CREDIT_CARD": (r"\d{4}[- ]?\d{3}", 8, 22),
     "US_SSN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
     "US_ITIN": (r"\d{3}[- .]?\d{2}[- .]?\d{4}", 11, 8),
@@ -34,7 +35,10 @@ WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "IBAN_CODE": (r"(?:^|[^a-z0-9])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]{4}){2}", 19, 40),
     # IPv4 dotted quad; every IPv6 form has "::" or at least six "h:" groups (times like 12:34:56 do not).
     "IP_ADDRESS": (r"\d\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-f]{1,4}:){6}", 30, 0),
-    "CRYPTO": (r"[13][a-z0-9]{25}", 26, 0),
+    "CRYPTO": (r"[13][a-z0-9]{25}|0x[0-9a-f]{40}", 42, 0),
+    "UK_NINO": (r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", 13, 0),
+    "IN_PAN": (r"[a-z]{5}\d{4}[a-z]", 10, 0),
+    "IN_AADHAAR": (r"\d{4}[ -]?\d{4}[ -]?\d{4}", 14, 0),
     "UK_NHS": (r"\d{3}[- ]?\d{3}[- ]?\d{4}", 12, 8),
     "US_BANK_NUMBER": (r"\d{8}", 8, 0),
     "US_PASSPORT": (r"\d{8}", 8, 0),
@@ -94,7 +98,7 @@ WHOLE_TEXT_TRIGGERS: dict[str, tuple[str, bool]] = {
     "GOOGLE_API_KEY": (r"AIza", False),
     "STRIPE_KEY": (r"[rs]k_(?:live|test)_", False),
     "GENERIC_SECRET": (
-        r"(?:key|secret|token|password|passwd|pwd|credentials?)[\"']?\s*(?::|=|:=|=>)\s*[\"']?[A-Za-z0-9+/_\-.~!@#$%^&*]{12}|bearer\s",
+        r"(?:key|secret|token|password|passwd|pwd|credentials?)[\"']?\s*(?::|=|:=|=>)\s*[\"']?[A-Za-z0-9+/_\-.~!@#$%^&*]{12}|bearer\s|://[^\s/@:]{0,64}:[^\s/@]{6}",
         True,
     ),
 }
@@ -103,7 +107,10 @@ _INJECTION_KEY = "~injection"
 #: Beyond the rules themselves, what makes the injection recognizer worth running: text that may hide
 #: a payload (a base64 or hex run). Non-ASCII text is checked separately (`str.isascii`), and the
 #: rot13 reading of the text gets its own pass of the rule matcher.
-_INJECTION_HINTS = (r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}")
+_INJECTION_HINTS = (
+    r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}",
+    r"%[0-9a-f]{2}[^%\s]{0,12}%[0-9a-f]{2}[^%\s]{0,12}%[0-9a-f]{2}",  # URL-encoded text (leetspeak and spaced letters are among the learned tier's cues)
+)
 
 _SNAP_LIMIT = 512
 
@@ -159,7 +166,14 @@ class Gate:
                 PatternSpec(_INJECTION_KEY, rule.pattern.pattern, caseless=bool(rule.pattern.flags & 2)) for rule in RULES
             )
             specs.extend(PatternSpec(_INJECTION_KEY, hint, caseless=True) for hint in _INJECTION_HINTS)
+            specs.extend(PatternSpec(_INJECTION_KEY, cue, caseless=True) for cue in LEARNED_CUES)
         self.matcher = MultiMatcher(specs, backend=backend)
+        # the rot13 reading of a text: the rules and the learned tier's cues (rot13 of ordinary text matches neither)
+        self.rot13_matcher = MultiMatcher(
+            [PatternSpec(rule.rule_id, rule.pattern.pattern, caseless=bool(rule.pattern.flags & 2)) for rule in RULES]
+            + [PatternSpec("cue", cue, caseless=True) for cue in LEARNED_CUES],
+            backend=backend,
+        )
 
     def decide(self, text: str, indirect: bool = False) -> GateDecision:
         """Which recognizers to run on `text` (a field or chunk); `indirect` picks the injection entity."""
@@ -186,7 +200,7 @@ class Gate:
             else:
                 decision.whole.add(key)
         injection_entity = INDIRECT_INJECTION if indirect else INJECTION
-        if self.injection and injection_entity not in decision.whole and RULE_MATCHER.scan(rot13(text)):
+        if self.injection and injection_entity not in decision.whole and self.rot13_matcher.scan(rot13(text)):
             decision.whole.add(injection_entity)
         decision.whole &= self.entities | {INJECTION, INDIRECT_INJECTION} if self.injection else self.entities
         if spots:

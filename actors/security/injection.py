@@ -10,6 +10,7 @@ local (each match spans at most a sentence) and all run in one Hyperscan pass (`
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -275,3 +276,65 @@ def score_text(text: str, indirect: bool = False, depth: int = 0) -> InjectionVe
         start=min(start for _, start, _ in rules),
         end=max(end for _, _, end in rules),
     )
+
+
+# --- the learned tier --------------------------------------------------------------------------
+#: Words that injection and jailbreak text practically always contains (an override, a persona, a
+#: request for hidden text, an instruction addressed to the model), in the nine languages the tier
+#: covers. A text with none of them and no rule hit is not sent to the classifier: this keeps the
+#: learned tier on few texts. Non-ASCII texts and texts with encoded runs always go (gate.py).
+LEARNED_CUES: tuple[str, ...] = (
+    r"\b(?:ignor|disregard|forget|forgot|overrid|bypass|set\s+aside|put\s+aside|no\s+longer|pretend|imagine|hypothetical|role-?play|persona|"
+    r"character|jailbr|unfilter|uncensor|unrestrict|restriction|filter|guideline|instruction|directive|polic|rules\b|prompt|"
+    r"configur|told\s+(?:you|before)|were\s+given|act\s+as|you\s+are\s+now|from\s+now\s+on|henceforth|developer|admin|system|"
+    r"assistant|chatbot|language\s+model|\bai\b|\bllm\b|repeat|verbatim|word\s+for\s+word|reveal|opposite|dan\b|mode\b|simulat|"
+    r"respond\s+as|answer\s+as|reply\s+as|stay\s+in|never\s+refuse|anything\s+now|obey|comply|unlock|secret|hidden|initial)",
+    # ES FR DE PT IT (Latin-script languages often written without accents)
+    r"\b(?:instrucc|indicacion|regla|consigne|r[eè]gle|directriz|anweisung|regel|vorgabe|instru[cç]|regra|orienta[cç]|istruzion|regol|"
+    r"indicazion|ignora|olvida|oublie|vergiss|esque[cç]|dimentic|repite|r[eé]p[eè]te|wiederhol|repita|ripeti|obedece|ob[eé]is|gehorch|obbedisc)",
+    # leetspeak and letter-by-letter spacing of the usual trigger words
+    r"[1!]gn[0o]r|ign[0o]r|d[1!]sr[3e]g|[1!]nstruct|instruct[1!]|pr[0o]mpt|syst[3e]m|sy5t|j[4a][1!]lbr|r[3e]v[3e][4a]l|rul[3e]5|f[0o]rg[3e]t",
+    r"(?:\b[a-z][ .*_-]){4}[a-z]\b",
+    r"\b[g-z]+[0134579][a-z]*[g-z]\b",
+    r"\b(?:you're\s+now|yourself|text\s+above|earlier\s+(?:message|text)|before\s+i\s+(?:arrived|joined|came))\b",
+)
+
+#: Rule scores at or above this decide alone; below it (including texts no rule matched, when a cue
+#: is present) the classifier decides. The band where rules are unsure is [0, RULES_DECIDE).
+RULES_DECIDE = 80
+LEARNED_RULE = "learned.classifier"
+CUE_MATCHER = MultiMatcher([PatternSpec("cue", cue, caseless=True) for cue in LEARNED_CUES])
+
+
+#: False while the engine scans text the model wrote itself (an LLM span's output): injections enter
+#: through what the model reads, so the learned tier is spent there; the rules still run everywhere.
+LEARNED_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("learned_enabled", default=True)
+
+
+def assess(text: str, indirect: bool = False, learned: bool = True) -> InjectionVerdict:
+    """Rules, then the learned tier where the rules are unsure (score < RULES_DECIDE).
+
+    The classifier's probability p against its trained threshold t decides: p ≥ t reports an
+    injection with score 50 + 50·(p − t)/(1 − t) (never below the rules' own score); p < t caps the
+    score below the alert threshold (the rules' weak hit stays visible as evidence, score ≤ 49).
+    """
+    verdict = score_text(text, indirect)
+    if not learned or verdict.score >= RULES_DECIDE or not LEARNED_ENABLED.get():
+        return verdict
+    from actors.security.classifier import canonical, get_classifier
+
+    classifier = get_classifier()
+    if classifier is None or (not verdict.found and text.isascii() and not CUE_MATCHER.scan(canonical(text))):
+        return verdict
+    p = classifier.probability(text)
+    t = classifier.threshold
+    if p >= t:
+        score = max(verdict.score, int(50 + 50 * (p - t) / (1 - t)))
+        if indirect:
+            score = min(100, score + 10)
+        families = sorted(set(verdict.families) | {"learned"})
+        start, end = (verdict.start, verdict.end) if verdict.found else (0, len(text))
+        return InjectionVerdict(min(100, score), [*verdict.rules, LEARNED_RULE], families, start, end)
+    if verdict.found:
+        verdict.score = min(verdict.score, 49)
+    return verdict

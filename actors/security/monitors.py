@@ -1,7 +1,10 @@
-"""Per-trace loop / runaway detection and per-operation anomaly detection (online, in memory).
+"""Per-trace loop / runaway detection and per-operation anomaly detection (online).
 
-A trace always lands in one partition, so one consumer sees all of a trace's spans and can keep
-its state here. State is bounded: the least recently seen traces are forgotten first.
+A trace always lands in one partition, so one consumer sees all of a trace's spans. The working
+state is in memory (bounded: the least recently seen traces are forgotten first), and every piece
+a batch changed can be exported as JSON and loaded back (`export_dirty` / `load`):
+`scanner.MonitorStateStore` keeps it in Redis with a TTL, so an actor restart or a partition
+moving to another actor continues the counts instead of starting from zero.
 """
 
 from __future__ import annotations
@@ -60,15 +63,45 @@ class _TraceState:
     emitted: dict[str, list[Event]] = field(default_factory=dict)
 
 
+def _event_json(event: Event) -> dict[str, Any]:
+    return {"rule": event.rule, "subject": event.subject, "score": event.score, "message": event.message, "details": event.details}
+
+
 class TraceMonitor:
     """Counts repeated calls and a trace's size, length and cost; fires each alert once per trace."""
 
     def __init__(self, max_traces: int = 100_000) -> None:
         self.max_traces = max_traces
         self._traces: OrderedDict[tuple[str, str], _TraceState] = OrderedDict()
+        self.dirty: set[tuple[str, str]] = set()
+
+    def has(self, key: tuple[str, str]) -> bool:
+        return key in self._traces
+
+    def export(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        """One trace's state as JSON-able data (None if unknown)."""
+        state = self._traces.get(key)
+        if state is None:
+            return None
+        return {
+            "calls": state.calls, "seen": sorted(state.seen), "spans": state.spans, "first_start": state.first_start,
+            "last_end": state.last_end, "cost": state.cost, "fired": sorted(state.fired),
+            "emitted": {span: [_event_json(e) for e in events] for span, events in state.emitted.items()},
+        }
+
+    def load(self, key: tuple[str, str], data: dict[str, Any]) -> None:
+        """Adopt a trace's state saved by `export` (by this actor before a restart, or by another)."""
+        self._traces[key] = _TraceState(
+            calls={k: int(v) for k, v in data["calls"].items()}, seen=set(data["seen"]), spans=int(data["spans"]),
+            first_start=int(data["first_start"]), last_end=int(data["last_end"]), cost=float(data["cost"]),
+            fired=set(data["fired"]), emitted={s: [Event(**e) for e in events] for s, events in data["emitted"].items()},
+        )
+        if len(self._traces) > self.max_traces:
+            self._traces.popitem(last=False)
 
     def observe(self, span: dict[str, Any], rules: ProjectRules) -> list[Event]:
         key = (span.get("project_id", ""), span["trace_id"])
+        self.dirty.add(key)
         state = self._traces.get(key)
         if state is None:
             state = self._traces[key] = _TraceState(first_start=span["start_time"], last_end=span["end_time"])
@@ -147,6 +180,23 @@ class AnomalyDetector:
     def __init__(self, max_keys: int = 50_000) -> None:
         self.max_keys = max_keys
         self._stats: OrderedDict[tuple[str, str, str], _Welford] = OrderedDict()
+        self.dirty: set[tuple[str, str, str]] = set()
+
+    def has(self, key: tuple[str, str, str]) -> bool:
+        return key in self._stats
+
+    def export(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        stats = self._stats.get(key)
+        return None if stats is None else {"n": stats.n, "mean": stats.mean, "m2": stats.m2}
+
+    def load(self, key: tuple[str, str, str], data: dict[str, Any]) -> None:
+        self._stats[key] = _Welford(int(data["n"]), float(data["mean"]), float(data["m2"]))
+        if len(self._stats) > self.max_keys:
+            self._stats.popitem(last=False)
+
+    @staticmethod
+    def keys_of(span: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(span.get("project_id", ""), span.get("name", ""), metric) for metric in ("duration_ms", "tokens")]
 
     def observe(self, span: dict[str, Any], rules: ProjectRules) -> list[Event]:
         events = []
@@ -155,6 +205,7 @@ class AnomalyDetector:
             if value is None:
                 continue
             key = (span.get("project_id", ""), span.get("name", ""), metric)
+            self.dirty.add(key)
             stats = self._stats.get(key)
             if stats is None:
                 stats = self._stats[key] = _Welford()

@@ -1,7 +1,8 @@
 """The `security` pool kind: how a pool member builds its scanner (registered with `actors.handlers`).
 
 Every trace lands in one partition and a partition belongs to one member at a time, so the
-per-trace loop state of a member's `SpanScanner` sees all of a trace's spans.
+per-trace loop state of a member's `SpanScanner` sees all of a trace's spans; that state is also
+kept in Redis (`MonitorStateStore`), so a restarted member or a new owner of the partition continues it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from actors.handlers import HandlerContext, register_handler
 from actors.security.engine import SecurityEngine
 from actors.security.policy import SecurityRules
-from actors.security.scanner import AlertSink, ScanHandler, SpanScanner
+from actors.security.scanner import AlertSink, MonitorStateStore, ScanHandler, SpanScanner
 from cluster.settings import PROJECT_ROOT, PlatformSettings
 from cluster.streams import ALERTS_STREAM
 
@@ -31,7 +32,8 @@ def build_security_handler(ctx: HandlerContext) -> tuple[ScanHandler, SpanScanne
     # Insights hook: per-project rules and allow-lists from the metadata store (actors/security/project_rules.py).
     from actors.security.project_rules import with_project_rules
 
-    return with_project_rules(ctx.settings, ScanHandler(scanner, AlertSink(ctx.store, ctx.redis, ALERTS_STREAM)), scanner, ctx.redis)
+    handler = ScanHandler(scanner, AlertSink(ctx.store, ctx.redis, ALERTS_STREAM), MonitorStateStore(ctx.redis))
+    return with_project_rules(ctx.settings, handler, scanner, ctx.redis)
 
 
 register_handler("security", build_security_handler)

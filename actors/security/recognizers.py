@@ -13,7 +13,8 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, NoOpNlpEngine
 
-from actors.security.injection import score_text
+from actors.security.injection import assess
+from actors.security.pii import NATIONAL_ID_ENTITIES, IntlPhoneRecognizer, national_id_recognizers
 from actors.security.secrets import GenericSecretRecognizer, provider_key_recognizers, secret_entities
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ PII_ENTITIES: tuple[str, ...] = (
     "IBAN_CODE",
     "IP_ADDRESS",
     "CRYPTO",
+    *NATIONAL_ID_ENTITIES,
 )
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION")
 SECRET_ENTITIES: tuple[str, ...] = tuple(secret_entities())
@@ -48,7 +50,8 @@ class PromptInjectionRecognizer(EntityRecognizer):
     documents, memory reads); it reports `INDIRECT_PROMPT_INJECTION` and scores higher.
     """
 
-    def __init__(self, indirect: bool = False) -> None:
+    def __init__(self, indirect: bool = False, learned: bool = True) -> None:
+        self.learned = learned
         entity = INDIRECT_INJECTION if indirect else INJECTION
         super().__init__(supported_entities=[entity], name=f"{entity.title().replace('_', '')}Recognizer", supported_language=LANGUAGE)
         self.indirect = indirect
@@ -57,7 +60,7 @@ class PromptInjectionRecognizer(EntityRecognizer):
         return None
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        verdict = score_text(text, indirect=self.indirect)
+        verdict = assess(text, indirect=self.indirect, learned=self.learned)
         if not verdict.found:
             return []
         return [
@@ -130,16 +133,17 @@ def _tune_predefined(registry: RecognizerRegistry) -> None:
     for recognizer in registry.recognizers:
         if isinstance(recognizer, PhoneRecognizer):
             recognizer.supported_regions = PHONE_REGIONS
-        elif isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
+        if isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
             patterns: list[Any] = recognizer.patterns  # type: ignore[has-type]
             patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
 
 
-def build_analyzer(ner: bool = False) -> AnalyzerEngine:
+def build_analyzer(ner: bool = False, learned: bool = True) -> AnalyzerEngine:
     """The Presidio analyzer with every recognizer the engine uses, without network access.
 
     Args:
         ner: load the spaCy model and recognise PERSON / LOCATION too (slower: ≈ 100 texts/s).
+        learned: let the learned injection tier decide where the rules are unsure (`injection.assess`).
     """
     make_tldextract_offline()
     nlp_engine = _nlp_engine(ner)
@@ -152,11 +156,21 @@ def build_analyzer(ner: bool = False) -> AnalyzerEngine:
     finally:
         presidio_log.setLevel(level)
     _tune_predefined(registry)
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    # our own phone recognizer (pii.py) replaces Presidio's; our national-id recognizers replace any predefined ones
+    registry.recognizers = [
+        r for r in registry.recognizers
+        if not isinstance(r, PhoneRecognizer) and not set(r.supported_entities) & set(NATIONAL_ID_ENTITIES)
+    ]
+    registry.add_recognizer(IntlPhoneRecognizer())
+    for recognizer in national_id_recognizers():
+        registry.add_recognizer(recognizer)
     if not ner:  # no model: the spaCy recognizer would find nothing anyway
         registry.recognizers = [r for r in registry.recognizers if "PERSON" not in r.supported_entities]
     for recognizer in provider_key_recognizers():
         registry.add_recognizer(recognizer)
     registry.add_recognizer(GenericSecretRecognizer())
-    registry.add_recognizer(PromptInjectionRecognizer(indirect=False))
-    registry.add_recognizer(PromptInjectionRecognizer(indirect=True))
+    registry.add_recognizer(PromptInjectionRecognizer(indirect=False, learned=learned))
+    registry.add_recognizer(PromptInjectionRecognizer(indirect=True, learned=learned))
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])

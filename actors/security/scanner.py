@@ -9,6 +9,7 @@ batch (at-least-once; alert ids are stable, so a replay collapses in the table).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -114,14 +115,75 @@ class AlertSink:
         await pipe.execute()
 
 
-class ScanHandler:
-    """The `StreamConsumer` handler: scan off the event loop, then store and publish the alerts."""
+class MonitorStateStore:
+    """The loop / runaway / anomaly state in Redis: one JSON value per trace and per (operation, metric), with a TTL.
 
-    def __init__(self, scanner: SpanScanner, sink: AlertSink) -> None:
+    Before a batch is evaluated, the state of every trace and operation in it that this actor does
+    not hold is loaded (one pipelined MGET); after the alerts are published, what the batch changed
+    is written back (one pipeline of SET … EX) — before the batch is acknowledged, so a crash at any
+    point replays the batch onto state that has not yet counted it, or onto state that already has
+    (span ids already seen are not counted twice). Keys: `{prefix}:trace:{project}:{trace_id}` and
+    `{prefix}:op:{project}:{name}:{metric}`.
+    """
+
+    def __init__(self, redis: Any, prefix: str = "security:state", trace_ttl_s: int = 6 * 3600, op_ttl_s: int = 7 * 86400) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.trace_ttl_s = trace_ttl_s
+        self.op_ttl_s = op_ttl_s
+
+    def _trace_key(self, key: tuple[str, str]) -> str:
+        return f"{self.prefix}:trace:{key[0]}:{key[1]}"
+
+    def _op_key(self, key: tuple[str, str, str]) -> str:
+        return f"{self.prefix}:op:{key[0]}:{key[1]}:{key[2]}"
+
+    async def load(self, scanner: SpanScanner, spans: Sequence[dict[str, Any]]) -> None:
+        traces = list(dict.fromkeys((s.get("project_id", ""), s["trace_id"]) for s in spans))
+        traces = [k for k in traces if not scanner.traces.has(k)]
+        ops = list(dict.fromkeys(k for s in spans for k in AnomalyDetector.keys_of(s)))
+        ops = [k for k in ops if not scanner.anomalies.has(k)]
+        if not traces and not ops:
+            return
+        values = await self.redis.mget([self._trace_key(k) for k in traces] + [self._op_key(k) for k in ops])
+        for key, raw in zip(traces, values[: len(traces)]):
+            if raw:
+                scanner.traces.load(key, json.loads(raw))
+        for key, raw in zip(ops, values[len(traces):]):
+            if raw:
+                scanner.anomalies.load(key, json.loads(raw))
+
+    async def save(self, scanner: SpanScanner) -> None:
+        traces, scanner.traces.dirty = scanner.traces.dirty, set()
+        ops, scanner.anomalies.dirty = scanner.anomalies.dirty, set()
+        if not traces and not ops:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for key in traces:
+            data = scanner.traces.export(key)
+            if data is not None:
+                pipe.set(self._trace_key(key), json.dumps(data), ex=self.trace_ttl_s)
+        for op in ops:
+            stats = scanner.anomalies.export(op)
+            if stats is not None:
+                pipe.set(self._op_key(op), json.dumps(stats), ex=self.op_ttl_s)
+        await pipe.execute()
+
+
+class ScanHandler:
+    """The `StreamConsumer` handler: load monitor state, scan off the event loop, store and publish
+    the alerts, save monitor state (then the consumer acknowledges)."""
+
+    def __init__(self, scanner: SpanScanner, sink: AlertSink, state: MonitorStateStore | None = None) -> None:
         self.scanner = scanner
         self.sink = sink
+        self.state = state
 
     async def __call__(self, spans: list[dict[str, Any]]) -> int:
+        if self.state is not None:
+            await self.state.load(self.scanner, spans)
         alerts = await asyncio.to_thread(self.scanner.evaluate, spans)
         await self.sink.publish(alerts)
+        if self.state is not None:
+            await self.state.save(self.scanner)
         return len(alerts)

@@ -36,7 +36,7 @@ SECRET_PATTERNS: dict[str, tuple[tuple[str, str, float], ...]] = {
         ),
     ),
     "SLACK_TOKEN": (("slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}\b", 0.9),),
-    "GOOGLE_API_KEY": (("google api key", r"\bAIza[0-9A-Za-z_-]{35}\b", 0.9),),
+    "GOOGLE_API_KEY": (("google api key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", 0.9),),
     "STRIPE_KEY": (("stripe key", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}\b", 0.9),),
 }
 
@@ -46,7 +46,8 @@ _ASSIGNED = re.compile(
     r"(?i)(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|"
     r"refresh[_-]?token|private[_-]?key|password|passwd|pwd|credentials?|aws_secret_access_key|token)"
     r"[\"']?\s*(?::|=|:=|=>)\s*[\"']?([A-Za-z0-9+/_\-.~!@#$%^&*]{12,200})"
-    r"|(?i:\bbearer)\s+([A-Za-z0-9+/_\-.~]{16,400})"
+    r"|(?i:\bbearer)\s+([^\s\"'<>]{16,400})"
+    r"|://[^\s/@:]{0,64}:([^\s/@]{6,128})@[A-Za-z0-9.-]"  # a password in a URL or connection string
 )
 
 
@@ -91,7 +92,7 @@ class GenericSecretRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
         for match in _ASSIGNED.finditer(text):
-            group = 1 if match.group(1) else 2
+            group = next(g for g in (1, 2, 3) if match.group(g))
             value = match.group(group).rstrip(".,;\"'")
             if looks_random(value, self.min_entropy):
                 start = match.start(group)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from actors.consumer import StreamConsumer
-from actors.security import AlertSink, ScanHandler, SecurityEngine, SpanScanner
+from actors.security import AlertSink, MonitorStateStore, ScanHandler, SecurityEngine, SecurityRules, SpanScanner
 from cluster.bus import connect_redis, publish_spans
 from cluster.store import DirectStoreClient
 from cluster.streams import ALERT_FIELD, ALERTS_STREAM, SECURITY_GROUP, WRITER_GROUP, ingest_stream
@@ -40,10 +40,10 @@ def leaky_spans(trace: str, n: int) -> list[dict]:
     ]
 
 
-async def _setup(redis_url: str, store, engine: SecurityEngine, sink_cls=AlertSink):
+async def _setup(redis_url: str, store, engine: SecurityEngine, sink_cls=AlertSink, rules=None, state=True):
     redis = connect_redis(redis_url)
     sink = sink_cls(DirectStoreClient(store), redis, ALERTS_STREAM)
-    handler = ScanHandler(SpanScanner(engine), sink)
+    handler = ScanHandler(SpanScanner(engine, rules), sink, MonitorStateStore(redis) if state else None)
     consumer = StreamConsumer(redis, SECURITY_GROUP, "security-0", [ingest_stream(0)], handler, block_ms=50)
     await consumer.ensure_groups()
     return redis, consumer
@@ -113,3 +113,42 @@ def test_the_security_group_reads_independently_of_the_writer(redis_url, alerts_
 
     handled, writer_pending = asyncio.run(run())
     assert handled == 2 and len(writer_pending[0][1]) == 1  # the writer still gets the entry
+
+
+def looping_spans(trace: str, first: int, n: int) -> list[dict]:
+    return [
+        {
+            "project_id": "p1", "trace_id": trace, "span_id": f"{i + 1:016x}", "parent_span_id": None,
+            "name": "tool.search", "kind": "tool", "service_name": "svc", "start_time": T0 + i, "end_time": T0 + i + 10**6,
+            "status": "OK", "status_message": "", "attributes": {}, "events": [],
+            "input": '{"query": "weather in Oslo"}', "output": "no results",
+        }
+        for i in range(first, first + n)
+    ]
+
+
+@pytest.mark.parametrize("state", [True, False])
+def test_loop_counts_survive_an_actor_restart_through_redis(redis_url, alerts_store, engine, state):
+    rules = SecurityRules.model_validate({"defaults": {"loop_threshold": 4}})
+    trace = ("4" if state else "5") * 32
+
+    async def run():
+        redis, first = await _setup(redis_url, alerts_store, engine, rules=rules, state=state)
+        await publish_spans(redis, {0: looping_spans(trace, 0, 3)})
+        assert await first.poll_once() == 3
+        ttl = await redis.ttl(f"security:state:trace:p1:{trace}")
+        # The partition moves: a new actor (new scanner, empty memory) reads the next spans of the trace.
+        redis2, second = await _setup(redis_url, alerts_store, engine, rules=rules, state=state)
+        await publish_spans(redis2, {0: looping_spans(trace, 3, 2)})
+        assert await second.poll_once() == 2
+        await redis.aclose()
+        await redis2.aclose()
+        return ttl
+
+    ttl = asyncio.run(run())
+    loops = alerts_store.query(f"SELECT span_id FROM security_alerts FINAL WHERE rule = 'loop' AND trace_id = '{trace}'")
+    if state:
+        assert 0 < ttl <= 6 * 3600
+        assert [r["span_id"] for r in loops] == [f"{4:016x}"]  # the 4th identical call, counted across both actors
+    else:
+        assert ttl == -2 and loops == []  # without the Redis state the count restarts at the move

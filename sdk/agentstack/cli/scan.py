@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scan",
         help="scan JSONL ({'id', 'text'} per line) or text lines ('-' = stdin) for PII, secrets and prompt injection",
-        description="Scan your own files with AgentStack's security engine; one JSON line out per input. "
+        description="Scan your own files with AgentStack's security engine: --format jsonl|table|sarif, a summary "
+        "line, --fail-on any|pii|secret|injection for CI exit codes. "
         "All arguments are passed to the engine (see `agentstack-scan --help`).",
         add_help=False,
     )
