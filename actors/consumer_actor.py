@@ -88,7 +88,7 @@ class ConsumerActor:
             "name": self.name,
             "pid": os.getpid(),
             "node_id": ray.get_runtime_context().get_node_id(),
-            "node_ip": ray.util.get_node_ip_address(),
+            "node_ip": ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
             "partitions": self.partitions,
             "running": self._task is not None and not self._task.done(),
             "loop_restarts": self._loop_restarts,

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     drain = sub.add_parser("drain", help="wait until every group acknowledged everything (stop ingest first)")
     drain.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
     args = parser.parse_args(argv)
-    settings = PlatformSettings()
+    settings = PlatformSettings()  # type: ignore[call-arg]  # every field comes from the environment or its default
 
     async def run() -> int:
         redis = connect_redis(settings.effective_redis_url)

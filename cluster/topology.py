@@ -77,7 +77,7 @@ def nodes() -> list[dict[str, Any]]:
     import ray
 
     out = []
-    for node in ray.nodes():
+    for node in ray.nodes():  # type: ignore[no-untyped-call]  # untyped in Ray's stubs
         if not node.get("Alive"):
             continue
         resources = {k: v for k, v in node.get("Resources", {}).items() if not k.startswith(("node:", "memory", "object_store"))}
@@ -101,7 +101,7 @@ def check_cluster(settings: PlatformSettings) -> list[dict[str, Any]]:
     import ray
 
     alive = nodes()
-    problems = cluster_problems(settings, alive, ray.util.get_node_ip_address())
+    problems = cluster_problems(settings, alive, ray.util.get_node_ip_address())  # type: ignore[no-untyped-call]
     if problems:
         raise ClusterConfigError(
             f"AgentStack runs on a Ray cluster of {len(alive)} nodes, and: " + "; ".join(problems)
