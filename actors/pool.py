@@ -205,12 +205,14 @@ class ActorPool:
         return removed
 
     async def status(self) -> dict[str, Any]:
-        members = []
-        for member, actor in sorted(self._actors.items()):
+        async def one(member: int, actor: Any) -> dict[str, Any]:
             try:
-                members.append(await asyncio.wait_for(actor.status.remote(), timeout=5))
+                found: dict[str, Any] = await asyncio.wait_for(actor.status.remote(), timeout=5)
+                return found
             except Exception as exc:  # noqa: BLE001 - report, don't fail the status call
-                members.append({"name": f"{self.spec.name}-{member}", "running": False, "error": str(exc)})
+                return {"name": f"{self.spec.name}-{member}", "running": False, "error": str(exc) or type(exc).__name__}
+
+        members = list(await asyncio.gather(*(one(m, a) for m, a in sorted(self._actors.items()))))
         return {
             "pool": self.spec.name,
             "size": self.size,

@@ -46,6 +46,7 @@ class Cluster:
     hosts: Hosts
     env: dict[str, str]
     stack: Stack
+    tmp: Path
     node_urls: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -59,7 +60,7 @@ class Cluster:
             host = self.hosts[name]
             argv = [RAY, "start", f"--address={self.head.address}:{GCS_PORT}", f"--node-ip-address={host.address}",
                     "--num-cpus=4", "--resources", '{"agentstack_consumer": 100}', "--object-store-memory=150000000",
-                    "--disable-usage-stats"]
+                    "--disable-usage-stats", *node_sockets(self.tmp, name)]
             procs[name] = subprocess.Popen(host.command(argv), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for name, proc in procs.items():
             out, _ = proc.communicate(timeout=180)
@@ -68,6 +69,14 @@ class Cluster:
     def kill_node(self, name: str) -> int:
         """SIGKILL the node's raylet and every process on it."""
         return self.hosts[name].kill_all()
+
+
+def node_sockets(tmp: Path, name: str) -> list[str]:
+    """Per-node Unix socket paths: the namespaces share one filesystem, so nodes must not share socket files."""
+    folder = tmp / "sockets" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = str(time.monotonic_ns())[-6:]  # a restarted node gets fresh sockets
+    return [f"--plasma-store-socket-name={folder}/plasma-{stamp}", f"--raylet-socket-name={folder}/raylet-{stamp}"]
 
 
 def http_status(url: str, timeout: float = 5) -> int:
@@ -176,11 +185,13 @@ def cluster(postgres_url: str) -> Iterator[Cluster]:
         started = head.run(
             [RAY, "start", "--head", f"--node-ip-address={head.address}", f"--port={GCS_PORT}", "--num-cpus=4",
              "--resources", '{"agentstack_head": 1}', "--dashboard-host=0.0.0.0", f"--dashboard-port={DASHBOARD_PORT}",
-             "--object-store-memory=200000000", f"--temp-dir={tmp / 'ray'}", "--disable-usage-stats"],
+             "--object-store-memory=200000000", f"--temp-dir={tmp / 'ray'}", "--disable-usage-stats",
+             *node_sockets(tmp, "head")],
             env,
         )
         assert started.returncode == 0, f"ray start --head failed:\n{started.stdout[-3000:]}\n{started.stderr[-3000:]}"
-        cluster = Cluster(hosts, env, Stack(base_url=f"http://{head.address}:{HTTP_PORT}", api_key=KEY, data_dir=tmp / "data", http_port=HTTP_PORT))
+        stack = Stack(base_url=f"http://{head.address}:{HTTP_PORT}", api_key=KEY, data_dir=tmp / "data", http_port=HTTP_PORT)
+        cluster = Cluster(hosts, env, stack, tmp)
         cluster.start_workers("w1", "w2")
         cluster.node_urls = {name: f"http://{host.address}:{HTTP_PORT}" for name, host in hosts.hosts.items()}
         _deploy(env, head, tmp)
