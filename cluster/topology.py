@@ -73,9 +73,11 @@ def cluster_problems(settings: PlatformSettings, alive_nodes: list[dict[str, Any
 
 
 def nodes() -> list[dict[str, Any]]:
-    """The alive Ray nodes: id, address, whether it is the head, its resources (CPU and custom)."""
+    """The alive Ray nodes: id, address, whether it is the head, its resources (CPU and custom); [] without Ray."""
     import ray
 
+    if not ray.is_initialized():  # the platform's logic also runs in-process (tests, tools)
+        return []
     out = []
     for node in ray.nodes():  # type: ignore[no-untyped-call]  # untyped in Ray's stubs
         if not node.get("Alive"):
@@ -101,6 +103,8 @@ def check_cluster(settings: PlatformSettings) -> list[dict[str, Any]]:
     import ray
 
     alive = nodes()
+    if len(alive) <= 1:
+        return alive
     problems = cluster_problems(settings, alive, ray.util.get_node_ip_address())  # type: ignore[no-untyped-call]
     if problems:
         raise ClusterConfigError(
