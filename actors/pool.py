@@ -221,8 +221,16 @@ class ActorPool:
             "backlog": self.last_backlog,
             "decisions": self.decisions[-10:],
             "actors": members,
-            "placement": {m.get("name", ""): m.get("node_id") for m in members},
+            "placement": self._by_node(members),
         }
+
+    @staticmethod
+    def _by_node(members: list[dict[str, Any]]) -> dict[str, list[str]]:
+        """Node address → the pool's actors running there (the unreachable ones under "unknown")."""
+        out: dict[str, list[str]] = {}
+        for m in members:
+            out.setdefault(str(m.get("node_ip") or "unknown"), []).append(str(m.get("name", "")))
+        return out
 
     async def stop(self) -> None:
         """Let every actor finish its in-flight batch, then end the actors."""
