@@ -147,12 +147,14 @@ class ActorPool:
         """Move one actor onto an eligible node that runs none of this pool's actors (a node that came back)."""
         if len(self._actors) < 2 or now - self._last_move < self.spec.cooldown_s:
             return
+        nodes = await asyncio.to_thread(consumer_nodes, self.settings.consumer_resource)
+        if len(nodes) < 2:  # one machine: nothing to spread
+            return
         for member, actor in list(self._actors.items()):
             try:
                 self.placement[member] = await asyncio.wait_for(actor.node.remote(), timeout=5)
             except Exception:  # noqa: BLE001 - restarting or gone: ensure() deals with it; no move now
                 return
-        nodes = await asyncio.to_thread(consumer_nodes, self.settings.consumer_resource)
         move = rebalance_move({m: self.placement[m] for m in self._actors}, nodes)
         if move is None:
             return
