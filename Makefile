@@ -22,7 +22,7 @@ UI_DEPS   := dashboard/node_modules/.installed
 UI        := dashboard/dist/index.html
 UI_SRC    := $(shell find dashboard/src -type f 2>/dev/null) dashboard/index.html dashboard/vite.config.ts dashboard/tsconfig.json
 
-.PHONY: install install-test run demo bench test test-unit test-integration test-e2e test-frameworks browser lint dashboard-kinds clean
+.PHONY: install install-test run demo bench test test-unit test-integration test-e2e test-cluster test-frameworks browser lint dashboard-kinds clean
 
 install: $(RUN_ENV) $(UI)  ## set-up for `make run`: venv, platform + SDK, built UI
 
@@ -76,6 +76,7 @@ test: install-test $(UI_DEPS)  ## everything CI checks: platform tests, framewor
 	@failed=""; \
 	echo "▸ platform tests (unit, integration, e2e)"; $(PY) -m pytest || failed="$$failed platform-tests"; \
 	echo "▸ framework integration tests ($(FW_VENV))"; $(FW_PY) -m pytest tests/frameworks || failed="$$failed framework-tests"; \
+	$(MAKE) --no-print-directory test-cluster || failed="$$failed cluster-tests"; \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	if [ -n "$$failed" ]; then echo "✗ make test failed:$$failed"; exit 1; fi; \
 	echo "✓ make test passed"
@@ -88,6 +89,13 @@ test-integration: $(TEST_ENV)
 
 test-e2e: install $(TEST_ENV) browser
 	$(PY) -m pytest tests/e2e
+
+# Three Ray nodes as network namespaces (needs root and iproute2), under the machine's Ray lock; ~5 minutes.
+RAY_LOCK ?= /tmp/agentstack-ray.lock
+test-cluster: $(TEST_ENV)  ## multi-node test: AgentStack on 3 Ray nodes, one lost mid-load and back
+	@echo "▸ multi-node cluster test (tests/cluster)"
+	@[ "$$(id -u)" = 0 ] || { echo "  ✗ tests/cluster creates network namespaces: run it as root (CI does)"; exit 1; }
+	flock $(RAY_LOCK) $(PY) -m pytest tests/cluster
 
 test-frameworks: $(FW_ENV)
 	$(FW_PY) -m pytest tests/frameworks

@@ -78,11 +78,17 @@ class ConsumerActor:
         if self._task is not None:
             await self._task
 
+    def node(self) -> str:
+        """Id of the Ray node this actor runs on."""
+        return str(ray.get_runtime_context().get_node_id())
+
     async def status(self) -> dict[str, Any]:
         stats = self._consumer.stats if self._consumer else None
         return {
             "name": self.name,
             "pid": os.getpid(),
+            "node_id": ray.get_runtime_context().get_node_id(),
+            "node_ip": ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
             "partitions": self.partitions,
             "running": self._task is not None and not self._task.done(),
             "loop_restarts": self._loop_restarts,

@@ -20,9 +20,11 @@ from typing import Any, Protocol
 from cluster.bus import connect_redis
 from cluster.events import EventLog
 from cluster.metadata import bootstrap_metadata
+from cluster.partitions import check_layout
 from cluster.migrations import apply_migrations, apply_retention
 from cluster.settings import PlatformSettings
 from cluster.store import StoreClient, StoreUnavailable, connect_store
+from cluster.topology import check_cluster, nodes
 from cluster.valkey import EmbeddedValkey
 
 logger = logging.getLogger(__name__)
@@ -70,8 +72,10 @@ class Platform:
     async def start(self) -> None:
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(check_cluster, settings)  # a multi-node cluster needs reachable stateful parts
         if settings.embedded_redis:
-            self.valkey = EmbeddedValkey(settings.data_dir, settings.valkey_port)
+            password = settings.valkey_password.get_secret_value() if settings.valkey_password else None
+            self.valkey = EmbeddedValkey(settings.data_dir, settings.valkey_port, settings.valkey_host, password)
             await asyncio.to_thread(self.valkey.start)
         if settings.embedded_clickhouse:
             from cluster.store_owner import start_store_owner
@@ -87,6 +91,7 @@ class Platform:
             self.events.record("warning", f"first start: {line}")
         self.store_ok = True
         self._redis = connect_redis(settings.effective_redis_url)
+        await check_layout(self._redis, settings.partitions)  # a changed P waits until the old layout drained
         if self._pools_factory is not None:
             self.pools = self._pools_factory(settings, self.events)
             await self.pools.start(self._redis)
@@ -166,6 +171,7 @@ class Platform:
             "supervisor_running": self._task is not None and not self._task.done(),
             "supervisor_restarts": self.supervisor_restarts,
             "pools": await self.pools.status() if self.pools else {},
+            "nodes": await asyncio.to_thread(nodes),
             "last_event": self.events.last_seq,
         }
 

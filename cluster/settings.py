@@ -7,6 +7,7 @@ Valkey / chDB to external services with no code change.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,20 @@ class PlatformSettings(BaseSettings):
         description="External ClickHouse (http(s)://user:pass@host:8123/db). Unset: embedded chDB.",
     )
     valkey_port: int = Field(6390, ge=1, le=65535, description="Port of the embedded Valkey (127.0.0.1).")
+    valkey_host: str = Field(
+        "127.0.0.1",
+        description="Address the embedded Valkey binds to and others reach it at: the head node's address on a cluster.",
+    )
+    valkey_password: SecretStr | None = Field(
+        None, description="Password of the embedded Valkey (requirepass); needed when it listens beyond 127.0.0.1."
+    )
+    head_resource: str | None = Field(
+        None,
+        description="Ray custom resource only the head node has (e.g. agentstack_head): pins the embedded store owner there.",
+    )
+    consumer_resource: str | None = Field(
+        None, description="Ray custom resource of the nodes that run consumer pools (e.g. agentstack_consumer)."
+    )
     partitions: int = Field(4, ge=1, le=1024, description="Number of span stream partitions P.")
     bootstrap_api_key: str | None = Field(
         None, description="On first start, use this value as the default project's API key."
@@ -135,7 +150,10 @@ class PlatformSettings(BaseSettings):
     @property
     def effective_redis_url(self) -> str:
         """The Redis URL every component connects to (external or the embedded Valkey)."""
-        return self.redis_url or f"redis://127.0.0.1:{self.valkey_port}/0"
+        if self.redis_url:
+            return self.redis_url
+        auth = f":{quote(self.valkey_password.get_secret_value(), safe='')}@" if self.valkey_password else ""
+        return f"redis://{auth}{self.valkey_host}:{self.valkey_port}/0"
 
     @property
     def embedded_redis(self) -> bool:

