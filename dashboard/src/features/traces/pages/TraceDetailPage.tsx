@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useMemo } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ErrorState } from '../../../components/ErrorState';
 import { InlineError } from '../../../components/InlineError';
@@ -7,8 +7,9 @@ import { RefreshButton } from '../../../components/RefreshButton';
 import { tracesHref } from '../../../lib/routes';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { TraceHeader } from '../components/TraceHeader';
-import { TraceView } from '../components/TraceView';
+import { TraceView, type TraceViewMode } from '../components/TraceView';
 import { useTrace } from '../hooks/useTraces';
+import { traceStats } from '../traceStats';
 
 /** `/p/{projectId}/traces/{traceId}?span=…`: the waterfall of one trace and the selected span's details. */
 export function TraceDetailPage() {
@@ -16,8 +17,10 @@ export function TraceDetailPage() {
   const { traceId = '' } = useParams();
   const [searchParams, setSearchParams] = useSearchParams();
   const selectedSpanId = searchParams.get('span');
+  const mode: TraceViewMode = searchParams.get('view') === 'graph' ? 'graph' : 'timeline';
   const { data, error, isPending, isFetching, refetch } = useTrace(project.id, traceId);
   const backHref = tracesHref(project.id);
+  const stats = useMemo(() => (data ? traceStats(data.spans ?? []) : undefined), [data]);
 
   const selectSpan = useCallback(
     (spanId: string) => {
@@ -25,6 +28,21 @@ export function TraceDetailPage() {
         (prev) => {
           const params = new URLSearchParams(prev);
           params.set('span', spanId);
+          return params;
+        },
+        { replace: true },
+      );
+    },
+    [setSearchParams],
+  );
+
+  const setMode = useCallback(
+    (next: TraceViewMode) => {
+      setSearchParams(
+        (prev) => {
+          const params = new URLSearchParams(prev);
+          if (next === 'timeline') params.delete('view');
+          else params.set('view', next);
           return params;
         },
         { replace: true },
@@ -68,10 +86,17 @@ export function TraceDetailPage() {
       <TraceHeader
         trace={data}
         backHref={backHref}
+        stats={stats}
         actions={<RefreshButton onClick={() => refetch()} busy={isFetching} />}
       />
       {error ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
-      <TraceView trace={data} selectedSpanId={selectedSpanId} onSelectSpan={selectSpan} />
+      <TraceView
+        trace={data}
+        selectedSpanId={selectedSpanId}
+        onSelectSpan={selectSpan}
+        mode={mode}
+        onModeChange={setMode}
+      />
     </div>
   );
 }
