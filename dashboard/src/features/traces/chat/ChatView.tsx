@@ -3,7 +3,7 @@ import { Folded } from '../../../components/Folded';
 import { Markdown } from '../../../components/Markdown';
 import { formatDuration } from '../../../lib/format';
 import type { ChatMessage, Conversation, MessagePart, ToolDefinition } from './messages';
-import { linkToolCalls, type ToolSpanIndex } from './toolLinks';
+import { linkEarlierToolCalls, linkToolCalls, type ToolSpanIndex } from './toolLinks';
 import './chat.css';
 
 interface ChatViewProps {
@@ -172,11 +172,16 @@ function ToolDefinitions({ tools }: { tools: ToolDefinition[] }) {
 
 /** An LLM span read as a conversation: the prompt's messages, then the model's answer. */
 export function ChatView({ conversation, span, toolIndex, onSelectSpan }: ChatViewProps) {
-  const calls = conversation.output.flatMap((m) =>
-    m.parts.filter((p): p is Extract<MessagePart, { type: 'tool_call' }> => p.type === 'tool_call'),
-  );
-  const linked = linkToolCalls(calls, span, toolIndex);
-  const links = new Map<MessagePart, Span | null>(calls.map((c, i) => [c, linked[i]]));
+  const callsIn = (messages: ChatMessage[]) =>
+    messages.flatMap((m) => m.parts.filter((p): p is Extract<MessagePart, { type: 'tool_call' }> => p.type === 'tool_call'));
+  const outputCalls = callsIn(conversation.output);
+  const inputCalls = callsIn(conversation.input);
+  const linkedOut = linkToolCalls(outputCalls, span, toolIndex);
+  const linkedIn = linkEarlierToolCalls(inputCalls, span, toolIndex);
+  const links = new Map<MessagePart, Span | null>([
+    ...outputCalls.map((c, i): [MessagePart, Span | null] => [c, linkedOut[i]]),
+    ...inputCalls.map((c, i): [MessagePart, Span | null] => [c, linkedIn[i]]),
+  ]);
   return (
     <div className="chat" data-testid="chat-view">
       {conversation.tools.length ? <ToolDefinitions tools={conversation.tools} /> : null}

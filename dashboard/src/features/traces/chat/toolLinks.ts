@@ -72,3 +72,20 @@ export function linkToolCalls(calls: ToolCallRef[], llm: Span, index: ToolSpanIn
     return match.span;
   });
 }
+
+/**
+ * For tool calls in the prompt (made by an earlier LLM call): by call id, else the last tool span of that
+ * name that started before this LLM span.
+ */
+export function linkEarlierToolCalls(calls: ToolCallRef[], llm: Span, index: ToolSpanIndex): (Span | null)[] {
+  return calls.map((call) => {
+    const byId = call.id ? index.byCallId.get(call.id) : undefined;
+    if (byId && byId !== llm) return byId;
+    let found: Span | null = null;
+    for (const t of index.spans) {
+      if (t.span.offset_ms >= llm.offset_ms) break;
+      if (t.span !== llm && sameTool(t.toolName, t.span.name, call.name)) found = t.span;
+    }
+    return found;
+  });
+}
