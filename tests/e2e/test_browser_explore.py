@@ -205,6 +205,7 @@ def test_llm_spans_read_as_chat_with_linked_tool_calls(stack, admin, explore_tra
     assert answer.locator("a", has_text="unsafe").get_attribute("href") in (None, "")
     assert answer.locator("a", has_text="docs").get_attribute("href") == "https://example.com/docs"
     assert "get_weather" in chat.get_by_test_id("chat-tool-definitions").inner_text()
+    answer.scroll_into_view_if_needed()
     shot(page, artifacts_dir, "explore-trace-chat")
 
     # the tool call of the first LLM call links to the tool span that ran it

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import type { Span } from '../../../api/types';
 import { EmptyState } from '../../../components/EmptyState';
 import { KindBadge } from '../../../components/KindBadge';
-import { formatDuration, formatNumber } from '../../../lib/format';
+import { formatDuration, formatNumber, pluralize } from '../../../lib/format';
 import { kindClass } from '../../../lib/kinds';
 import { buildAgentGraph, type GraphNode } from '../agentGraph';
 import type { SpanNode } from '../spanTree';
@@ -64,7 +64,7 @@ export function AgentGraphView({ nodes, spansById, onSelectSpan }: AgentGraphVie
             return (
               <g key={`${e.from}→${e.to}`} className={`ag-edge${active ? ' active' : ''}`} data-testid="agent-graph-edge">
                 <path d={d} markerEnd="url(#ag-arrow)" />
-                <text x={mx} y={(y1 + y2) / 2 - 6} textAnchor="middle">
+                <text x={x2 - 12} y={y2 - 7} textAnchor="end">
                   ×{formatNumber(e.count)} · {formatDuration(e.totalMs)}
                 </text>
               </g>
@@ -109,7 +109,7 @@ export function AgentGraphView({ nodes, spansById, onSelectSpan }: AgentGraphVie
             <div className="agent-graph-spans-head">
               <KindBadge kind={selected.kind} /> <strong>{selected.label}</strong>{' '}
               <span className="muted">
-                {formatNumber(selected.spanIds.length)} spans · {formatDuration(selected.totalMs)} total
+                {pluralize(selected.spanIds.length, 'span')} · {formatDuration(selected.totalMs)} total
               </span>
             </div>
             <ul>

@@ -1,4 +1,4 @@
-import { formatNumber } from '../../../lib/format';
+import { formatNumber, pluralize } from '../../../lib/format';
 
 export interface SpanFilters {
   search: string;
@@ -48,7 +48,7 @@ export function SpanFilterBar({ filters, onChange, matchCount, total }: SpanFilt
         </button>
       ))}
       <span className="muted small span-match-count" data-testid="span-match-count">
-        {matchCount === null ? `${formatNumber(total)} spans` : `${formatNumber(matchCount)} of ${formatNumber(total)}`}
+        {matchCount === null ? pluralize(total, 'span') : `${formatNumber(matchCount)} of ${formatNumber(total)}`}
       </span>
     </div>
   );
