@@ -87,6 +87,38 @@ SECURITY_ALERT_COLUMNS: tuple[str, ...] = (
 RETENTION_TABLES: dict[str, str] = {"spans": "start_time", "trace_summaries": "start_time", "security_alerts": "created_at"}
 
 
+#: The per-trace aggregate the `trace_summaries_mv` view computes from `spans` (and the backfill of
+#: migration 22 repeats): columns in the order of `trace_summaries`.
+TRACE_SUMMARY_SELECT = """
+    SELECT
+        project_id,
+        trace_id,
+        min(st) AS start_time,
+        max(et) AS end_time,
+        argMinState(name, (parent_span_id != '', st)) AS root_name,
+        argMinState(service_name, (parent_span_id != '', st)) AS root_service,
+        uniqExactState(span_id) AS span_ids,
+        uniqExactIfState(span_id, status = 'ERROR') AS error_span_ids,
+        groupUniqArrayIfState((span_id, tokens, cost_usd), tokens > 0) AS llm_usage,
+        groupUniqArrayIfState((span_id, input_tokens, output_tokens, cost_usd), tokens > 0 OR cost_usd > 0) AS llm_io,
+        groupUniqArrayIfState(model, model != '') AS models,
+        groupUniqArrayState(kind) AS kinds,
+        groupUniqArrayState(service_name) AS services,
+        groupUniqArrayIfState(session, session != '') AS session_ids,
+        groupUniqArrayIfState(user, user != '') AS user_ids,
+        argMinState(substringUTF8(input, 1, 500), (parent_span_id != '', st)) AS root_input,
+        argMinState(substringUTF8(output, 1, 500), (parent_span_id != '', st)) AS root_output
+    FROM (
+        SELECT project_id, trace_id, span_id, parent_span_id, name, service_name, status, cost_usd, model, kind,
+            input, output, input_tokens, output_tokens, start_time AS st, end_time AS et,
+            input_tokens + output_tokens AS tokens,
+            attributes['session.id'] AS session, attributes['user.id'] AS user
+        FROM spans
+    )
+    GROUP BY project_id, trace_id
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -315,6 +347,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE spans DROP COLUMN IF EXISTS security_flags",
             # Accounts live in the relational metadata store (cluster.metadata), not in ClickHouse.
             "DROP TABLE IF EXISTS users",
+        ),
+    ),
+    Migration(
+        22,
+        "explore: trace summary columns (tokens in/out, cost, models, kinds, sessions, users, root preview)",
+        (
+            # Aggregates stay idempotent (groupUniqArray keyed by span id, argMin), so replays change nothing.
+            """
+            ALTER TABLE trace_summaries
+                ADD COLUMN IF NOT EXISTS llm_io AggregateFunction(groupUniqArrayIf, Tuple(String, UInt64, UInt64, Float64), UInt8),
+                ADD COLUMN IF NOT EXISTS models AggregateFunction(groupUniqArrayIf, String, UInt8),
+                ADD COLUMN IF NOT EXISTS kinds AggregateFunction(groupUniqArray, String),
+                ADD COLUMN IF NOT EXISTS services AggregateFunction(groupUniqArray, String),
+                ADD COLUMN IF NOT EXISTS session_ids AggregateFunction(groupUniqArrayIf, String, UInt8),
+                ADD COLUMN IF NOT EXISTS user_ids AggregateFunction(groupUniqArrayIf, String, UInt8),
+                ADD COLUMN IF NOT EXISTS root_input AggregateFunction(argMin, String, Tuple(UInt8, DateTime64(9, 'UTC'))),
+                ADD COLUMN IF NOT EXISTS root_output AggregateFunction(argMin, String, Tuple(UInt8, DateTime64(9, 'UTC')))
+            """,
+            "DROP VIEW IF EXISTS trace_summaries_mv",
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS trace_summaries_mv TO trace_summaries AS {TRACE_SUMMARY_SELECT}",
+            # Backfill: every aggregate is idempotent, so inserting all of `spans` again is harmless.
+            f"INSERT INTO trace_summaries {TRACE_SUMMARY_SELECT}",
+        ),
+    ),
+    Migration(
+        23,
+        "explore: skip indexes on spans (token bloom filters for search, sets for model/kind/status)",
+        (
+            # New parts get the indexes; older parts are indexed as merges rewrite them.
+            """
+            ALTER TABLE spans
+                ADD INDEX IF NOT EXISTS idx_name_tokens lowerUTF8(name) TYPE tokenbf_v1(8192, 3, 0) GRANULARITY 1,
+                ADD INDEX IF NOT EXISTS idx_input_tokens lowerUTF8(input) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1,
+                ADD INDEX IF NOT EXISTS idx_output_tokens lowerUTF8(output) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1,
+                ADD INDEX IF NOT EXISTS idx_model model TYPE set(64) GRANULARITY 4,
+                ADD INDEX IF NOT EXISTS idx_kind kind TYPE set(32) GRANULARITY 4,
+                ADD INDEX IF NOT EXISTS idx_span_id span_id TYPE bloom_filter(0.01) GRANULARITY 1,
+                ADD INDEX IF NOT EXISTS idx_attr_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+                ADD INDEX IF NOT EXISTS idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1
+            """,
         ),
     ),
 )

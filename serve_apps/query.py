@@ -19,6 +19,8 @@ from cluster.store import StoreClient, connect_store
 from serve_apps import auth, projects, users
 from serve_apps.access import Accounts, install_accounts
 from serve_apps.errors import error_response, install_error_handlers
+from serve_apps.sessions import sessions_router
+from serve_apps.spans import spans_router
 from serve_apps.traces import traces_router
 
 DASHBOARD_DIST = PROJECT_ROOT / "dashboard" / "dist"
@@ -87,6 +89,8 @@ def create_query_app(
     app.include_router(users.router)
     app.include_router(projects.router)
     app.include_router(traces_router(store, settings.retry_after_s))
+    app.include_router(spans_router(store, settings.retry_after_s))
+    app.include_router(sessions_router(store, settings.retry_after_s))
     mount_dashboard(app, dist)
     return app
 

@@ -1,140 +1,128 @@
-"""The traces resource: `GET /api/v1/traces` and `GET /api/v1/traces/{trace_id}`."""
+"""The traces resource: list (filters, sort, cursor), facets, one trace (spans paged) and its OTLP export."""
 
 from __future__ import annotations
 
-import json
 import re
+import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from cluster.migrations import SPAN_USAGE_COLUMNS
+from agentstack.schema import SPAN_KINDS
+from cluster.query.cursor import CursorError
+from cluster.query.export import export_trace
+from cluster.query.filters import TraceFilter, search_tokens
+from cluster.query.traces import SORTS, get_trace, list_traces, trace_facets
 from cluster.store import StoreClient, StoreUnavailable
 from serve_apps.access import ProjectAccess, read_access
 from serve_apps.errors import ApiError, error_docs
+from serve_apps.explore_models import TRACE_ID_PATTERN, TraceDetail, TraceFacets, TraceList
 
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-# Trace lists read the `trace_summaries` aggregate (kept by a materialized view), never `spans`.
-_TRACE_SUMMARY = """
-    trace_id,
-    argMinMerge(root_name) AS name,
-    argMinMerge(root_service) AS service_name,
-    toUnixTimestamp64Nano(min(start_time)) AS start_ns,
-    toUnixTimestamp64Nano(max(end_time)) AS end_ns,
-    uniqExactMerge(span_ids) AS span_count,
-    uniqExactIfMerge(error_span_ids) AS error_count
-"""
+_DAY_NS = 86_400 * 10**9
+_ATTR_KEY = re.compile(r"^[\w.\-/:@]{1,256}$")
+SpanKindName = Literal[SPAN_KINDS]  # type: ignore[valid-type]
+READ_ERRORS = error_docs(401, 403, 404, 422, 503)
 
 
-def iso(ns: int) -> str:
-    """ns since the epoch → ISO 8601 UTC with microseconds."""
-    return datetime.fromtimestamp(ns / 1e9, tz=UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+def store_guard(retry_after_s: int) -> Any:
+    """An awaiter turning `StoreUnavailable` into 503 with Retry-After."""
+
+    async def guard(coro: Any) -> Any:
+        try:
+            return await coro
+        except StoreUnavailable as exc:
+            raise ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": str(retry_after_s)}) from exc
+
+    return guard
 
 
-def trace_summary(row: dict[str, Any]) -> dict[str, Any]:
-    start, end = int(row["start_ns"]), int(row["end_ns"])
-    return {
-        "trace_id": str(row["trace_id"]),
-        "name": row["name"],
-        "service_name": row["service_name"],
-        "start_time": iso(start),
-        "end_time": iso(end),
-        "duration_ms": (end - start) / 1e6,
-        "span_count": int(row["span_count"]),
-        "error_count": int(row["error_count"]),
-        "status": "ERROR" if row["error_count"] else "OK",
-    }
+def _ns(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1e9)
 
 
-def usage_view(row: dict[str, Any]) -> dict[str, Any] | None:
-    """The span's LLM usage and cost, or None for a span without LLM usage."""
-    if not row.get("model") and not row.get("cost_status"):
-        return None
-    return {field: row[field] for field in SPAN_USAGE_COLUMNS}
+def time_window(start_date: datetime | None, end_date: datetime | None) -> tuple[int, int]:
+    """[start, end) in ns; default the last 24 h (or the 24 h before `end_date`)."""
+    end = _ns(end_date) if end_date else time.time_ns()
+    start = _ns(start_date) if start_date else end - _DAY_NS
+    if start >= end:
+        raise ApiError(422, "invalid_time_window", f"start_date ({start_date}) must be before end_date ({end_date})",
+                       field="start_date")
+    return start, end
 
 
-def span_view(row: dict[str, Any], trace_start_ns: int) -> dict[str, Any]:
-    start, end = int(row["start_ns"]), int(row["end_ns"])
-    events = json.loads(row["events"] or "[]")
-    for event in events:
-        if event.get("timestamp"):
-            event["timestamp"] = iso(int(event["timestamp"]))
-    return {
-        "trace_id": str(row["trace_id"]),
-        "span_id": row["span_id"],
-        "parent_span_id": row["parent_span_id"] or None,
-        "name": row["name"],
-        "kind": row["kind"],
-        "service_name": row["service_name"],
-        "start_time": iso(start),
-        "end_time": iso(end),
-        "offset_ms": (start - trace_start_ns) / 1e6,
-        "duration_ms": (end - start) / 1e6,
-        "status": row["status"],
-        "status_message": row["status_message"],
-        "attributes": dict(row["attributes"]),
-        "events": events,
-        "input": row["input"] or None,
-        "output": row["output"] or None,
-        "span_kind": row["span_kind"] or None,
-        "links": json.loads(row["links"] or "[]"),
-        "resource": dict(row["resource"]),
-        "scope": {"name": row["scope_name"], "version": row["scope_version"]} if row["scope_name"] else None,
-    }
+def parse_attr_filters(request: Request, attr: list[str]) -> tuple[tuple[str, str], ...]:
+    """`attr=key=value` and `attr.<key>=value` parameters → (key, value) pairs (422 naming the bad one)."""
+    pairs = [("attr", item) for item in attr]
+    pairs += [(name, f"{name[5:]}={value}") for name, value in request.query_params.multi_items() if name.startswith("attr.")]
+    out = []
+    for name, item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or not _ATTR_KEY.match(key):
+            raise ApiError(422, "invalid_attribute_filter",
+                           f"{name} must be 'key=value' with a key of letters, digits and . _ - / : @ (got {item[:80]!r})",
+                           field=name)
+        out.append((key, value))
+    if len(out) > 10:
+        raise ApiError(422, "too_many_attribute_filters", f"at most 10 attribute filters (got {len(out)})", field="attr")
+    return tuple(out)
 
 
-async def list_traces(store: StoreClient, project_id: str, page: int, page_size: int) -> dict[str, Any]:
-    params = {"p": project_id, "limit": page_size, "offset": (page - 1) * page_size}
-    total = await store.query("SELECT uniqExact(trace_id) AS n FROM trace_summaries WHERE project_id = {p:String}", params)
-    rows = await store.query(
-        f"SELECT {_TRACE_SUMMARY} FROM trace_summaries WHERE project_id = {{p:String}} "
-        "GROUP BY trace_id ORDER BY start_ns DESC, trace_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}",
-        params,
+def trace_filter(
+    request: Request,
+    start_date: datetime | None = Query(None, description="window start (ISO 8601; default: 24 h before end_date)"),
+    end_date: datetime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
+    status: Literal["OK", "ERROR"] | None = Query(None, description="ERROR: traces with an error span; OK: without"),
+    name: list[str] = Query([], max_length=200, description="root span name (repeat for any of several)"),
+    service: list[str] = Query([], max_length=200, description="a service that sent a span of the trace"),
+    model: list[str] = Query([], max_length=200, description="an LLM model used in the trace"),
+    kind: list[SpanKindName] = Query([], description="the trace has a span of this kind"),
+    user_id: str | None = Query(None, max_length=200, description="`user.id` of a span"),
+    session_id: str | None = Query(None, max_length=200, description="`session.id` of a span"),
+    tags: list[str] = Query([], max_length=200, description="a span carries this tag (`tag.tags`); repeat: all of them"),
+    attr: list[str] = Query([], max_length=1000, description="'key=value' on span or resource attributes; also `attr.<key>=value`"),
+    min_duration_ms: float | None = Query(None, ge=0, le=1e9),
+    max_duration_ms: float | None = Query(None, ge=0, le=1e9),
+    min_cost: float | None = Query(None, ge=0, le=1e9, description="total cost in USD"),
+    has_alert: bool | None = Query(None, description="only traces with (true) or without (false) security alerts"),
+    severity: Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = Query(None, description="an alert of this severity or higher"),
+    q: str | None = Query(None, min_length=1, max_length=200, description="full-text: every word in a span's name, input or output"),
+    access: ProjectAccess = Depends(read_access),
+) -> TraceFilter:
+    """Dependency: the list filters of a trace query, validated (422 names the bad parameter)."""
+    start, end = time_window(start_date, end_date)
+    if min_duration_ms is not None and max_duration_ms is not None and min_duration_ms > max_duration_ms:
+        raise ApiError(422, "invalid_duration_range",
+                       f"min_duration_ms ({min_duration_ms}) must be ≤ max_duration_ms ({max_duration_ms})", field="min_duration_ms")
+    tokens: list[str] = []
+    if q is not None:
+        tokens = search_tokens(q)
+        if not tokens:
+            raise ApiError(422, "invalid_search", f"q has no words to search for (got {q[:80]!r})", field="q")
+    for param, values in (("tags", tags), ("name", name), ("service", service), ("model", model)):
+        if len(values) > 20:
+            raise ApiError(422, "too_many_values", f"at most 20 {param} values (got {len(values)})", field=param)
+    return TraceFilter(
+        project_id=access.project_id, start_ns=start, end_ns=end, status=status, names=tuple(name),
+        services=tuple(service), models=tuple(model), kinds=tuple(kind), user_id=user_id, session_id=session_id,
+        tags=tuple(tags), attrs=parse_attr_filters(request, attr), min_duration_ms=min_duration_ms,
+        max_duration_ms=max_duration_ms, min_cost=min_cost, has_alert=has_alert, severity=severity,
+        q_tokens=tuple(tokens),
     )
-    return {"items": [trace_summary(r) for r in rows], "total": int(total[0]["n"]), "page": page, "page_size": page_size}
 
 
-async def get_trace(store: StoreClient, project_id: str, trace_id: str) -> dict[str, Any] | None:
-    rows = await store.query(
-        "SELECT trace_id, span_id, parent_span_id, name, kind, service_name, "
-        "toUnixTimestamp64Nano(start_time) AS start_ns, toUnixTimestamp64Nano(end_time) AS end_ns, "
-        "status, status_message, attributes, events, input, output, "
-        "span_kind, links, resource, scope_name, scope_version, "
-        f"{', '.join(SPAN_USAGE_COLUMNS)} "
-        "FROM spans FINAL WHERE project_id = {p:String} AND trace_id = {t:String} ORDER BY start_time, span_id",
-        {"p": project_id, "t": trace_id},
-    )
-    if not rows:
-        return None
-    # A span's security flags are the rules of its alerts (the security pool writes alerts, never spans).
-    flags = await store.query(
-        "SELECT span_id, arraySort(groupUniqArray(rule)) AS rules FROM security_alerts FINAL "
-        "WHERE project_id = {p:String} AND trace_id = {t:String} GROUP BY span_id",
-        {"p": project_id, "t": trace_id},
-    )
-    flags_by_span = {row["span_id"]: list(row["rules"]) for row in flags}
-    start = min(int(r["start_ns"]) for r in rows)
-    end = max(int(r["end_ns"]) for r in rows)
-    spans = [span_view(r, start) for r in rows]
-    for span, row in zip(spans, rows):
-        span["security_flags"] = flags_by_span.get(span["span_id"], [])
-        span["usage"] = usage_view(row)
-    roots = [s for s in spans if s["parent_span_id"] is None] or spans
-    errors = sum(1 for s in spans if s["status"] == "ERROR")
-    return {
-        "trace_id": trace_id,
-        "name": roots[0]["name"],
-        "service_name": roots[0]["service_name"],
-        "start_time": iso(start),
-        "end_time": iso(end),
-        "duration_ms": (end - start) / 1e6,
-        "span_count": len(spans),
-        "error_count": errors,
-        "status": "ERROR" if errors else "OK",
-        "spans": spans,
-    }
+def normal_trace_id(trace_id: str) -> str:
+    """A trace id as stored (32 lower-case hex characters; a UUID's dashes dropped)."""
+    norm = trace_id.replace("-", "").lower()
+    if not re.fullmatch(r"[0-9a-f]{32}", norm):
+        raise ApiError(422, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:64]!r}", field="trace_id")
+    return norm
+
+
+def _not_found(trace_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"no trace {trace_id} in this project (it may still be in flight; retry in a second)")
 
 
 def traces_router(store: StoreClient, retry_after_s: int) -> APIRouter:
@@ -143,29 +131,54 @@ def traces_router(store: StoreClient, retry_after_s: int) -> APIRouter:
     A store that cannot answer is a 503 with `Retry-After: retry_after_s`.
     """
     router = APIRouter(prefix="/api/v1", tags=["traces"])
+    guard = store_guard(retry_after_s)
+    trace_id_param = Path(pattern=TRACE_ID_PATTERN, description="32 hex characters (a UUID's dashes are dropped)")
 
-    async def _guard(coro: Any) -> Any:
-        try:
-            return await coro
-        except StoreUnavailable as exc:
-            raise ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": str(retry_after_s)}) from exc
-
-    @router.get("/traces", responses=error_docs(401, 403, 404, 422, 503))
+    @router.get("/traces", response_model=TraceList, responses=READ_ERRORS)
     async def traces(
-        page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
+        filters: TraceFilter = Depends(trace_filter),
+        sort: Literal["start_time", "duration", "cost", "tokens", "span_count"] = Query("start_time"),
+        order: Literal["asc", "desc"] = Query("desc"),
+        page: int = Query(1, ge=1, le=100_000, description="1-based page number (ignored with a cursor)"),
         page_size: int = Query(50, ge=1, le=500, description="traces per page"),
+        cursor: str | None = Query(None, max_length=1000, description="next_cursor of the previous page"),
+    ) -> dict[str, Any]:
+        assert sort in SORTS
+        try:
+            return await guard(list_traces(store, filters, sort, order, page, page_size, cursor))
+        except CursorError as exc:
+            raise ApiError(422, "invalid_cursor", str(exc), field="cursor") from exc
+
+    @router.get("/traces/facets", response_model=TraceFacets, responses=READ_ERRORS)
+    async def facets(filters: TraceFilter = Depends(trace_filter)) -> dict[str, Any]:
+        """Trace counts per status, service, model, root name and span kind, for the filters given."""
+        return await guard(trace_facets(store, filters))
+
+    @router.get("/traces/{trace_id}", response_model=TraceDetail, responses=READ_ERRORS)
+    async def trace(
+        trace_id: str = trace_id_param,
+        span_offset: int = Query(0, ge=0, le=10_000_000, description="first span of the page (start order)"),
+        span_limit: int = Query(1000, ge=1, le=20_000, description="spans per page"),
+        fields: Literal["all", "no_io"] = Query("all", description="no_io leaves span inputs/outputs out (load them per span)"),
         access: ProjectAccess = Depends(read_access),
     ) -> dict[str, Any]:
-        return await _guard(list_traces(store, access.project_id, page, page_size))
-
-    @router.get("/traces/{trace_id}", responses=error_docs(401, 403, 404, 422, 503))
-    async def trace(trace_id: str, access: ProjectAccess = Depends(read_access)) -> dict[str, Any]:
-        norm = trace_id.replace("-", "").lower()
-        if not _TRACE_ID.match(norm):
-            raise ApiError(422, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:64]!r}", field="trace_id")
-        found = await _guard(get_trace(store, access.project_id, norm))
+        norm = normal_trace_id(trace_id)
+        found = await guard(get_trace(store, access.project_id, norm, span_offset, span_limit, fields == "all"))
         if found is None:
-            raise ApiError(404, "not_found", f"no trace {norm} in this project (it may still be in flight; retry in a second)")
+            raise _not_found(norm)
+        return found
+
+    @router.get("/traces/{trace_id}/export", responses=READ_ERRORS)
+    async def export(
+        trace_id: str = trace_id_param,
+        format: Literal["otlp-json"] = Query("otlp-json", description="OTLP/JSON, re-importable through POST /v1/traces"),
+        access: ProjectAccess = Depends(read_access),
+    ) -> dict[str, Any]:
+        """The trace as an OTLP/JSON `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`)."""
+        norm = normal_trace_id(trace_id)
+        found = await guard(export_trace(store, access.project_id, norm))
+        if found is None:
+            raise _not_found(norm)
         return found
 
     return router

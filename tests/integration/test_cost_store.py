@@ -12,7 +12,8 @@ from actors.pricing import PriceBook
 from actors.writer import SpanWriter
 from cluster.migrations import MIGRATIONS, apply_retention
 from cluster.store import DirectStoreClient
-from serve_apps.traces import list_traces
+from cluster.query.filters import all_time
+from cluster.query.traces import list_traces
 
 from .test_store import T0, spans_of
 
@@ -88,7 +89,7 @@ def test_trace_list_reads_summaries_and_matches_the_spans(store):
         writer = SpanWriter(client)
         await writer.write(spans_of("5" * 32, T0)[:1])  # the child arrives first…
         await writer.write(spans_of("5" * 32, T0)[1:])  # …then its root, in another insert
-        return await list_traces(client, "p1", 1, 10)
+        return await list_traces(client, all_time("p1"), page=1, page_size=10)
 
     listed = asyncio.run(run())
     item = listed["items"][0]

@@ -10,7 +10,8 @@ import pytest
 from actors.writer import SpanWriter
 from cluster.migrations import apply_migrations
 from cluster.store import DirectStoreClient, StoreUnavailable
-from serve_apps.traces import get_trace, list_traces
+from cluster.query.filters import all_time
+from cluster.query.traces import get_trace, list_traces
 
 T0 = 1_763_763_000_000_000_000
 
@@ -44,8 +45,8 @@ def test_replayed_batches_never_show_twice_and_lists_are_newest_first(store):
         await writer.write(spans_of(newer, T0 + 10**9, error=True))
         await writer.write(spans_of(older, T0))  # at-least-once replay
         await writer.write(spans_of("3" * 32, T0, project="p2"))
-        page1 = await list_traces(client, "p1", page=1, page_size=1)
-        page2 = await list_traces(client, "p1", page=2, page_size=1)
+        page1 = await list_traces(client, all_time("p1"), page=1, page_size=1)
+        page2 = await list_traces(client, all_time("p1"), page=2, page_size=1)
         detail = await get_trace(client, "p1", older)
         other = await get_trace(client, "p2", older)
         return page1, page2, detail, other

@@ -282,6 +282,66 @@ export interface paths {
         patch: operations["change_role_api_v1_projects__project_id__members__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sessions
+         * @description Sessions with a trace in the window, most recent activity first.
+         */
+        get: operations["sessions_api_v1_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session
+         * @description A session's traces in start order, with totals.
+         */
+        get: operations["session_api_v1_sessions__session_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/spans/{span_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Span
+         * @description One span with full attributes, events, input, output, usage and alerts.
+         */
+        get: operations["span_api_v1_spans__span_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traces": {
         parameters: {
             query?: never;
@@ -299,6 +359,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/traces/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Facets
+         * @description Trace counts per status, service, model, root name and span kind, for the filters given.
+         */
+        get: operations["facets_api_v1_traces_facets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traces/{trace_id}": {
         parameters: {
             query?: never;
@@ -308,6 +388,26 @@ export interface paths {
         };
         /** Trace */
         get: operations["trace_api_v1_traces__trace_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traces/{trace_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export
+         * @description The trace as an OTLP/JSON `ExportTraceServiceRequest` (`{"resourceSpans": [...]}`).
+         */
+        get: operations["export_api_v1_traces__trace_id__export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -381,6 +481,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlertView */
+        AlertView: {
+            /** Alert Id */
+            alert_id: string;
+            /** Created At */
+            created_at: string;
+            /** Entity Types */
+            entity_types: string[];
+            /** Excerpt */
+            excerpt: string;
+            /** Rule */
+            rule: string;
+            /** Score */
+            score: number;
+            /** Severity */
+            severity: string;
+        };
         /**
          * ApiKeyCreated
          * @description A new key: the plaintext `key`, shown this once, and the environment lines for an agent.
@@ -481,6 +598,13 @@ export interface components {
             field?: string | null;
             /** Message */
             message: string;
+        };
+        /** FacetCount */
+        FacetCount: {
+            /** Count */
+            count: number;
+            /** Value */
+            value: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -617,6 +741,43 @@ export interface components {
             role: "viewer" | "member" | "admin" | "owner";
         };
         /**
+         * SessionDetail
+         * @description A session and its traces in start order (its turns).
+         */
+        SessionDetail: {
+            /** Cost Usd */
+            cost_usd: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error Count */
+            error_count: number;
+            /** Last Activity */
+            last_activity: string;
+            /** Session Id */
+            session_id: string;
+            /** Start Time */
+            start_time: string;
+            /** Total Tokens */
+            total_tokens: number;
+            /** Trace Count */
+            trace_count: number;
+            /** Traces */
+            traces: components["schemas"]["TraceRow"][];
+            /** User Ids */
+            user_ids: string[];
+        };
+        /** SessionList */
+        SessionList: {
+            /** Items */
+            items: components["schemas"]["SessionRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /**
          * SessionOut
          * @description A new session: the user and the token (also set as the session cookie).
          */
@@ -635,6 +796,367 @@ export interface components {
              */
             token_type: "bearer";
             user: components["schemas"]["UserOut"];
+        };
+        /**
+         * SessionRow
+         * @description A session: traces sharing a `session.id`.
+         */
+        SessionRow: {
+            /** Cost Usd */
+            cost_usd: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error Count */
+            error_count: number;
+            /** Last Activity */
+            last_activity: string;
+            /** Session Id */
+            session_id: string;
+            /** Start Time */
+            start_time: string;
+            /** Total Tokens */
+            total_tokens: number;
+            /** Trace Count */
+            trace_count: number;
+            /** User Ids */
+            user_ids: string[];
+        };
+        /**
+         * Span
+         * @description One span. `input`/`output` are null when absent or left out (`fields=no_io`).
+         */
+        Span: {
+            /** Attributes */
+            attributes: {
+                [key: string]: string;
+            };
+            /** Duration Ms */
+            duration_ms: number;
+            /** End Time */
+            end_time: string;
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Input */
+            input: string | null;
+            /** Kind */
+            kind: string;
+            /** Links */
+            links: {
+                [key: string]: unknown;
+            }[];
+            /** Name */
+            name: string;
+            /**
+             * Offset Ms
+             * @description start relative to the trace's start
+             */
+            offset_ms: number;
+            /** Output */
+            output: string | null;
+            /** Parent Span Id */
+            parent_span_id: string | null;
+            /** Resource */
+            resource: {
+                [key: string]: string;
+            };
+            scope: components["schemas"]["SpanScope"] | null;
+            /**
+             * Security Flags
+             * @description rules of the span's security alerts
+             */
+            security_flags: string[];
+            /** Service Name */
+            service_name: string;
+            /** Span Id */
+            span_id: string;
+            /**
+             * Span Kind
+             * @description OpenTelemetry span kind (INTERNAL, CLIENT, …)
+             */
+            span_kind: string | null;
+            /** Start Time */
+            start_time: string;
+            /** Status */
+            status: string;
+            /** Status Message */
+            status_message: string;
+            /** Trace Id */
+            trace_id: string;
+            usage: components["schemas"]["SpanUsage"] | null;
+        };
+        /**
+         * SpanDetail
+         * @description One span with its security alerts.
+         */
+        SpanDetail: {
+            /** Alerts */
+            alerts: components["schemas"]["AlertView"][];
+            /** Attributes */
+            attributes: {
+                [key: string]: string;
+            };
+            /** Duration Ms */
+            duration_ms: number;
+            /** End Time */
+            end_time: string;
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Input */
+            input: string | null;
+            /** Kind */
+            kind: string;
+            /** Links */
+            links: {
+                [key: string]: unknown;
+            }[];
+            /** Name */
+            name: string;
+            /**
+             * Offset Ms
+             * @description start relative to the trace's start
+             */
+            offset_ms: number;
+            /** Output */
+            output: string | null;
+            /** Parent Span Id */
+            parent_span_id: string | null;
+            /** Resource */
+            resource: {
+                [key: string]: string;
+            };
+            scope: components["schemas"]["SpanScope"] | null;
+            /**
+             * Security Flags
+             * @description rules of the span's security alerts
+             */
+            security_flags: string[];
+            /** Service Name */
+            service_name: string;
+            /** Span Id */
+            span_id: string;
+            /**
+             * Span Kind
+             * @description OpenTelemetry span kind (INTERNAL, CLIENT, …)
+             */
+            span_kind: string | null;
+            /** Start Time */
+            start_time: string;
+            /** Status */
+            status: string;
+            /** Status Message */
+            status_message: string;
+            /** Trace Id */
+            trace_id: string;
+            usage: components["schemas"]["SpanUsage"] | null;
+        };
+        /** SpanScope */
+        SpanScope: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: string;
+        };
+        /**
+         * SpanUsage
+         * @description LLM usage and cost of a span (OpenTelemetry GenAI token semantics).
+         */
+        SpanUsage: {
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /**
+             * Cost Status
+             * @description 'priced', 'unpriced' or '' (no LLM usage)
+             */
+            cost_status: string;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Provider */
+            provider: string;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
+        };
+        /**
+         * TraceDetail
+         * @description One trace: the list row's totals and one page of its spans in start order.
+         */
+        TraceDetail: {
+            /** Alert Count */
+            alert_count: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** End Time */
+            end_time: string;
+            /** Error Count */
+            error_count: number;
+            /**
+             * Input Preview
+             * @description the root span's input, truncated to 200 characters
+             */
+            input_preview: string | null;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Kinds
+             * @description span kinds present in the trace
+             */
+            kinds: string[];
+            /** Max Severity */
+            max_severity: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
+            /** Models */
+            models: string[];
+            /** Name */
+            name: string;
+            /**
+             * Next Span Offset
+             * @description pass as span_offset for the next page of spans (null: no more)
+             */
+            next_span_offset: number | null;
+            /** Output Preview */
+            output_preview: string | null;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Service Name */
+            service_name: string;
+            /** Session Id */
+            session_id: string | null;
+            /** Span Count */
+            span_count: number;
+            /** Span Limit */
+            span_limit: number;
+            /** Span Offset */
+            span_offset: number;
+            /** Spans */
+            spans: components["schemas"]["Span"][];
+            /**
+             * Start Time
+             * @description ISO 8601 UTC
+             */
+            start_time: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OK" | "ERROR";
+            /** Total Tokens */
+            total_tokens: number;
+            /** Trace Id */
+            trace_id: string;
+            /** User Id */
+            user_id: string | null;
+        };
+        /**
+         * TraceFacets
+         * @description Trace counts per value of each facet, for the traces matching the filters (top 50 values each).
+         */
+        TraceFacets: {
+            /** Kind */
+            kind: components["schemas"]["FacetCount"][];
+            /** Model */
+            model: components["schemas"]["FacetCount"][];
+            /** Name */
+            name: components["schemas"]["FacetCount"][];
+            /** Service */
+            service: components["schemas"]["FacetCount"][];
+            /** Status */
+            status: components["schemas"]["FacetCount"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * TraceList
+         * @description A page of traces. Pass `next_cursor` back as `cursor` for the next page (null on the last).
+         */
+        TraceList: {
+            /** Items */
+            items: components["schemas"]["TraceRow"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Page
+             * @description the page number (null when paging by cursor)
+             */
+            page: number | null;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description traces matching the filters
+             */
+            total: number;
+        };
+        /**
+         * TraceRow
+         * @description One trace in a list: timing, counts, LLM usage totals, alerts and a root input/output preview.
+         */
+        TraceRow: {
+            /** Alert Count */
+            alert_count: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** End Time */
+            end_time: string;
+            /** Error Count */
+            error_count: number;
+            /**
+             * Input Preview
+             * @description the root span's input, truncated to 200 characters
+             */
+            input_preview: string | null;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Kinds
+             * @description span kinds present in the trace
+             */
+            kinds: string[];
+            /** Max Severity */
+            max_severity: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
+            /** Models */
+            models: string[];
+            /** Name */
+            name: string;
+            /** Output Preview */
+            output_preview: string | null;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Service Name */
+            service_name: string;
+            /** Session Id */
+            session_id: string | null;
+            /** Span Count */
+            span_count: number;
+            /**
+             * Start Time
+             * @description ISO 8601 UTC
+             */
+            start_time: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OK" | "ERROR";
+            /** Total Tokens */
+            total_tokens: number;
+            /** Trace Id */
+            trace_id: string;
+            /** User Id */
+            user_id: string | null;
         };
         /** UserCreate */
         UserCreate: {
@@ -1740,12 +2262,16 @@ export interface operations {
             };
         };
     };
-    traces_api_v1_traces_get: {
+    sessions_api_v1_sessions_get: {
         parameters: {
             query?: {
-                /** @description 1-based page number */
+                /** @description window start (default: 24 h before end_date) */
+                start_date?: string | null;
+                /** @description window end (default: now) */
+                end_date?: string | null;
+                /** @description sessions of this `user.id` */
+                user_id?: string | null;
                 page?: number;
-                /** @description traces per page */
                 page_size?: number;
                 /** @description the project to read (optional with a read key) */
                 project_id?: string | null;
@@ -1762,9 +2288,358 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_api_v1_sessions__session_id__get: {
+        parameters: {
+            query?: {
+                /** @description at most this many traces */
+                limit?: number;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDetail"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    span_api_v1_spans__span_id__get: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description 16 hex characters */
+                span_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpanDetail"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    traces_api_v1_traces_get: {
+        parameters: {
+            query?: {
+                sort?: "start_time" | "duration" | "cost" | "tokens" | "span_count";
+                order?: "asc" | "desc";
+                /** @description 1-based page number (ignored with a cursor) */
+                page?: number;
+                /** @description traces per page */
+                page_size?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description window start (ISO 8601; default: 24 h before end_date) */
+                start_date?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end_date?: string | null;
+                /** @description ERROR: traces with an error span; OK: without */
+                status?: ("OK" | "ERROR") | null;
+                /** @description root span name (repeat for any of several) */
+                name?: string[];
+                /** @description a service that sent a span of the trace */
+                service?: string[];
+                /** @description an LLM model used in the trace */
+                model?: string[];
+                /** @description the trace has a span of this kind */
+                kind?: ("agent" | "llm" | "tool" | "memory" | "chain" | "retriever" | "embedding" | "span")[];
+                /** @description `user.id` of a span */
+                user_id?: string | null;
+                /** @description `session.id` of a span */
+                session_id?: string | null;
+                /** @description a span carries this tag (`tag.tags`); repeat: all of them */
+                tags?: string[];
+                /** @description 'key=value' on span or resource attributes; also `attr.<key>=value` */
+                attr?: string[];
+                min_duration_ms?: number | null;
+                max_duration_ms?: number | null;
+                /** @description total cost in USD */
+                min_cost?: number | null;
+                /** @description only traces with (true) or without (false) security alerts */
+                has_alert?: boolean | null;
+                /** @description an alert of this severity or higher */
+                severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
+                /** @description full-text: every word in a span's name, input or output */
+                q?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceList"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    facets_api_v1_traces_facets_get: {
+        parameters: {
+            query?: {
+                /** @description window start (ISO 8601; default: 24 h before end_date) */
+                start_date?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end_date?: string | null;
+                /** @description ERROR: traces with an error span; OK: without */
+                status?: ("OK" | "ERROR") | null;
+                /** @description root span name (repeat for any of several) */
+                name?: string[];
+                /** @description a service that sent a span of the trace */
+                service?: string[];
+                /** @description an LLM model used in the trace */
+                model?: string[];
+                /** @description the trace has a span of this kind */
+                kind?: ("agent" | "llm" | "tool" | "memory" | "chain" | "retriever" | "embedding" | "span")[];
+                /** @description `user.id` of a span */
+                user_id?: string | null;
+                /** @description `session.id` of a span */
+                session_id?: string | null;
+                /** @description a span carries this tag (`tag.tags`); repeat: all of them */
+                tags?: string[];
+                /** @description 'key=value' on span or resource attributes; also `attr.<key>=value` */
+                attr?: string[];
+                min_duration_ms?: number | null;
+                max_duration_ms?: number | null;
+                /** @description total cost in USD */
+                min_cost?: number | null;
+                /** @description only traces with (true) or without (false) security alerts */
+                has_alert?: boolean | null;
+                /** @description an alert of this severity or higher */
+                severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
+                /** @description full-text: every word in a span's name, input or output */
+                q?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceFacets"];
                 };
             };
             /** @description Not authenticated (log in again) */
@@ -1817,11 +2692,91 @@ export interface operations {
     trace_api_v1_traces__trace_id__get: {
         parameters: {
             query?: {
+                /** @description first span of the page (start order) */
+                span_offset?: number;
+                /** @description spans per page */
+                span_limit?: number;
+                /** @description no_io leaves span inputs/outputs out (load them per span) */
+                fields?: "all" | "no_io";
                 /** @description the project to read (optional with a read key) */
                 project_id?: string | null;
             };
             header?: never;
             path: {
+                /** @description 32 hex characters (a UUID's dashes are dropped) */
+                trace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceDetail"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_api_v1_traces__trace_id__export_get: {
+        parameters: {
+            query?: {
+                /** @description OTLP/JSON, re-importable through POST /v1/traces */
+                format?: "otlp-json";
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description 32 hex characters (a UUID's dashes are dropped) */
                 trace_id: string;
             };
             cookie?: never;
