@@ -13,7 +13,9 @@
  * Pure functions, no React: unit-testable and cheap to call on selection.
  */
 
-import type { Attributes, Span } from '../../../api/types';
+import type { Span } from '../../../api/types';
+
+type Attributes = Readonly<Record<string, unknown>>;
 
 export type MessagePart =
   | { type: 'text'; text: string }
@@ -272,8 +274,8 @@ function fromEvents(span: Span): { input: ChatMessage[]; output: ChatMessage[] }
   const input: ChatMessage[] = [];
   const output: ChatMessage[] = [];
   for (const ev of span.events ?? []) {
-    const attrs = ev.attributes ?? {};
-    const role = EVENT_ROLES[ev.name];
+    const attrs: Obj = isObj(ev.attributes) ? ev.attributes : {};
+    const role = EVENT_ROLES[str(ev.name) ?? ''];
     if (role) {
       const body = parseJsonish(attrs.body ?? attrs);
       const raw = isObj(body) ? { role, ...body, id: undefined, tool_call_id: body.tool_call_id ?? body.id } : body;

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { formatDateTimeMs, formatDuration } from '../../../lib/format';
-import type { Span } from '../../../api/types';
+import type { Span, SpanEvent } from '../../../api/types';
 import { AttributesTable } from '../../../components/AttributesTable';
 import { CopyButton } from '../../../components/CopyButton';
 import { DetailSection } from '../../../components/DetailSection';
@@ -21,6 +21,8 @@ interface SpanDetailProps {
   parentInTrace?: boolean;
   /** The trace's tool spans, to link the tool calls of an LLM span to the spans that ran them. */
   toolIndex?: ToolSpanIndex;
+  /** The span's input/output are being fetched (large traces load them per span). */
+  payloadsLoading?: boolean;
 }
 
 const EMPTY_INDEX: ToolSpanIndex = { spans: [], byCallId: new Map() };
@@ -36,7 +38,8 @@ function conversationAttributes(attributes: Record<string, unknown>): Record<str
   );
 }
 
-function Payloads({ span }: { span: Span }) {
+function Payloads({ span, loading = false }: { span: Span; loading?: boolean }) {
+  if (loading) return <div className="muted small" data-testid="span-payloads-loading">Loading input and output…</div>;
   return (
     <>
       <DetailSection title="Input" testId="span-input-section">
@@ -49,11 +52,17 @@ function Payloads({ span }: { span: Span }) {
   );
 }
 
-export function SpanDetail({ span, onSelectSpan, parentInTrace = false, toolIndex = EMPTY_INDEX }: SpanDetailProps) {
+export function SpanDetail({
+  span,
+  onSelectSpan,
+  parentInTrace = false,
+  toolIndex = EMPTY_INDEX,
+  payloadsLoading = false,
+}: SpanDetailProps) {
   const attributes = span.attributes ?? {};
   const conversation = useMemo(() => readConversation(span), [span]);
   const [raw, setRaw] = useState(false);
-  const events = span.events ?? [];
+  const events = (span.events ?? []) as SpanEvent[];
   const isError = span.status === 'ERROR';
   const flags = span.security_flags ?? [];
 
@@ -132,7 +141,7 @@ export function SpanDetail({ span, onSelectSpan, parentInTrace = false, toolInde
         >
           {raw ? (
             <div data-testid="conversation-raw">
-              <Payloads span={span} />
+              <Payloads span={span} loading={payloadsLoading} />
               <AttributesTable attributes={conversationAttributes(attributes)} />
             </div>
           ) : (
@@ -140,7 +149,7 @@ export function SpanDetail({ span, onSelectSpan, parentInTrace = false, toolInde
           )}
         </DetailSection>
       ) : (
-        <Payloads span={span} />
+        <Payloads span={span} loading={payloadsLoading} />
       )}
       <DetailSection title="Attributes" meta={Object.keys(attributes).length}>
         <AttributesTable attributes={attributes} testId="span-attributes" />

@@ -15,9 +15,9 @@ interface TraceHeaderProps {
   stats?: TraceStats;
 }
 
-function costText(stats: TraceStats): string {
-  if (stats.costUsd > 0) return `$${stats.costUsd < 0.01 ? stats.costUsd.toFixed(5) : stats.costUsd.toFixed(4)}`;
-  return stats.unpriced ? 'unpriced' : '—';
+function costText(costUsd: number, unpriced: boolean): string {
+  if (costUsd > 0) return `$${costUsd < 0.01 ? costUsd.toFixed(5) : costUsd.toFixed(4)}`;
+  return unpriced ? 'unpriced' : '—';
 }
 
 export function TraceHeader({ trace, backHref, actions, stats }: TraceHeaderProps) {
@@ -66,26 +66,26 @@ export function TraceHeader({ trace, backHref, actions, stats }: TraceHeaderProp
           <dt>Errors</dt>
           <dd className={trace.error_count > 0 ? 'text-error' : undefined}>{formatNumber(trace.error_count)}</dd>
         </div>
+        <div className="stat">
+          <dt>Tokens in / out</dt>
+          <dd className="mono" data-testid="trace-tokens">
+            {formatNumber(trace.input_tokens)} / {formatNumber(trace.output_tokens)}
+          </dd>
+        </div>
+        <div className="stat">
+          <dt>Cost</dt>
+          <dd className="mono" data-testid="trace-cost" title={stats?.unpriced ? 'Some models have no known price' : undefined}>
+            {costText(trace.cost_usd, !!stats?.unpriced)}
+            {stats?.unpriced && trace.cost_usd > 0 ? <span className="muted"> + unpriced</span> : null}
+          </dd>
+        </div>
         {stats ? (
           <>
             <div className="stat">
-              <dt>Tokens in / out</dt>
-              <dd className="mono" data-testid="trace-tokens">
-                {formatNumber(stats.inputTokens)} / {formatNumber(stats.outputTokens)}
-              </dd>
-            </div>
-            <div className="stat">
-              <dt>Cost</dt>
-              <dd className="mono" data-testid="trace-cost" title={stats.unpriced ? 'Some models have no known price' : undefined}>
-                {costText(stats)}
-                {stats.unpriced && stats.costUsd > 0 ? <span className="muted"> + unpriced</span> : null}
-              </dd>
-            </div>
-            <div className="stat">
               <dt>Models ({formatNumber(stats.llmCalls)} LLM calls)</dt>
               <dd className="trace-models" data-testid="trace-models">
-                {stats.models.length ? (
-                  stats.models.map((m) => (
+                {trace.models.length ? (
+                  trace.models.map((m) => (
                     <span key={m} className="model-chip">
                       {m}
                     </span>
@@ -98,12 +98,12 @@ export function TraceHeader({ trace, backHref, actions, stats }: TraceHeaderProp
             <div className="stat">
               <dt>Alerts</dt>
               <dd
-                className={stats.flaggedSpans ? 'text-error' : undefined}
+                className={trace.alert_count ? 'text-error' : undefined}
                 data-testid="trace-alerts"
                 title={stats.alertRules.join(', ')}
               >
-                {stats.flaggedSpans
-                  ? `${formatNumber(stats.flaggedSpans)} span${stats.flaggedSpans === 1 ? '' : 's'}: ${stats.alertRules.join(', ')}`
+                {trace.alert_count
+                  ? `${formatNumber(trace.alert_count)}${trace.max_severity ? ` (max ${trace.max_severity})` : ''}: ${stats.alertRules.join(', ')}`
                   : 'none'}
               </dd>
             </div>

@@ -19,6 +19,8 @@ interface TraceViewProps {
   onModeChange: (mode: TraceViewMode) => void;
   /** The selected span with its full payloads, when fetched separately (lazy payloads). */
   selectedDetail?: Span | null;
+  /** The selected span's payloads are being fetched. */
+  selectedLoading?: boolean;
 }
 
 function spanMatches(span: Span, needle: string): boolean {
@@ -31,7 +33,15 @@ function spanMatches(span: Span, needle: string): boolean {
 }
 
 /** Two-pane layout: the span tree (timeline or agent graph) on the left, the selected span on the right. */
-export function TraceView({ trace, selectedSpanId, onSelectSpan, mode, onModeChange, selectedDetail }: TraceViewProps) {
+export function TraceView({
+  trace,
+  selectedSpanId,
+  onSelectSpan,
+  mode,
+  onModeChange,
+  selectedDetail,
+  selectedLoading = false,
+}: TraceViewProps) {
   const spans = useMemo(() => trace.spans ?? [], [trace.spans]);
   const nodes = useMemo(() => flattenSpanTree(spans), [spans]);
   const totalMs = useMemo(() => timelineLength(trace.duration_ms, spans), [trace.duration_ms, spans]);
@@ -122,6 +132,7 @@ export function TraceView({ trace, selectedSpanId, onSelectSpan, mode, onModeCha
             onSelectSpan={onSelectSpan}
             parentInTrace={!!shownSpan.parent_span_id && spansById.has(shownSpan.parent_span_id)}
             toolIndex={toolIndex}
+            payloadsLoading={selectedLoading}
           />
         ) : (
           <div className="state state-empty">

@@ -8,7 +8,7 @@ import { tracesHref } from '../../../lib/routes';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { TraceHeader } from '../components/TraceHeader';
 import { TraceView, type TraceViewMode } from '../components/TraceView';
-import { useTrace } from '../hooks/useTraces';
+import { useSpan, useTrace } from '../hooks/useTraces';
 import { traceStats } from '../traceStats';
 
 /** `/p/{projectId}/traces/{traceId}?span=…`: the waterfall of one trace and the selected span's details. */
@@ -20,6 +20,10 @@ export function TraceDetailPage() {
   const mode: TraceViewMode = searchParams.get('view') === 'graph' ? 'graph' : 'timeline';
   const { data, error, isPending, isFetching, refetch } = useTrace(project.id, traceId);
   const backHref = tracesHref(project.id);
+  // Spans of very large traces come without their payloads: the selected one is fetched in full.
+  const effectiveSpanId = selectedSpanId ?? data?.spans[0]?.span_id ?? null;
+  const lazy = !!data && !!effectiveSpanId && data.ioOmitted.has(effectiveSpanId);
+  const { data: spanDetail, isFetching: spanLoading } = useSpan(project.id, effectiveSpanId, lazy);
   const stats = useMemo(() => (data ? traceStats(data.spans ?? []) : undefined), [data]);
 
   const selectSpan = useCallback(
@@ -96,6 +100,8 @@ export function TraceDetailPage() {
         onSelectSpan={selectSpan}
         mode={mode}
         onModeChange={setMode}
+        selectedDetail={lazy ? (spanDetail ?? null) : null}
+        selectedLoading={lazy && spanLoading}
       />
     </div>
   );
