@@ -138,6 +138,24 @@ def _openllmetry_trace() -> OtlpTrace:
     return t
 
 
+QUESTIONS = ["Plan a 3-day trip to Lisbon", "Make day 2 about food", "Add a **budget** for each day"]
+
+
+def _session_turns() -> list[OtlpTrace]:
+    """A three-turn conversation: each turn a trace whose spans carry `session.id` and `user.id`."""
+    turns = []
+    for i, question in enumerate(QUESTIONS):
+        t = OtlpTrace(f"e{5 + i}" * 16, "travel-agent")
+        t.start += i * 5 * 10**9
+        who = {"session.id": "chat-42", "user.id": "ada"}
+        root = t.span("travel turn", None, 0, 900, {**who, "openinference.span.kind": "AGENT", "input.value": question,
+                                                   "output.value": f"Answer {i + 1}: here is the plan for *{question.lower()}*."})
+        t.span("chat gpt-4o-mini", root, 10, 800, {**who, "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
+                                                    "gen_ai.usage.input_tokens": 40 + i, "gen_ai.usage.output_tokens": 30})
+        turns.append(t)
+    return turns
+
+
 def _big_trace() -> OtlpTrace:
     """20,000 spans: a planner agent running 2,000 steps of (LLM call → 3 tools → memory write …)."""
     t = OtlpTrace("e4" * 16, "big-agent")
@@ -165,6 +183,7 @@ def _big_trace() -> OtlpTrace:
 @pytest.fixture(scope="module")
 def explore_traces(stack):
     traces = {"otel": _otel_genai_trace(), "oi": _openinference_trace(), "ll": _openllmetry_trace(), "big": _big_trace()}
+    traces.update({f"turn{i}": t for i, t in enumerate(_session_turns())})
     for t in traces.values():
         t.send(stack)
 
@@ -287,4 +306,64 @@ def test_agent_graph_and_a_20000_span_trace(stack, admin, explore_traces, browse
     print(f"\n20,000-span trace: opened in {opened_s:.2f} s, graph in {graph_s:.2f} s "
           f"(real stack, machine shared; not a gate) [{os.environ.get('AGENTSTACK_TEST_REDIS', '')}]")
     assert not page.page_errors  # type: ignore[attr-defined]
+    page.context.close()
+
+
+def test_trace_list_filters_and_a_session(stack, admin, explore_traces, browser, artifacts_dir):  # noqa: F811
+    page = new_page(browser, stack.base_url)
+    page.goto("/login")
+    log_in(page, admin.email, admin.password)
+    page.get_by_test_id("trace-list-page").wait_for()
+    rows = page.get_by_test_id("trace-row")
+    rows.first.wait_for()
+
+    # facet counts for the current filter; a facet narrows the list and lands in the URL
+    service = page.get_by_test_id("facet-service")
+    service.wait_for()
+    count = service.locator("label", has=page.locator('[data-value="travel-agent"]')).locator(".facet-count")
+    assert count.inner_text() == "3"  # three turns
+    page.locator('[data-testid="facet-kind"] [data-value="llm"]').check()
+    page.wait_for_url("**kind=llm**")
+    page.locator('[data-testid="facet-service"] [data-value="weather-agent"]').check()
+    page.wait_for_url("**service=weather-agent**")
+    page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length === 1")
+    assert rows.first.get_attribute("data-trace-id") == explore_traces["otel"]
+    page.reload()  # the URL holds the whole state
+    page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length === 1")
+    assert page.locator('[data-testid="facet-service"] [data-value="weather-agent"]').is_checked()
+    page.get_by_test_id("clear-filters").click()
+
+    # full-text search over inputs and outputs
+    page.get_by_test_id("trace-search").fill("prime")
+    page.wait_for_url("**q=prime**")
+    page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length === 1")
+    assert rows.first.get_attribute("data-trace-id") == explore_traces["oi"]
+    page.get_by_test_id("trace-search").fill("")
+    page.wait_for_function("!location.search.includes('q=')")
+
+    # the column chooser adds the session column
+    page.get_by_test_id("column-chooser").click()
+    page.locator('[data-testid="column-option"][data-col="session"]').click()
+    page.keyboard.press("Escape")
+    assert page.locator('th[data-col="session"]').count() == 1
+    page.locator('[data-testid="facet-kind"] [data-value="llm"]').check()
+    page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length >= 6")
+    shot(page, artifacts_dir, "explore-trace-list-filters")
+
+    # sessions: the conversation, turn by turn
+    page.get_by_test_id("nav-sessions").click()
+    row = page.locator('[data-testid="session-row"][data-session-id="chat-42"]')
+    row.wait_for()
+    assert "ada" in row.inner_text()
+    row.locator("a").click()
+    turns = page.get_by_test_id("session-turn")
+    turns.first.wait_for()
+    assert turns.count() == 3
+    assert [turns.nth(i).get_by_test_id("turn-input").inner_text().split("\n", 1)[1] for i in range(3)] == [
+        "Plan a 3-day trip to Lisbon", "Make day 2 about food", "Add a budget for each day"]
+    assert turns.nth(2).get_by_test_id("turn-input").locator("strong").inner_text() == "budget"
+    assert "Answer 3" in turns.nth(2).get_by_test_id("turn-output").inner_text()
+    shot(page, artifacts_dir, "explore-session")
+    turns.nth(1).get_by_test_id("turn-trace-link").click()
+    page.wait_for_url(f"**/traces/{explore_traces['turn1']}")
     page.context.close()

@@ -1,4 +1,5 @@
 import { useState, type ReactNode } from 'react';
+import './markdown.css';
 
 interface FoldedProps {
   /** Size of the content in characters, to decide whether to fold and to say how much is hidden. */

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
+import './markdown.css';
 
 /**
  * Markdown rendered safely for untrusted text (prompts, model output): no raw HTML is ever injected — HTML in
