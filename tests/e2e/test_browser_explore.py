@@ -322,9 +322,9 @@ def test_trace_list_filters_and_a_session(stack, admin, explore_traces, browser,
     service.wait_for()
     count = service.locator("label", has=page.locator('[data-value="travel-agent"]')).locator(".facet-count")
     assert count.inner_text() == "3"  # three turns
-    page.locator('[data-testid="facet-kind"] [data-value="llm"]').check()
+    page.locator('[data-testid="facet-kind"] [data-value="llm"]').click()
     page.wait_for_url("**kind=llm**")
-    page.locator('[data-testid="facet-service"] [data-value="weather-agent"]').check()
+    page.locator('[data-testid="facet-service"] [data-value="weather-agent"]').click()
     page.wait_for_url("**service=weather-agent**")
     page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length === 1")
     assert rows.first.get_attribute("data-trace-id") == explore_traces["otel"]
@@ -346,7 +346,7 @@ def test_trace_list_filters_and_a_session(stack, admin, explore_traces, browser,
     page.locator('[data-testid="column-option"][data-col="session"]').click()
     page.keyboard.press("Escape")
     assert page.locator('th[data-col="session"]').count() == 1
-    page.locator('[data-testid="facet-kind"] [data-value="llm"]').check()
+    page.locator('[data-testid="facet-kind"] [data-value="llm"]').click()
     page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length >= 6")
     shot(page, artifacts_dir, "explore-trace-list-filters")
 
