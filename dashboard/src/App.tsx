@@ -12,6 +12,8 @@ import { NoProjectsPage } from './features/projects/pages/NoProjectsPage';
 import { SettingsPage } from './features/settings/pages/SettingsPage';
 import { TraceDetailPage } from './features/traces/pages/TraceDetailPage';
 import { TraceListPage } from './features/traces/pages/TraceListPage';
+import { SessionDetailPage } from './features/sessions/pages/SessionDetailPage';
+import { SessionListPage } from './features/sessions/pages/SessionListPage';
 
 /** The routes (URL shapes are built in lib/routes.ts; see plan/accounts-api.md "UI routes"). */
 export function App() {
@@ -34,6 +36,8 @@ export function App() {
               <Route index element={<Navigate to="traces" replace />} />
               <Route path="traces" element={<TraceListPage />} />
               <Route path="traces/:traceId" element={<TraceDetailPage />} />
+              <Route path="sessions" element={<SessionListPage />} />
+              <Route path="sessions/:sessionId" element={<SessionDetailPage />} />
               <Route path="live" element={<LivePage />} />
               <Route path="settings" element={<Navigate to="projects" replace />} />
               <Route path="settings/:tab" element={<SettingsPage />} />

@@ -123,11 +123,15 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
 }
 
-/** Query-string helper that drops undefined values. */
-export function query(params: Record<string, string | number | undefined>): string {
+type QueryValue = string | number | boolean | null | undefined | readonly (string | number)[];
+
+/** Query-string helper: drops undefined, null and empty values; arrays repeat the parameter. */
+export function query(params: Record<string, QueryValue>): string {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
-    if (value !== undefined) search.set(name, String(value));
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) for (const item of value) search.append(name, String(item));
+    else search.set(name, String(value));
   }
   const text = search.toString();
   return text ? `?${text}` : '';

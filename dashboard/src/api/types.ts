@@ -1,7 +1,7 @@
 /**
- * Wire types of the AgentStack API (`/api/v1`). The accounts types come from the server's OpenAPI document
- * (schema.d.ts, generated); the trace read endpoints declare no response models yet, so their types are
- * written here and must be kept in sync with serve_apps/traces.py by hand.
+ * Names the UI uses for the AgentStack API's wire types (`/api/v1`). Every type here is an alias of (or a
+ * narrowing of) a model in schema.d.ts, which `npm run gen:api` generates from the server's OpenAPI document:
+ * no API shape is written by hand.
  */
 
 import type { SpanKind } from '../lib/kinds';
@@ -9,80 +9,46 @@ import type { components } from './schema';
 
 type Schemas = components['schemas'];
 
-export type TraceStatus = 'OK' | 'ERROR';
-
 /** Span kinds: generated from the SDK's one list (see ../lib/kinds.ts). */
 export type { SpanKind };
 
-export interface TraceSummary {
-  trace_id: string;
-  name: string;
-  service_name: string;
-  start_time: string;
-  end_time: string;
-  duration_ms: number;
-  span_count: number;
-  error_count: number;
-  status: TraceStatus;
-}
+export type TraceStatus = Schemas['TraceRow']['status'];
+/** One row of the trace list (totals, models, alerts, root input/output preview). */
+export type TraceSummary = Schemas['TraceRow'];
+export type TraceListResponse = Schemas['TraceList'];
+export type TraceFacets = Schemas['TraceFacets'];
+export type FacetCount = Schemas['FacetCount'];
+export type Span = Schemas['Span'];
+export type SpanUsage = Schemas['SpanUsage'];
+/** One span with its security alerts (`GET /spans/{id}`). */
+export type SpanWithAlerts = Schemas['SpanDetail'];
+export type SpanAlert = Schemas['AlertView'];
+/** One page of a trace's spans with the trace's totals. */
+export type TraceDetailPage = Schemas['TraceDetail'];
+export type SessionSummary = Schemas['SessionRow'];
+export type SessionListResponse = Schemas['SessionList'];
+export type SessionDetail = Schemas['SessionDetail'];
 
-export interface TraceListResponse {
-  items: TraceSummary[];
-  total: number;
-  page: number;
-  page_size: number;
-}
+export type Attributes = Span['attributes'];
 
-export type Attributes = Record<string, unknown>;
-
-export interface SpanEvent {
+/**
+ * A span event. The server declares events as free-form objects; OTLP events always carry these three
+ * fields, so the UI reads them with this narrowing (the generated type stays the source).
+ */
+export type SpanEvent = Span['events'][number] & {
   name: string;
   timestamp: string;
-  attributes: Attributes;
-}
+  attributes?: Record<string, unknown>;
+};
 
-export interface Span {
-  span_id: string;
-  parent_span_id: string | null;
-  trace_id: string;
-  name: string;
-  kind: SpanKind;
-  service_name: string;
-  start_time: string;
-  end_time: string;
-  /** Milliseconds from the start of the trace. */
-  offset_ms: number;
-  duration_ms: number;
-  status: TraceStatus;
-  status_message: string;
-  attributes: Attributes;
-  events: SpanEvent[];
-  /** JSON-encoded (usually) input payload, or null when not recorded. */
-  input: string | null;
-  /** JSON-encoded (usually) output payload, or null when not recorded. */
-  output: string | null;
-  /** Rules of the security alerts raised on this span (e.g. `secret`, `prompt_injection`). */
-  security_flags?: string[];
-  /** LLM usage and cost, or null for a span without LLM usage. */
-  usage?: SpanUsage | null;
-}
-
-export interface SpanUsage {
-  model: string;
-  provider: string;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number;
-  /** 'priced', 'unpriced' (the model has no known price) or '' (no LLM usage). */
-  cost_status: string;
-}
-
-export interface TraceDetail extends TraceSummary {
+/**
+ * A trace as the trace view holds it: every page of its spans fetched, and which spans were fetched without
+ * their input/output (large traces), to be loaded one by one on selection.
+ */
+export type TraceDetail = Omit<TraceDetailPage, 'spans' | 'span_offset' | 'span_limit' | 'next_span_offset'> & {
   spans: Span[];
-}
+  ioOmitted: ReadonlySet<string>;
+};
 
 /** The error envelope of every 4xx/5xx answer. */
 export type ApiErrorBody = Schemas['ErrorBody'];

@@ -2,7 +2,7 @@ import { Link, NavLink, useMatch } from 'react-router-dom';
 import type { Me } from '../api/types';
 import { UserMenu } from '../features/auth/components/UserMenu';
 import { ProjectSwitcher } from '../features/projects/components/ProjectSwitcher';
-import { settingsHref, tracesHref } from '../lib/routes';
+import { sessionsHref, settingsHref, tracesHref } from '../lib/routes';
 
 interface TopBarProps {
   me: Me;
@@ -31,6 +31,9 @@ export function TopBar({ me }: TopBarProps) {
           <nav className="topnav" aria-label="Main">
             <NavLink to={tracesHref(projectId)} className={navClass} data-testid="nav-traces">
               Traces
+            </NavLink>
+            <NavLink to={sessionsHref(projectId)} className={navClass} data-testid="nav-sessions">
+              Sessions
             </NavLink>
             <NavLink to={`/p/${encodeURIComponent(projectId)}/live`} className={navClass} data-testid="nav-live">
               Live

@@ -1,8 +1,8 @@
 import { formatAttributeValue } from '../lib/format';
-import type { Attributes } from '../api/types';
 
 interface AttributesTableProps {
-  attributes: Attributes | null | undefined;
+  /** Span or event attributes (any JSON values; span attributes arrive as strings). */
+  attributes: Readonly<Record<string, unknown>> | null | undefined;
   testId?: string;
   emptyText?: string;
 }

@@ -5,9 +5,11 @@ interface PaginationProps {
   pageSize: number;
   total: number;
   onPageChange: (page: number) => void;
+  /** What is counted (plural), e.g. "sessions". */
+  noun?: string;
 }
 
-export function Pagination({ page, pageSize, total, onPageChange }: PaginationProps) {
+export function Pagination({ page, pageSize, total, onPageChange, noun = 'traces' }: PaginationProps) {
   const totalPages = Math.max(1, Math.ceil(total / Math.max(1, pageSize)));
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
@@ -15,7 +17,7 @@ export function Pagination({ page, pageSize, total, onPageChange }: PaginationPr
   return (
     <nav className="pagination" aria-label="Pagination" data-testid="pagination">
       <span className="muted" data-testid="pagination-total">
-        {total === 0 ? 'No traces' : `${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)} traces`}
+        {total === 0 ? `No ${noun}` : `${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)} ${noun}`}
       </span>
       <div className="pagination-controls">
         <button

@@ -18,6 +18,14 @@ export function traceHref(projectId: string, traceId: string, spanId?: string): 
   return spanId ? `${base}?span=${enc(spanId)}` : base;
 }
 
+export function sessionsHref(projectId: string): string {
+  return `/p/${enc(projectId)}/sessions`;
+}
+
+export function sessionHref(projectId: string, sessionId: string): string {
+  return `${sessionsHref(projectId)}/${enc(sessionId)}`;
+}
+
 /** Settings of a project, or the project-less settings (account, projects) when `projectId` is null. */
 export function settingsHref(projectId: string | null, tab: SettingsTab = 'projects'): string {
   return projectId ? `/p/${enc(projectId)}/settings/${tab}` : `/settings/${tab}`;

@@ -1,17 +1,19 @@
 import type { KeyboardEvent, MouseEvent } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
-import { formatDateTime, formatDuration, formatNumber, formatRelative, shortId } from '../../../lib/format';
+import { useNavigate } from 'react-router-dom';
 import { traceHref } from '../../../lib/routes';
 import type { TraceSummary } from '../../../api/types';
-import { StatusBadge } from '../../../components/StatusBadge';
+import { TRACE_COLUMNS } from '../columns';
 
 interface TraceTableProps {
   projectId: string;
   traces: TraceSummary[];
+  /** Ids of the columns to show, in TRACE_COLUMNS order. */
+  columns: string[];
 }
 
-export function TraceTable({ projectId, traces }: TraceTableProps) {
+export function TraceTable({ projectId, traces, columns }: TraceTableProps) {
   const navigate = useNavigate();
+  const shown = TRACE_COLUMNS.filter((c) => c.fixed || columns.includes(c.id));
 
   const onRowClick = (e: MouseEvent<HTMLTableRowElement>, traceId: string) => {
     // Links inside the row handle their own navigation (incl. ctrl/middle-click).
@@ -37,14 +39,11 @@ export function TraceTable({ projectId, traces }: TraceTableProps) {
       <table className="table trace-table" data-testid="traces-table">
         <thead>
           <tr>
-            <th className="col-status">Status</th>
-            <th>Name</th>
-            <th>Trace ID</th>
-            <th>Service</th>
-            <th>Start time</th>
-            <th className="num">Duration</th>
-            <th className="num">Spans</th>
-            <th className="num">Errors</th>
+            {shown.map((c) => (
+              <th key={c.id} className={c.numeric ? 'num' : c.id === 'status' ? 'col-status' : undefined} data-col={c.id}>
+                {c.label}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
@@ -58,22 +57,14 @@ export function TraceTable({ projectId, traces }: TraceTableProps) {
               onClick={(e) => onRowClick(e, t.trace_id)}
               onKeyDown={(e) => onRowKeyDown(e, t.trace_id)}
             >
-              <td className="col-status">
-                <StatusBadge status={t.status} />
-              </td>
-              <td className="cell-name">
-                <Link to={traceHref(projectId, t.trace_id)} className="row-link" title={t.name}>
-                  {t.name || <span className="muted">(unnamed)</span>}
-                </Link>
-              </td>
-              <td className="mono muted" title={t.trace_id}>
-                {shortId(t.trace_id)}
-              </td>
-              <td>{t.service_name || <span className="muted">—</span>}</td>
-              <td title={`${t.start_time} (${formatRelative(t.start_time)})`}>{formatDateTime(t.start_time)}</td>
-              <td className="num mono">{formatDuration(t.duration_ms)}</td>
-              <td className="num">{formatNumber(t.span_count)}</td>
-              <td className={`num${t.error_count > 0 ? ' text-error' : ' muted'}`}>{formatNumber(t.error_count)}</td>
+              {shown.map((c) => (
+                <td
+                  key={c.id}
+                  className={c.numeric ? 'num' : c.id === 'status' ? 'col-status' : c.id === 'name' ? 'cell-name' : undefined}
+                >
+                  {c.cell(t, projectId)}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>

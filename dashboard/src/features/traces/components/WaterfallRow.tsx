@@ -1,4 +1,4 @@
-import { forwardRef, type MouseEvent } from 'react';
+import { forwardRef, memo, type CSSProperties, type MouseEvent } from 'react';
 import { formatDuration } from '../../../lib/format';
 import { kindClass } from '../../../lib/kinds';
 import type { SpanNode } from '../spanTree';
@@ -9,6 +9,9 @@ interface WaterfallRowProps {
   totalMs: number;
   selected: boolean;
   collapsed: boolean;
+  /** Shown only as the ancestor of a search/filter match. */
+  dimmed?: boolean;
+  style?: CSSProperties;
   onSelect: (spanId: string) => void;
   onToggle: (spanId: string) => void;
 }
@@ -19,8 +22,8 @@ function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, n));
 }
 
-export const WaterfallRow = forwardRef<HTMLDivElement, WaterfallRowProps>(function WaterfallRow(
-  { node, totalMs, selected, collapsed, onSelect, onToggle },
+export const WaterfallRow = memo(forwardRef<HTMLDivElement, WaterfallRowProps>(function WaterfallRow(
+  { node, totalMs, selected, collapsed, dimmed = false, style, onSelect, onToggle },
   ref,
 ) {
   const { span, depth, childCount } = node;
@@ -43,7 +46,8 @@ export const WaterfallRow = forwardRef<HTMLDivElement, WaterfallRowProps>(functi
       aria-selected={selected}
       aria-expanded={childCount > 0 ? !collapsed : undefined}
       tabIndex={selected ? 0 : -1}
-      className={`wf-row${selected ? ' selected' : ''}${isError ? ' error' : ''}`}
+      style={style}
+      className={`wf-row${selected ? ' selected' : ''}${isError ? ' error' : ''}${dimmed ? ' dimmed' : ''}`}
       data-testid="span-row"
       data-span-id={span.span_id}
       data-depth={depth}
@@ -94,4 +98,4 @@ export const WaterfallRow = forwardRef<HTMLDivElement, WaterfallRowProps>(functi
       </div>
     </div>
   );
-});
+}));

@@ -1,25 +1,50 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { queryKeys } from '../../../api/queryKeys';
-import { getTrace, listTraces } from '../../../api/traces';
+import { getSpan, getTrace, listTraces, traceFacets } from '../../../api/traces';
+import { filtersToSearch, toFilterParams, toListParams, type ListFilters } from '../listFilters';
 
 export const PAGE_SIZE = 50;
 export const REFRESH_INTERVAL_MS = 5000;
 
-/** One page of the project's traces, refreshed every few seconds while the tab is visible. */
-export function useTraceList(projectId: string, page: number) {
+/** One page of the project's traces for the list state, refreshed every few seconds while the tab is visible. */
+export function useTraceList(projectId: string, filters: ListFilters) {
+  const state = filtersToSearch(filters).toString();
   return useQuery({
-    queryKey: queryKeys.traces(projectId, page),
-    queryFn: ({ signal }) => listTraces({ projectId, page, pageSize: PAGE_SIZE }, signal),
+    queryKey: queryKeys.traces(projectId, state),
+    // The time window ends "now" at each fetch, so a refresh shows new traces.
+    queryFn: ({ signal }) => listTraces(projectId, toListParams(filters, Date.now(), PAGE_SIZE), signal),
     refetchInterval: REFRESH_INTERVAL_MS,
     placeholderData: (previous, previousQuery) =>
       previousQuery?.queryKey[1] === projectId ? keepPreviousData(previous) : undefined,
   });
 }
 
-/** One trace with all its spans. */
+/** Trace counts per status, service, model, name and kind for the list's filters (the page is ignored). */
+export function useTraceFacets(projectId: string, filters: ListFilters) {
+  const state = filtersToSearch({ ...filters, page: 1, sort: 'start_time', order: 'desc' }).toString();
+  return useQuery({
+    queryKey: queryKeys.traceFacets(projectId, state),
+    queryFn: ({ signal }) => traceFacets(projectId, toFilterParams(filters, Date.now()), signal),
+    refetchInterval: REFRESH_INTERVAL_MS * 3,
+    placeholderData: (previous, previousQuery) =>
+      previousQuery?.queryKey[1] === projectId ? keepPreviousData(previous) : undefined,
+  });
+}
+
+/** One trace with all its spans (very large traces: spans past the first page without inputs/outputs). */
 export function useTrace(projectId: string, traceId: string) {
   return useQuery({
     queryKey: queryKeys.trace(projectId, traceId),
     queryFn: ({ signal }) => getTrace(projectId, traceId, signal),
+  });
+}
+
+/** One span in full, fetched only when `enabled` (a selected span whose payloads were left out). */
+export function useSpan(projectId: string, spanId: string | null, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.span(projectId, spanId ?? ''),
+    queryFn: ({ signal }) => getSpan(projectId, spanId!, signal),
+    enabled: enabled && !!spanId,
+    staleTime: 60_000,
   });
 }
