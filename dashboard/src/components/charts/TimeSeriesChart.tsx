@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import './charts.css';
 import {
   Area,
   AreaChart,

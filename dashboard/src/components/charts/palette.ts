@@ -9,13 +9,12 @@ export function seriesColor(index: number): string {
 }
 
 export const SEVERITY_COLORS: Record<string, string> = {
-  critical: '#ef4444',
-  high: '#f97316',
-  medium: '#f59e0b',
-  low: '#60a5fa',
-  info: '#94a3b8',
+  CRITICAL: '#ef4444',
+  HIGH: '#f97316',
+  MEDIUM: '#f59e0b',
+  LOW: '#60a5fa',
 };
 
 export function severityColor(severity: string): string {
-  return SEVERITY_COLORS[severity] ?? '#94a3b8';
+  return SEVERITY_COLORS[severity.toUpperCase()] ?? '#94a3b8';
 }
