@@ -11,6 +11,9 @@ import { NoProjectsPage } from './features/projects/pages/NoProjectsPage';
 import { SettingsPage } from './features/settings/pages/SettingsPage';
 import { TraceDetailPage } from './features/traces/pages/TraceDetailPage';
 import { TraceListPage } from './features/traces/pages/TraceListPage';
+import { AnalyticsPage } from './features/analytics/pages/AnalyticsPage';
+import { OverviewPage } from './features/overview/pages/OverviewPage';
+import { SecurityPage } from './features/security/pages/SecurityPage';
 
 /** The routes (URL shapes are built in lib/routes.ts; see plan/accounts-api.md "UI routes"). */
 export function App() {
@@ -23,14 +26,17 @@ export function App() {
         <Route path="/signup" element={<RegisterPage mode="signup" />} />
         <Route element={<RequireAuth />}>
           <Route element={<AppShell />}>
-            <Route index element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
+            <Route index element={<HomeRedirect to="overview" fallback={<NoProjectsPage />} />} />
             {/* Links from before projects existed open the same view in the default project. */}
             <Route path="traces" element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
             <Route path="traces/:traceId" element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
             <Route path="settings" element={<HomeRedirect to="settings" fallback={<SettingsPage />} />} />
             <Route path="settings/:tab" element={<HomeRedirect to="settings" fallback={<SettingsPage />} />} />
             <Route path="p/:projectId" element={<ProjectLayout />}>
-              <Route index element={<Navigate to="traces" replace />} />
+              <Route index element={<Navigate to="overview" replace />} />
+              <Route path="overview" element={<OverviewPage />} />
+              <Route path="security" element={<SecurityPage />} />
+              <Route path="analytics" element={<AnalyticsPage />} />
               <Route path="traces" element={<TraceListPage />} />
               <Route path="traces/:traceId" element={<TraceDetailPage />} />
               <Route path="settings" element={<Navigate to="projects" replace />} />

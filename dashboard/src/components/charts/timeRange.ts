@@ -3,7 +3,7 @@
  * `?from=…&to=…` (ISO times, set by zooming a chart), so a view can be shared and survives a reload.
  */
 
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 
 export const RANGE_PRESETS = {
@@ -49,10 +49,20 @@ export function previousRange(range: TimeRange): TimeRange {
   return { since: new Date(range.since.getTime() - length), until: range.since, preset: null };
 }
 
+/** The current minute (epoch minutes), ticking while the page is open, so preset windows move with time. */
+function useCurrentMinute(): number {
+  const [minute, setMinute] = useState(() => Math.ceil(Date.now() / 60_000));
+  useEffect(() => {
+    const timer = window.setInterval(() => setMinute(Math.ceil(Date.now() / 60_000)), 15_000);
+    return () => window.clearInterval(timer);
+  }, []);
+  return minute;
+}
+
 /** Current time window of the page plus setters that rewrite the URL (other parameters are kept). */
 export function useTimeRange() {
   const [params, setParams] = useSearchParams();
-  const minute = Math.ceil(Date.now() / 60_000);
+  const minute = useCurrentMinute();
   const range = useMemo(() => rangeFromParams(params, minute * 60_000), [params, minute]);
 
   const setPreset = useCallback(

@@ -1,0 +1,1 @@
+export function AnalyticsPage() { return <div className="page" data-testid="analytics-page" />; }

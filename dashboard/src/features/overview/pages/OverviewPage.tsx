@@ -1,0 +1,1 @@
+export function OverviewPage() { return <div className="page" data-testid="overview-page" />; }

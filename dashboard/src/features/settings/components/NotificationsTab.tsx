@@ -1,0 +1,1 @@
+export function NotificationsTab() { return <div data-testid="notifications-tab" />; }
