@@ -4,6 +4,74 @@
  */
 
 export interface paths {
+    "/api/v1/analytics/cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cost */
+        get: operations["cost_api_v1_analytics_cost_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Error Rate */
+        get: operations["error_rate_api_v1_analytics_errors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/latency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Latency */
+        get: operations["latency_api_v1_analytics_latency_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/top-traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Top */
+        get: operations["top_api_v1_analytics_top_traces_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -139,6 +207,150 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channels */
+        get: operations["list_channels_api_v1_notifications_channels_get"];
+        put?: never;
+        /** Create */
+        post: operations["create_api_v1_notifications_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete */
+        delete: operations["delete_api_v1_notifications_channels__channel_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change */
+        patch: operations["change_api_v1_notifications_channels__channel_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/notifications/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send a test event now (one attempt, 10 s timeout); the answer is its delivery log entry.
+         */
+        post: operations["send_test_api_v1_notifications_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries */
+        get: operations["deliveries_api_v1_notifications_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overview */
+        get: operations["overview_api_v1_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prices
+         * @description The effective prices: the project's overrides, configs/pricing.yaml, and the bundled price of every model seen in the window.
+         */
+        get: operations["prices_api_v1_prices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prices/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Override */
+        post: operations["add_override_api_v1_prices_overrides_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prices/overrides/{override_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Override */
+        delete: operations["delete_override_api_v1_prices_overrides__override_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -282,6 +494,128 @@ export interface paths {
         patch: operations["change_role_api_v1_projects__project_id__members__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/security/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts */
+        get: operations["alerts_api_v1_security_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/alerts/bulk-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bulk */
+        post: operations["bulk_api_v1_security_alerts_bulk_status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert */
+        get: operations["alert_api_v1_security_alerts__alert_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change */
+        patch: operations["change_api_v1_security_alerts__alert_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/security/allow-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Allow Entries */
+        get: operations["allow_entries_api_v1_security_allow_list_get"];
+        put?: never;
+        /** Add Allow */
+        post: operations["add_allow_api_v1_security_allow_list_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/allow-list/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Undo Allow */
+        delete: operations["undo_allow_api_v1_security_allow_list__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rules */
+        get: operations["rules_api_v1_security_rules_get"];
+        /** Put Rules */
+        put: operations["put_rules_api_v1_security_rules_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Summary */
+        get: operations["summary_api_v1_security_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traces": {
         parameters: {
             query?: never;
@@ -382,6 +716,116 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AlertOut
+         * @description One security alert with what people decided about it.
+         */
+        AlertOut: {
+            /** Created At */
+            created_at: string;
+            /** Entity Types */
+            entity_types: string[];
+            /**
+             * Excerpt
+             * @description redacted: sensitive values are replaced by <TYPE>
+             */
+            excerpt: string;
+            /** Id */
+            id: string;
+            /**
+             * Rule
+             * @description pii, secret, prompt_injection, loop, runaway_trace or anomaly
+             */
+            rule: string;
+            /**
+             * Score
+             * @description 0–100
+             */
+            score: number;
+            /** Service Name */
+            service_name: string | null;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /** Span Id */
+            span_id: string;
+            /** Span Name */
+            span_name: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            /** Status At */
+            status_at: string | null;
+            /**
+             * Status By
+             * @description who set the status (email)
+             */
+            status_by: string | null;
+            /** Status Note */
+            status_note: string;
+            /** Trace Id */
+            trace_id: string;
+            /** Trace Name */
+            trace_name: string | null;
+        };
+        /** AlertPage */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["AlertOut"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** AllowEntryOut */
+        AllowEntryOut: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Entity Type */
+            entity_type: string;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "digest" | "pattern";
+            /** Source Alert Id */
+            source_alert_id: string;
+            /**
+             * Value
+             * @description the pattern, or the value's HMAC digest (the value itself is never stored)
+             */
+            value: string;
+        };
+        /**
+         * AllowIn
+         * @description What a false-positive mark adds to the project's allow-list (default: the exact values the scanner matched).
+         */
+        AllowIn: {
+            /**
+             * Pattern
+             * @description a regular expression of values never to report again
+             */
+            pattern?: string | null;
+            /**
+             * Value
+             * @description an exact value never to report again (stored as a digest)
+             */
+            value?: string | null;
+        };
+        /** AllowList */
+        AllowList: {
+            /** Items */
+            items: components["schemas"]["AllowEntryOut"][];
+        };
+        /**
          * ApiKeyCreated
          * @description A new key: the plaintext `key`, shown this once, and the environment lines for an agent.
          */
@@ -456,12 +900,358 @@ export interface components {
             /** Signup Allowed */
             signup_allowed: boolean;
         };
+        /** BulkResult */
+        BulkResult: {
+            /**
+             * Truncated
+             * @description true when more alerts matched than one call changes (10,000)
+             */
+            truncated: boolean;
+            /** Updated */
+            updated: number;
+        };
+        /**
+         * BulkStatusIn
+         * @description A status change for every alert a filter selects (at most 10,000 per call).
+         */
+        BulkStatusIn: {
+            /**
+             * Current Status
+             * @description only alerts currently in these statuses
+             */
+            current_status?: ("open" | "acknowledged" | "resolved" | "false_positive")[] | null;
+            /** End */
+            end?: string | null;
+            /** Entity */
+            entity?: string[] | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Rule */
+            rule?: string[] | null;
+            /** Service */
+            service?: string | null;
+            /** Severity */
+            severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL")[] | null;
+            /** Start */
+            start?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            /** Trace Id */
+            trace_id?: string | null;
+        };
+        /** Cards */
+        Cards: {
+            /**
+             * Avg Latency Ms
+             * @description average root-span (trace) duration
+             */
+            avg_latency_ms: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /**
+             * Error Rate
+             * @description error spans / spans, 0–1
+             */
+            error_rate: number;
+            /** Llm Calls */
+            llm_calls: number;
+            /** P95 Latency Ms */
+            p95_latency_ms: number;
+            /** Spans */
+            spans: number;
+            /** Traces */
+            traces: number;
+        };
+        /** ChannelCreated */
+        ChannelCreated: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Daily Budget Usd */
+            daily_budget_usd: number | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "slack";
+            /**
+             * Min Severity
+             * @enum {string}
+             */
+            min_severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /** Monthly Budget Usd */
+            monthly_budget_usd: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Signing Secret
+             * @description shown this once: verify X-AgentStack-Signature = sha256=HMAC-SHA256(secret, body)
+             */
+            signing_secret: string;
+            /**
+             * Url Hint
+             * @description scheme and host only; the URL itself is never returned
+             */
+            url_hint: string;
+        };
+        /** ChannelIn */
+        ChannelIn: {
+            /**
+             * Daily Budget Usd
+             * @description notify once a day when the day's cost passes this
+             */
+            daily_budget_usd?: number | null;
+            /**
+             * Kind
+             * @description webhook: generic JSON; slack: a Slack-compatible body
+             * @default webhook
+             * @enum {string}
+             */
+            kind: "webhook" | "slack";
+            /**
+             * Min Severity
+             * @default HIGH
+             * @enum {string}
+             */
+            min_severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /**
+             * Monthly Budget Usd
+             * @description notify once a month when the month's cost passes this
+             */
+            monthly_budget_usd?: number | null;
+            /**
+             * Name
+             * @default webhook
+             */
+            name: string;
+            /**
+             * Secret
+             * @description signing secret (default: generated, shown once)
+             */
+            secret?: string | null;
+            /**
+             * Url
+             * @description stored encrypted; never returned
+             */
+            url: string;
+        };
+        /** ChannelList */
+        ChannelList: {
+            /** Items */
+            items: components["schemas"]["ChannelOut"][];
+        };
+        /** ChannelOut */
+        ChannelOut: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Daily Budget Usd */
+            daily_budget_usd: number | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "slack";
+            /**
+             * Min Severity
+             * @enum {string}
+             */
+            min_severity: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /** Monthly Budget Usd */
+            monthly_budget_usd: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Url Hint
+             * @description scheme and host only; the URL itself is never returned
+             */
+            url_hint: string;
+        };
+        /** ChannelPatch */
+        ChannelPatch: {
+            /**
+             * Daily Budget Usd
+             * @description 0 removes the budget
+             */
+            daily_budget_usd?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Min Severity */
+            min_severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
+            /**
+             * Monthly Budget Usd
+             * @description 0 removes the budget
+             */
+            monthly_budget_usd?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Url */
+            url?: string | null;
+        };
+        /** CostGroup */
+        CostGroup: {
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /**
+             * Input Tokens
+             * @description all input tokens, cache reads and writes included
+             */
+            input_tokens: number;
+            /** Key */
+            key: string;
+            /**
+             * Output Tokens
+             * @description all output tokens, reasoning included
+             */
+            output_tokens: number;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
+            /** Unpriced Calls */
+            unpriced_calls: number;
+        };
+        /** CostPoint */
+        CostPoint: {
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /**
+             * Input Tokens
+             * @description all input tokens, cache reads and writes included
+             */
+            input_tokens: number;
+            /**
+             * Key
+             * @description the group_by value ('' when the spans do not carry it)
+             */
+            key: string;
+            /**
+             * Output Tokens
+             * @description all output tokens, reasoning included
+             */
+            output_tokens: number;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
+            /** Time */
+            time: string;
+            /** Unpriced Calls */
+            unpriced_calls: number;
+        };
+        /** CostReport */
+        CostReport: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "minute" | "hour" | "day";
+            /** End */
+            end: string;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "model" | "provider" | "service" | "user" | "session" | "trace_name";
+            /** Groups */
+            groups: components["schemas"]["CostGroup"][];
+            /** Series */
+            series: components["schemas"]["CostPoint"][];
+            /** Start */
+            start: string;
+            totals: components["schemas"]["CostTotals"];
+            /** Unpriced Models */
+            unpriced_models: components["schemas"]["UnpricedModel"][];
+        };
+        /** CostTotals */
+        CostTotals: {
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /**
+             * Input Tokens
+             * @description all input tokens, cache reads and writes included
+             */
+            input_tokens: number;
+            /**
+             * Output Tokens
+             * @description all output tokens, reasoning included
+             */
+            output_tokens: number;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
+            /** Unpriced Calls */
+            unpriced_calls: number;
+        };
         /** Credentials */
         Credentials: {
             /** Email */
             email: string;
             /** Password */
             password: string;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /** Channel Id */
+            channel_id: string;
+            /** Created At */
+            created_at: string;
+            /** Error */
+            error: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Event Kind
+             * @enum {string}
+             */
+            event_kind: "alert" | "budget" | "test";
+            /** Http Status */
+            http_status: number | null;
+            /** Id */
+            id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "retrying" | "delivered" | "failed";
+            /** Updated At */
+            updated_at: string;
         };
         /**
          * ErrorBody
@@ -482,6 +1272,33 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ErrorPoint */
+        ErrorPoint: {
+            /** Error Rate */
+            error_rate: number;
+            /** Errors */
+            errors: number;
+            /** Spans */
+            spans: number;
+            /** Time */
+            time: string;
+        };
+        /** ErrorReport */
+        ErrorReport: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "minute" | "hour" | "day";
+            /** Error Rate */
+            error_rate: number;
+            /** Errors */
+            errors: number;
+            /** Series */
+            series: components["schemas"]["ErrorPoint"][];
+            /** Spans */
+            spans: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -501,6 +1318,38 @@ export interface components {
              * @enum {string}
              */
             scope: "ingest" | "read";
+        };
+        /** LatencyPoint */
+        LatencyPoint: {
+            /** Avg Ms */
+            avg_ms: number;
+            /** Key */
+            key: string;
+            /** P50 Ms */
+            p50_ms: number;
+            /** P95 Ms */
+            p95_ms: number;
+            /** P99 Ms */
+            p99_ms: number;
+            /** Spans */
+            spans: number;
+            /** Time */
+            time: string;
+        };
+        /** LatencyReport */
+        LatencyReport: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "minute" | "hour" | "day";
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "kind" | "model";
+            /** Series */
+            series: components["schemas"]["LatencyPoint"][];
         };
         /** MeOut */
         MeOut: {
@@ -541,12 +1390,155 @@ export interface components {
             /** User Id */
             user_id: string;
         };
+        /** ModelCost */
+        ModelCost: {
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Model */
+            model: string;
+            /** Provider */
+            provider: string;
+            /** Tokens */
+            tokens: number;
+            /** Unpriced Calls */
+            unpriced_calls: number;
+        };
+        /** OpenAlerts */
+        OpenAlerts: {
+            /** Open */
+            open: number;
+            /** Total */
+            total: number;
+        };
+        /** Overview */
+        Overview: {
+            /** Alerts By Severity */
+            alerts_by_severity: {
+                [key: string]: components["schemas"]["OpenAlerts"];
+            };
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "minute" | "hour" | "day";
+            cards: components["schemas"]["Cards"];
+            /** End */
+            end: string;
+            pipeline: components["schemas"]["Pipeline"];
+            /** @description the same cards for the window just before */
+            previous: components["schemas"]["Cards"];
+            /** Recent Traces */
+            recent_traces: components["schemas"]["RecentTrace"][];
+            /** Sparklines */
+            sparklines: components["schemas"]["Sparkpoint"][];
+            /** Start */
+            start: string;
+            /** Top Models */
+            top_models: components["schemas"]["ModelCost"][];
+        };
         /** PasswordIn */
         PasswordIn: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** Pipeline */
+        Pipeline: {
+            /**
+             * Available
+             * @description false when the bus could not be asked
+             */
+            available: boolean;
+            /**
+             * Backlog
+             * @description entries not yet processed per consumer group (writer, security, cost)
+             */
+            backlog: {
+                [key: string]: number;
+            };
+            /**
+             * Ingest Spans Per S
+             * @description spans stored per second over the last 5 minutes
+             */
+            ingest_spans_per_s: number;
+        };
+        /**
+         * PriceIn
+         * @description A project's price of a model, USD per million tokens.
+         */
+        PriceIn: {
+            /**
+             * Cache Read Per Mtok
+             * @description default: the input price
+             */
+            cache_read_per_mtok?: number | null;
+            /**
+             * Cache Write Per Mtok
+             * @description default: the input price
+             */
+            cache_write_per_mtok?: number | null;
+            /**
+             * Effective From
+             * @description default: now (applies to spans from then on)
+             */
+            effective_from?: string | null;
+            /** Input Per Mtok */
+            input_per_mtok: number;
+            /**
+             * Model Pattern
+             * @description model name, `*` matches any characters
+             */
+            model_pattern: string;
+            /** Output Per Mtok */
+            output_per_mtok: number;
+            /**
+             * Provider
+             * @description empty: any provider
+             * @default
+             */
+            provider: string;
+            /**
+             * Reasoning Per Mtok
+             * @description default: the output price
+             */
+            reasoning_per_mtok?: number | null;
+        };
+        /** PriceOut */
+        PriceOut: {
+            /** Cache Read Per Mtok */
+            cache_read_per_mtok: number | null;
+            /** Cache Write Per Mtok */
+            cache_write_per_mtok: number | null;
+            /** Effective From */
+            effective_from?: string | null;
+            /** Input Per Mtok */
+            input_per_mtok: number | null;
+            /**
+             * Model
+             * @description model name or pattern
+             */
+            model: string;
+            /** Output Per Mtok */
+            output_per_mtok: number | null;
+            /** Override Id */
+            override_id?: string | null;
+            /** Provider */
+            provider: string;
+            /** Reasoning Per Mtok */
+            reasoning_per_mtok: number | null;
+            /**
+             * Source
+             * @description 'project' (an override here), 'config' (configs/pricing.yaml), 'genai-prices:…', or 'unpriced'
+             */
+            source: string;
+        };
+        /** PriceTable */
+        PriceTable: {
+            /** Items */
+            items: components["schemas"]["PriceOut"][];
         };
         /** ProjectCreated */
         ProjectCreated: {
@@ -596,6 +1588,28 @@ export interface components {
             /** Role */
             role: string;
         };
+        /** RecentTrace */
+        RecentTrace: {
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error Count */
+            error_count: number;
+            /** Name */
+            name: string;
+            /** Service Name */
+            service_name: string;
+            /** Span Count */
+            span_count: number;
+            /** Start Time */
+            start_time: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OK" | "ERROR";
+            /** Trace Id */
+            trace_id: string;
+        };
         /** RegisterIn */
         RegisterIn: {
             /** Email */
@@ -616,6 +1630,74 @@ export interface components {
              */
             role: "viewer" | "member" | "admin" | "owner";
         };
+        /** RuleCount */
+        RuleCount: {
+            /** Count */
+            count: number;
+            /** Rule */
+            rule: string;
+        };
+        /** RulesIn */
+        RulesIn: {
+            /**
+             * Overrides
+             * @description keys of ProjectRules (injection_threshold, disabled_entities, loop_threshold, runaway, …)
+             */
+            overrides: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * RulesOut
+         * @description The project's rules: the defaults (configs/security.yaml), its stored overrides, the merged result.
+         */
+        RulesOut: {
+            /** Allow List */
+            allow_list: components["schemas"]["AllowEntryOut"][];
+            /** Defaults */
+            defaults: {
+                [key: string]: unknown;
+            };
+            /** Effective */
+            effective: {
+                [key: string]: unknown;
+            };
+            /** Overrides */
+            overrides: {
+                [key: string]: unknown;
+            };
+        };
+        /** SecuritySummary */
+        SecuritySummary: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "minute" | "hour" | "day";
+            /** By Severity */
+            by_severity: {
+                [key: string]: components["schemas"]["SeverityCount"];
+            };
+            /** End */
+            end: string;
+            /** Series */
+            series: components["schemas"]["SummaryPoint"][];
+            /** Start */
+            start: string;
+            /** Top Rules */
+            top_rules: components["schemas"]["RuleCount"][];
+            /** Top Services */
+            top_services: components["schemas"]["ServiceCount"][];
+            /** Top Traces */
+            top_traces: components["schemas"]["TraceCount"][];
+        };
+        /** ServiceCount */
+        ServiceCount: {
+            /** Count */
+            count: number;
+            /** Service */
+            service: string;
+        };
         /**
          * SessionOut
          * @description A new session: the user and the token (also set as the session cookie).
@@ -635,6 +1717,135 @@ export interface components {
              */
             token_type: "bearer";
             user: components["schemas"]["UserOut"];
+        };
+        /** SeverityCount */
+        SeverityCount: {
+            /** Open */
+            open: number;
+            /** Total */
+            total: number;
+        };
+        /** Sparkpoint */
+        Sparkpoint: {
+            /** Avg Latency Ms */
+            avg_latency_ms: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Error Rate */
+            error_rate: number;
+            /** P95 Latency Ms */
+            p95_latency_ms: number;
+            /** Time */
+            time: string;
+            /** Traces */
+            traces: number;
+        };
+        /** StatusChanged */
+        StatusChanged: {
+            alert: components["schemas"]["AlertOut"];
+            /**
+             * Allow List Added
+             * @description entries the false-positive mark added (undo: DELETE them)
+             */
+            allow_list_added: components["schemas"]["AllowEntryOut"][];
+        };
+        /** StatusIn */
+        StatusIn: {
+            /** @description with false_positive: what to allow (default: the matched values) */
+            allow?: components["schemas"]["AllowIn"] | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+        };
+        /** SummaryPoint */
+        SummaryPoint: {
+            /** By Rule */
+            by_rule: {
+                [key: string]: number;
+            };
+            /** By Severity */
+            by_severity: {
+                [key: string]: number;
+            };
+            /** Time */
+            time: string;
+        };
+        /** TopTrace */
+        TopTrace: {
+            /** Cost Usd */
+            cost_usd: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error Count */
+            error_count: number;
+            /** Name */
+            name: string;
+            /** Service Name */
+            service_name: string;
+            /** Span Count */
+            span_count: number;
+            /** Start Time */
+            start_time: string;
+            /** Tokens */
+            tokens: number;
+            /** Trace Id */
+            trace_id: string;
+        };
+        /** TopTraces */
+        TopTraces: {
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "cost" | "duration" | "tokens";
+            /** Items */
+            items: components["schemas"]["TopTrace"][];
+        };
+        /** TraceCount */
+        TraceCount: {
+            /** Count */
+            count: number;
+            /** Max Score */
+            max_score: number;
+            /** Trace Id */
+            trace_id: string;
+            /** Trace Name */
+            trace_name: string | null;
+        };
+        /**
+         * UnpricedModel
+         * @description A model without a price: its calls and tokens are listed, never counted as $0.
+         */
+        UnpricedModel: {
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /** Calls */
+            calls: number;
+            /**
+             * Input Tokens
+             * @description all input tokens, cache reads and writes included
+             */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /**
+             * Output Tokens
+             * @description all output tokens, reasoning included
+             */
+            output_tokens: number;
+            /** Provider */
+            provider: string;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -712,6 +1923,302 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    cost_api_v1_analytics_cost_get: {
+        parameters: {
+            query?: {
+                /** @description default: minute up to a day, hour up to ~60 days, else day */
+                bucket?: ("minute" | "hour" | "day") | null;
+                group_by?: "model" | "provider" | "service" | "user" | "session" | "trace_name";
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostReport"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    error_rate_api_v1_analytics_errors_get: {
+        parameters: {
+            query?: {
+                bucket?: ("minute" | "hour" | "day") | null;
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorReport"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    latency_api_v1_analytics_latency_get: {
+        parameters: {
+            query?: {
+                bucket?: ("minute" | "hour" | "day") | null;
+                by?: "kind" | "model";
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatencyReport"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    top_api_v1_analytics_top_traces_get: {
+        parameters: {
+            query?: {
+                by?: "cost" | "duration" | "tokens";
+                limit?: number;
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopTraces"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -1020,6 +2527,697 @@ export interface operations {
             };
             /** @description Unavailable (see Retry-After) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_channels_api_v1_notifications_channels_get: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_api_v1_notifications_channels_post: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelCreated"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_api_v1_notifications_channels__channel_id__delete: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_api_v1_notifications_channels__channel_id__patch: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_test_api_v1_notifications_channels__channel_id__test_post: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliveries_api_v1_notifications_deliveries_get: {
+        parameters: {
+            query?: {
+                channel_id?: string | null;
+                limit?: number;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview_api_v1_overview_get: {
+        parameters: {
+            query?: {
+                bucket?: ("minute" | "hour" | "day") | null;
+                /** @description recent traces to include */
+                recent?: number;
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    prices_api_v1_prices_get: {
+        parameters: {
+            query?: {
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceTable"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_override_api_v1_prices_overrides_post: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_override_api_v1_prices_overrides__override_id__delete: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                override_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1731,6 +3929,732 @@ export interface operations {
             };
             /** @description Invalid input (the field is named) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    alerts_api_v1_security_alerts_get: {
+        parameters: {
+            query?: {
+                /** @description LOW, MEDIUM, HIGH, CRITICAL (repeat or comma-separate) */
+                severity?: string[] | null;
+                /** @description pii, secret, injection, loop, runaway, anomaly */
+                rule?: string[] | null;
+                /** @description entity types, e.g. EMAIL_ADDRESS */
+                entity?: string[] | null;
+                /** @description open, acknowledged, resolved, false_positive */
+                status?: string[] | null;
+                trace_id?: string | null;
+                service?: string | null;
+                sort?: "-created_at" | "created_at" | "-score" | "score";
+                limit?: number;
+                cursor?: string | null;
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk_api_v1_security_alerts_bulk_status_post: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkStatusIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    alert_api_v1_security_alerts__alert_id__get: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_api_v1_security_alerts__alert_id__patch: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusChanged"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    allow_entries_api_v1_security_allow_list_get: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllowList"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_allow_api_v1_security_allow_list_post: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllowIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllowEntryOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    undo_allow_api_v1_security_allow_list__entry_id__delete: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rules_api_v1_security_rules_get: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_rules_api_v1_security_rules_put: {
+        parameters: {
+            query?: {
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary_api_v1_security_summary_get: {
+        parameters: {
+            query?: {
+                /** @description default: chosen from the window */
+                bucket?: ("minute" | "hour" | "day") | null;
+                severity?: string[] | null;
+                rule?: string[] | null;
+                top?: number;
+                /** @description window start (ISO 8601; default: end minus 24 h) */
+                start?: string | null;
+                /** @description window end, exclusive (ISO 8601; default: now) */
+                end?: string | null;
+                /** @description the project to read (optional with a read key) */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecuritySummary"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable (see Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

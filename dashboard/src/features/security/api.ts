@@ -1,90 +1,21 @@
-/**
- * Security endpoints (`/security/...`), scoped to one project.
- *
- * The wire types below mirror the insights-api branch's response models until its generated schema is merged;
- * then they become aliases of `components['schemas']` (see dashboard/src/api/schema.d.ts).
- */
+/** Security endpoints (`/security/...`), each scoped to one project. Wire types come from the generated schema. */
 
 import { query, request } from '../../api/client';
+import type { components } from '../../api/schema';
 import type { TimeRange } from '../../components/charts/timeRange';
 import type { AlertFilters } from './alertFilters';
 
-export interface Alert {
-  alert_id: string;
-  created_at: string;
-  severity: string;
-  score: number;
-  rule: string;
-  entity_types: string[];
-  excerpt: string;
-  trace_id: string;
-  span_id: string;
-  trace_name: string;
-  span_name: string;
-  service_name: string;
-  status: string;
-  status_note: string;
-  status_by: string | null;
-  status_at: string | null;
-  details?: Record<string, unknown>;
-}
-
-export interface AlertPage {
-  items: Alert[];
-  next_cursor: string | null;
-}
-
-export interface SummaryBucket {
-  time: string;
-  counts: Record<string, number>;
-}
-
-export interface SecuritySummary {
-  by_severity: Record<string, number>;
-  open_by_severity: Record<string, number>;
-  by_rule: Record<string, number>;
-  buckets: SummaryBucket[];
-}
-
-export interface AllowListEntry {
-  id: string;
-  kind: string;
-  value: string;
-  entity_type: string;
-  source_alert_id: string;
-  created_by: string;
-  created_at: string;
-}
-
-export interface StatusChange {
-  alert: Alert;
-  allow_list_entry: AllowListEntry | null;
-}
-
-export interface RunawayLimits {
-  max_spans: number;
-  max_duration_s: number;
-  max_cost_usd: number;
-}
-
-export interface ProjectRules {
-  injection_threshold: number;
-  min_score: number;
-  entity_min_scores: Record<string, number>;
-  disabled_entities: string[];
-  allow_list: string[];
-  loop_threshold: number;
-  runaway: RunawayLimits;
-  anomaly_sigma: number;
-  anomaly_warmup: number;
-}
-
-export interface RulesOut {
-  rules: ProjectRules;
-  defaults: ProjectRules;
-  updated_by: string | null;
-  updated_at: string | null;
-}
+type Schemas = components['schemas'];
+export type Alert = Schemas['AlertOut'];
+export type AlertPage = Schemas['AlertPage'];
+export type SecuritySummary = Schemas['SecuritySummary'];
+export type AllowListEntry = Schemas['AllowEntryOut'];
+export type AllowList = Schemas['AllowList'];
+export type StatusChange = Schemas['StatusChanged'];
+export type BulkResult = Schemas['BulkResult'];
+/** `effective` and `defaults` hold ProjectRules (actors/security/policy.py); `overrides` only the changed keys. */
+export type RulesOut = Schemas['RulesOut'];
+export type RulesIn = Schemas['RulesIn'];
 
 function windowParams(range: TimeRange) {
   return { start: range.since.toISOString(), end: range.until.toISOString() };
@@ -118,23 +49,38 @@ export function getAlert(projectId: string, alertId: string, signal?: AbortSigna
   });
 }
 
-export function setAlertStatus(projectId: string, alertId: string, status: string, note: string): Promise<StatusChange> {
-  return request<StatusChange>(
-    'PATCH',
-    `/security/alerts/${encodeURIComponent(alertId)}${query({ project_id: projectId })}`,
-    { body: { status, note } },
-  );
+export function setAlertStatus(
+  projectId: string,
+  alertId: string,
+  status: Schemas['StatusIn']['status'],
+  note: string,
+): Promise<StatusChange> {
+  const body: Schemas['StatusIn'] = { status, note };
+  return request<StatusChange>('PATCH', `/security/alerts/${encodeURIComponent(alertId)}${query({ project_id: projectId })}`, {
+    body,
+  });
 }
 
+/** Sets `status` on every alert the filters select in the window, among those currently in `currentStatus`. */
 export function bulkSetStatus(
   projectId: string,
   range: TimeRange,
   filters: AlertFilters,
-  status: string,
-): Promise<{ updated: number }> {
-  return request('POST', `/security/alerts/bulk${query({ project_id: projectId })}`, {
-    body: { ...windowParams(range), ...filterParams(filters), severity: filters.severity, status },
-  });
+  currentStatus: Schemas['AlertOut']['status'][],
+  status: Schemas['AlertOut']['status'],
+): Promise<BulkResult> {
+  const body: Schemas['BulkStatusIn'] = {
+    ...windowParams(range),
+    status,
+    note: '',
+    severity: filters.severity.length ? (filters.severity as Schemas['BulkStatusIn']['severity']) : null,
+    rule: filters.rule ? [filters.rule] : null,
+    entity: filters.entity ? [filters.entity] : null,
+    current_status: currentStatus,
+    trace_id: filters.traceId || null,
+    service: filters.service || null,
+  };
+  return request<BulkResult>('POST', `/security/alerts/bulk-status${query({ project_id: projectId })}`, { body });
 }
 
 export function getSummary(projectId: string, range: TimeRange, signal?: AbortSignal): Promise<SecuritySummary> {
@@ -147,12 +93,12 @@ export function getRules(projectId: string, signal?: AbortSignal): Promise<Rules
   return request<RulesOut>('GET', `/security/rules${query({ project_id: projectId })}`, { signal });
 }
 
-export function putRules(projectId: string, rules: Partial<ProjectRules>): Promise<RulesOut> {
-  return request<RulesOut>('PUT', `/security/rules${query({ project_id: projectId })}`, { body: rules });
+export function putRules(projectId: string, body: RulesIn): Promise<RulesOut> {
+  return request<RulesOut>('PUT', `/security/rules${query({ project_id: projectId })}`, { body });
 }
 
-export function listAllowList(projectId: string, signal?: AbortSignal): Promise<AllowListEntry[]> {
-  return request<AllowListEntry[]>('GET', `/security/allow-list${query({ project_id: projectId })}`, { signal });
+export function listAllowList(projectId: string, signal?: AbortSignal): Promise<AllowList> {
+  return request<AllowList>('GET', `/security/allow-list${query({ project_id: projectId })}`, { signal });
 }
 
 export function deleteAllowListEntry(projectId: string, entryId: string): Promise<void> {

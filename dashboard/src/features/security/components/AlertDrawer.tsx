@@ -5,11 +5,11 @@ import { InlineError } from '../../../components/InlineError';
 import { LoadingState } from '../../../components/LoadingState';
 import { SeverityBadge } from '../../../components/charts/SeverityBadge';
 import type { Role } from '../../../api/types';
-import { formatAttributeValue, formatDateTime } from '../../../lib/format';
+import { formatDateTime } from '../../../lib/format';
 import { traceHref } from '../../../lib/routes';
 import { atLeast, denyReason } from '../../projects/roles';
 import { RULE_EXPLANATIONS, RULE_LABELS, STATUS_LABELS } from '../alertFilters';
-import type { AllowListEntry } from '../api';
+import type { Alert, AllowListEntry } from '../api';
 import { useAlert, useDeleteAllowListEntry, useSetAlertStatus } from '../hooks/useSecurity';
 
 interface AlertDrawerProps {
@@ -26,7 +26,7 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
   const undo = useDeleteAllowListEntry(projectId);
   const [noteOpen, setNoteOpen] = useState(false);
   const [note, setNote] = useState('');
-  const [added, setAdded] = useState<AllowListEntry | null>(null);
+  const [added, setAdded] = useState<AllowListEntry[]>([]);
   const [undone, setUndone] = useState(false);
 
   useEffect(() => {
@@ -37,14 +37,14 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
 
-  const change = (status: string, withNote = '') =>
+  const change = (status: Alert['status'], withNote = '') =>
     setStatus.mutate(
       { alertId, status, note: withNote },
       {
         onSuccess: (result) => {
           setNoteOpen(false);
           setNote('');
-          setAdded(result.allow_list_entry ?? null);
+          setAdded(result.allow_list_added);
           setUndone(false);
           void refetch();
         },
@@ -58,7 +58,6 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
   if (isPending) body = <LoadingState label="Loading the alert…" />;
   else if (error || !alert) body = <ErrorState title="Could not load the alert" message={error?.message ?? ''} onRetry={() => refetch()} />;
   else {
-    const details = Object.entries(alert.details ?? {});
     body = (
       <>
         <div className="drawer-header">
@@ -109,18 +108,6 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
         <p className="drawer-text" data-testid="alert-rule-explanation">
           {RULE_EXPLANATIONS[alert.rule] ?? 'A finding of the security scanner.'}
         </p>
-        {details.length ? (
-          <table className="kv-table small">
-            <tbody>
-              {details.map(([k, v]) => (
-                <tr key={k}>
-                  <th>{k}</th>
-                  <td className="mono">{formatAttributeValue(v)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
 
         <h3 className="drawer-subtitle">Actions</h3>
         {why ? <p className="muted small">{why}</p> : null}
@@ -173,17 +160,24 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
           </form>
         ) : null}
         {setStatus.error ? <InlineError message={setStatus.error.message} /> : null}
-        {added ? (
+        {added.length ? (
           <div className="alert alert-info drawer-added" role="status" data-testid="allow-list-added">
             {undone ? (
               'Removed from the allow-list: this value will be reported again.'
             ) : (
               <>
-                Added to the allow-list: <code>{added.kind}</code> {added.entity_type ? `(${added.entity_type}) ` : ''}
-                <code className="mono small">{added.value.length > 24 ? `${added.value.slice(0, 24)}…` : added.value}</code>
+                <span>
+                  Added to the allow-list:{' '}
+                  {added.map((entry) => (
+                    <code key={entry.id} className="mono small" title={entry.value}>
+                      {entry.entity_type || entry.kind} {entry.kind === 'digest' ? '(exact value)' : entry.value}
+                    </code>
+                  ))}
+                  . The same value is not raised again in this project.
+                </span>
                 {atLeast(role, 'admin') ? (
                   <button type="button" className="btn btn-ghost btn-small" disabled={undo.isPending}
-                    onClick={() => undo.mutate(added.id, { onSuccess: () => setUndone(true) })}
+                    onClick={() => Promise.all(added.map((entry) => undo.mutateAsync(entry.id))).then(() => setUndone(true))}
                     data-testid="allow-list-undo">
                     Undo
                   </button>
@@ -191,6 +185,8 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
               </>
             )}
           </div>
+        ) : setStatus.isSuccess && alert.status === 'false_positive' && !added.length ? (
+          <p className="muted small" role="status">No exact value was recorded for this alert, so nothing was added to the allow-list.</p>
         ) : null}
       </>
     );

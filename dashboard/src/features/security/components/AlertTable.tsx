@@ -28,12 +28,12 @@ export function AlertTable({ alerts, selectedId, onSelect }: AlertTableProps) {
         <tbody>
           {alerts.map((alert) => (
             <tr
-              key={alert.alert_id}
-              className={`row-link${alert.alert_id === selectedId ? ' selected' : ''}`}
+              key={alert.id}
+              className={`row-link${alert.id === selectedId ? ' selected' : ''}`}
               tabIndex={0}
-              onClick={() => onSelect(alert.alert_id)}
+              onClick={() => onSelect(alert.id)}
               onKeyDown={(e) => {
-                if (e.key === 'Enter') onSelect(alert.alert_id);
+                if (e.key === 'Enter') onSelect(alert.id);
               }}
               data-testid="alert-row"
               data-rule={alert.rule}

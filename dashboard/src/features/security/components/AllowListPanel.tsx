@@ -16,7 +16,7 @@ export function AllowListPanel({ projectId, role }: { projectId: string; role: R
   let body;
   if (isPending) body = <LoadingState label="Loading the allow-list…" />;
   else if (error || !data) body = <ErrorState title="Could not load the allow-list" message={error?.message ?? ''} onRetry={() => refetch()} />;
-  else if (data.length === 0)
+  else if (data.items.length === 0)
     body = (
       <EmptyState title="Nothing allowed yet" testId="allow-list-empty">
         Marking an alert as a false positive adds its value here, so it is not raised again.
@@ -37,7 +37,7 @@ export function AllowListPanel({ projectId, role }: { projectId: string; role: R
             </tr>
           </thead>
           <tbody>
-            {data.map((entry) => (
+            {data.items.map((entry) => (
               <tr key={entry.id} data-testid="allow-list-row">
                 <td>{entry.kind === 'digest' ? 'exact value (digest)' : entry.kind}</td>
                 <td className="mono small">{entry.entity_type || '—'}</td>

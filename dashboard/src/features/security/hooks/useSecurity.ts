@@ -11,7 +11,8 @@ import {
   listAllowList,
   putRules,
   setAlertStatus,
-  type ProjectRules,
+  type Alert,
+  type RulesIn,
 } from '../api';
 
 export const SECURITY_REFRESH_MS = 5000;
@@ -59,7 +60,7 @@ export function useSecuritySummary(projectId: string, range: TimeRange) {
 export function useSetAlertStatus(projectId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (args: { alertId: string; status: string; note: string }) =>
+    mutationFn: (args: { alertId: string; status: Alert['status']; note: string }) =>
       setAlertStatus(projectId, args.alertId, args.status, args.note),
     onSuccess: () => client.invalidateQueries({ queryKey: keys.all(projectId) }),
   });
@@ -68,20 +69,21 @@ export function useSetAlertStatus(projectId: string) {
 export function useBulkSetStatus(projectId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (args: { range: TimeRange; filters: AlertFilters; status: string }) =>
-      bulkSetStatus(projectId, args.range, args.filters, args.status),
+    mutationFn: (args: { range: TimeRange; filters: AlertFilters; from: Alert['status'][]; status: Alert['status'] }) =>
+      bulkSetStatus(projectId, args.range, args.filters, args.from, args.status),
     onSuccess: () => client.invalidateQueries({ queryKey: keys.all(projectId) }),
   });
 }
 
-export function useRules(projectId: string) {
-  return useQuery({ queryKey: keys.rules(projectId), queryFn: ({ signal }) => getRules(projectId, signal) });
+/** The project's rules (admins only: others get a 403, shown as such). */
+export function useRules(projectId: string, enabled: boolean) {
+  return useQuery({ queryKey: keys.rules(projectId), queryFn: ({ signal }) => getRules(projectId, signal), enabled });
 }
 
 export function useSaveRules(projectId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (rules: Partial<ProjectRules>) => putRules(projectId, rules),
+    mutationFn: (body: RulesIn) => putRules(projectId, body),
     onSuccess: (data) => client.setQueryData(keys.rules(projectId), data),
   });
 }

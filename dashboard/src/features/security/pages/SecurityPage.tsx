@@ -27,9 +27,9 @@ import '../security.css';
 const TREND_SERIES = [...SEVERITIES].reverse().map((s) => ({ key: s, label: s.toLowerCase(), color: severityColor(s) }));
 
 function trendPoints(summary: SecuritySummary | undefined): TimePoint[] {
-  return (summary?.buckets ?? []).map((bucket) => {
+  return (summary?.series ?? []).map((bucket) => {
     const point: TimePoint = { t: new Date(bucket.time).getTime() };
-    for (const s of SEVERITIES) point[s] = bucket.counts[s] ?? 0;
+    for (const s of SEVERITIES) point[s] = bucket.by_severity[s] ?? 0;
     return point;
   });
 }
@@ -70,7 +70,13 @@ export function SecurityPage() {
 
   const items = alerts.data?.pages.flatMap((page) => page.items) ?? [];
   const points = useMemo(() => trendPoints(summary.data), [summary.data]);
-  const total = summary.data ? Object.values(summary.data.by_severity).reduce((a, b) => a + b, 0) : null;
+  const bySeverity = summary.data?.by_severity;
+  const counts = useMemo(
+    () => (bySeverity ? Object.fromEntries(Object.entries(bySeverity).map(([s, c]) => [s, c.total])) : undefined),
+    [bySeverity],
+  );
+  const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
+  const open = bySeverity ? Object.values(bySeverity).reduce((a, c) => a + c.open, 0) : null;
 
   let list;
   if (alerts.isPending) list = <LoadingState label="Loading alerts…" />;
@@ -100,13 +106,16 @@ export function SecurityPage() {
     );
 
   const bulkTarget = filters.status === '' || filters.status === 'open';
+  const bulkDone = bulk.data;
   return (
     <div className={`page security-page${openAlert ? ' with-drawer' : ''}`} data-testid="security-page">
       <div className="page-header">
         <div>
           <h1 className="page-title">Security</h1>
           <p className="page-subtitle muted">
-            {total !== null ? `${formatNumber(total)} ${pluralize(total, 'alert')} in this time range` : '\u00a0'}
+            {total !== null && open !== null
+              ? `${formatNumber(total)} ${pluralize(total, 'alert')} in this time range · ${formatNumber(open)} open`
+              : '\u00a0'}
           </p>
         </div>
         <div className="page-header-actions">
@@ -132,7 +141,7 @@ export function SecurityPage() {
       ) : (
         <>
           <div className="security-top">
-            <SeverityChips counts={summary.data?.by_severity} selected={filters.severity} onChange={(next) => setFilter('severity', next)} />
+            <SeverityChips counts={counts} selected={filters.severity} onChange={(next) => setFilter('severity', next)} />
             {summary.error ? <InlineError message={`Summary failed: ${summary.error.message}`} /> : null}
           </div>
           <TimeSeriesChart title="Alerts over time" data={points} series={TREND_SERIES} kind="stacked-bar"
@@ -141,14 +150,19 @@ export function SecurityPage() {
             <AlertFiltersBar filters={filters} onChange={setFilter} onClear={clearFilters} />
             {atLeast(role, 'member') && items.length > 0 && bulkTarget ? (
               <button type="button" className="btn btn-small" disabled={bulk.isPending}
-                onClick={() => bulk.mutate({ range, filters: { ...filters, status: 'open' }, status: 'acknowledged' })}
+                onClick={() => bulk.mutate({ range, filters, from: ['open'], status: 'acknowledged' })}
                 data-testid="alerts-bulk-ack" title="Acknowledge every open alert matching these filters in this time range">
                 Acknowledge all matching
               </button>
             ) : null}
           </div>
           {bulk.error ? <InlineError message={bulk.error.message} /> : null}
-          {bulk.data ? <p className="muted small" role="status">{formatNumber(bulk.data.updated)} {pluralize(bulk.data.updated, 'alert')} acknowledged.</p> : null}
+          {bulkDone ? (
+            <p className="muted small" role="status">
+              {formatNumber(bulkDone.updated)} {pluralize(bulkDone.updated, 'alert')} acknowledged
+              {bulkDone.truncated ? ' (the first 10,000; run it again for the rest)' : ''}.
+            </p>
+          ) : null}
           {alerts.error && alerts.data ? <InlineError message={`Refresh failed: ${alerts.error.message}`} /> : null}
           {list}
         </>
