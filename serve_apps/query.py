@@ -20,6 +20,10 @@ from serve_apps import auth, projects, users
 from serve_apps.access import Accounts, install_accounts
 from serve_apps.errors import error_response, install_error_handlers
 from serve_apps.traces import traces_router
+from serve_apps.analytics import analytics_router
+from serve_apps.notifications import notifications_router
+from serve_apps.overview import overview_router
+from serve_apps.security import security_router
 
 DASHBOARD_DIST = PROJECT_ROOT / "dashboard" / "dist"
 
@@ -87,6 +91,10 @@ def create_query_app(
     app.include_router(users.router)
     app.include_router(projects.router)
     app.include_router(traces_router(store, settings.retry_after_s))
+    app.include_router(security_router(store, redis, settings.retry_after_s))
+    app.include_router(analytics_router(store, settings.retry_after_s, settings.pricing_config))
+    app.include_router(notifications_router())
+    app.include_router(overview_router(store, redis, settings.retry_after_s, settings.partitions))
     mount_dashboard(app, dist)
     return app
 

@@ -152,3 +152,7 @@ class ProjectDeletion(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
+
+
+# The Insights tables (alert status, project rules, prices, notifications) register on `Base` too.
+from cluster.metadata import insights as _insights  # noqa: E402,F401

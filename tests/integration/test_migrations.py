@@ -56,7 +56,7 @@ def test_upgrade_from_the_previous_version_drops_them_and_keeps_the_spans(tmp_pa
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert 21 not in result["first"] and result["second"] == [21] and result["third"] == []
+    assert 21 not in result["first"] and result["second"][:1] == [21] and result["third"] == []  # later versions follow 21
     assert "security_flags" not in result["columns"] and "model" in result["columns"]
     assert "users" not in result["tables"]
     assert result["spans"] == [{"span_id": "s1", "name": "old span"}], "the spans stored before the upgrade stay"
