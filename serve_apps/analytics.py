@@ -178,7 +178,7 @@ def analytics_router(store: StoreClient, retry_after_s: int, pricing_config: Any
     @router.get("/analytics/cost", responses=errors)
     async def cost(
         request: Request,
-        bucket: Bucket | None = Query(None, description="default: minute up to a day, hour up to ~60 days, else day"),
+        bucket: Bucket | None = Query(None, description="default: minute up to 12 h, hour up to 30 days, else day"),
         group_by: GroupBy = Query("model"),
         window: TimeWindow = Depends(window_params),
         access: ProjectAccess = Depends(read_access),

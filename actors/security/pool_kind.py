@@ -28,7 +28,10 @@ def rules_path(settings: PlatformSettings) -> Path | None:
 def build_security_handler(ctx: HandlerContext) -> tuple[ScanHandler, SpanScanner]:
     """Scanner (engine + per-project rules) → alerts stored in ClickHouse, then put on `alerts.live`."""
     scanner = SpanScanner(SecurityEngine(ner=ctx.settings.security_ner), SecurityRules.load(rules_path(ctx.settings)))
-    return ScanHandler(scanner, AlertSink(ctx.store, ctx.redis, ALERTS_STREAM)), scanner
+    # Insights hook: per-project rules and allow-lists from the metadata store (actors/security/project_rules.py).
+    from actors.security.project_rules import with_project_rules
+
+    return with_project_rules(ctx.settings, ScanHandler(scanner, AlertSink(ctx.store, ctx.redis, ALERTS_STREAM)), scanner, ctx.redis)
 
 
 register_handler("security", build_security_handler)

@@ -114,20 +114,22 @@ async def cost(store: StoreClient, project_id: str, window: TimeWindow, bucket: 
     source, time_col = _source(group_by, size)
     cost_sql, unpriced_sql, oparams = priced_expressions(overrides or [], time_col)
     params = {"p": project_id, **window.params(), **oparams}
-    sums = ", ".join(f"sum({c}) AS {c}" for c in _TOKENS)
+    # Aliases differ from the source columns: ClickHouse would otherwise read `cost_usd` inside the
+    # override expression as the outer sum (an aggregate inside an aggregate).
+    sums = ", ".join(f"sum({c}) AS s_{c}" for c in _TOKENS)
     rows = await store.query(
-        f"SELECT t, key, sum({cost_sql}) AS cost_usd, {sums}, sum(calls) AS calls, sum({unpriced_sql}) AS unpriced "
+        f"SELECT t, key, sum({cost_sql}) AS s_cost, {sums}, sum(calls) AS s_calls, sum({unpriced_sql}) AS s_unpriced "
         f"FROM {source} GROUP BY t, key ORDER BY t, key",
         params,
     )
     unpriced = await store.query(
-        f"SELECT model, provider, sum({unpriced_sql}) AS spans, {sums} FROM {source} "
-        f"WHERE {unpriced_sql} > 0 GROUP BY model, provider ORDER BY spans DESC, model",
+        f"SELECT model, provider, sum({unpriced_sql}) AS s_unpriced, {sums} FROM {source} "
+        f"WHERE {unpriced_sql} > 0 GROUP BY model, provider ORDER BY s_unpriced DESC, model",
         params,
     )
     series = [
-        {"time": _iso(int(r["t"])), "key": str(r["key"]), "cost_usd": float(r["cost_usd"]),
-         **{c: int(r[c]) for c in _TOKENS}, "calls": int(r["calls"]), "unpriced_calls": int(r["unpriced"])}
+        {"time": _iso(int(r["t"])), "key": str(r["key"]), "cost_usd": float(r["s_cost"]),
+         **{c: int(r[f"s_{c}"]) for c in _TOKENS}, "calls": int(r["s_calls"]), "unpriced_calls": int(r["s_unpriced"])}
         for r in rows
     ]
     totals: dict[str, Any] = {"cost_usd": 0.0, **{c: 0 for c in _TOKENS}, "calls": 0, "unpriced_calls": 0}
@@ -146,7 +148,7 @@ async def cost(store: StoreClient, project_id: str, window: TimeWindow, bucket: 
         "groups": sorted(by_key.values(), key=lambda g: (-g["cost_usd"], g["key"])),
         "totals": totals,
         "unpriced_models": [
-            {"model": r["model"], "provider": r["provider"], "calls": int(r["spans"]), **{c: int(r[c]) for c in _TOKENS}}
+            {"model": r["model"], "provider": r["provider"], "calls": int(r["s_unpriced"]), **{c: int(r[f"s_{c}"]) for c in _TOKENS}}
             for r in unpriced
         ],
     }

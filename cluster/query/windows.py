@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-#: Bucket name → seconds. The bucket of a window is chosen so a series has at most ~1,500 points.
+#: Bucket name → seconds. The bucket of a window is chosen so a series has at most 720 points.
 BUCKETS: dict[str, int] = {"minute": 60, "hour": 3600, "day": 86_400}
-MAX_POINTS = 1500
+MAX_POINTS = 720
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class TimeWindow:
         return TimeWindow(self.start - (self.end - self.start), self.start)
 
     def auto_bucket(self) -> str:
-        """`minute` up to 1 day, `hour` up to ~60 days, else `day`."""
+        """`minute` up to 12 hours, `hour` up to 30 days, else `day`."""
         for name, size in BUCKETS.items():
             if self.seconds / size <= MAX_POINTS:
                 return name

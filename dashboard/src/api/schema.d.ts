@@ -1926,7 +1926,7 @@ export interface operations {
     cost_api_v1_analytics_cost_get: {
         parameters: {
             query?: {
-                /** @description default: minute up to a day, hour up to ~60 days, else day */
+                /** @description default: minute up to 12 h, hour up to 30 days, else day */
                 bucket?: ("minute" | "hour" | "day") | null;
                 group_by?: "model" | "provider" | "service" | "user" | "session" | "trace_name";
                 /** @description window start (ISO 8601; default: end minus 24 h) */
