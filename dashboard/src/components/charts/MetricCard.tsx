@@ -14,6 +14,7 @@ interface MetricCardProps {
 
 function changeText(change: number | null): string {
   if (change === null || !Number.isFinite(change)) return 'no previous data';
+  if (change === 0) return 'no change vs previous';
   const pct = change * 100;
   const rounded = Math.abs(pct) < 10 ? pct.toFixed(1) : Math.round(pct).toString();
   return `${pct > 0 ? '▲ +' : pct < 0 ? '▼ ' : ''}${rounded}% vs previous`;

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import './charts.css';
 import {
   Area,
@@ -43,6 +43,10 @@ export interface TimeSeriesChartProps {
   height?: number;
   testId?: string;
   emptyText?: string;
+  /** Extra controls in the header (e.g. a series picker), left of the CSV button. */
+  controls?: ReactNode;
+  /** Smallest top of the value axis (e.g. 5% for error rates, so an all-zero series is not drawn up to 400%). */
+  minYMax?: number;
 }
 
 function indexOf(state: MouseHandlerDataParam): number | null {
@@ -55,7 +59,7 @@ function indexOf(state: MouseHandlerDataParam): number | null {
  * plotted data. Presentational: the page maps API answers to `data`/`series`.
  */
 export function TimeSeriesChart(props: TimeSeriesChartProps) {
-  const { title, data, series, kind, formatValue, onZoom, csvName, height = 240, testId, emptyText } = props;
+  const { title, data, series, kind, formatValue, onZoom, csvName, height = 240, testId, emptyText, controls, minYMax } = props;
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const spanMs = data.length > 1 ? data[data.length - 1].t - data[0].t : 86_400_000;
@@ -111,7 +115,8 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         tickFormatter={(v: number) => formatValue(v)}
         stroke="var(--text-faint)"
         tick={{ fontSize: 11 }}
-        width={64}
+        width={72}
+        domain={minYMax === undefined ? [0, 'auto'] : [0, (max: number) => Math.max(max, minYMax)]}
       />,
       <Tooltip
         key="tooltip"
@@ -124,6 +129,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       <Legend
         key="legend"
         wrapperStyle={{ fontSize: 12, cursor: 'pointer' }}
+        itemSorter={null}
         onClick={(entry) => {
           const key = String(entry.dataKey ?? '');
           setHidden((prev) => {
@@ -151,7 +157,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       );
     });
     return [...common, ...marks];
-  }, [series, hidden, kind, spanMs, formatValue]);
+  }, [series, hidden, kind, spanMs, formatValue, minYMax]);
 
   const selection =
     drag && drag.from !== drag.to ? (
@@ -165,6 +171,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         <h2 className="card-title">{title}</h2>
         <div className="chart-actions">
           {onZoom && data.length > 1 ? <span className="chart-hint muted small">drag to zoom</span> : null}
+          {controls}
           <button type="button" className="btn btn-ghost btn-small" onClick={exportCsv} disabled={data.length === 0}
             data-testid={testId ? `${testId}-csv` : undefined}>
             CSV

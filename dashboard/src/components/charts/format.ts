@@ -18,7 +18,7 @@ export function formatTooltipTime(ms: number): string {
 
 export function formatUsd(value: number): string {
   if (value === 0) return '$0';
-  if (Math.abs(value) < 0.01) return `$${value.toPrecision(2)}`;
+  if (Math.abs(value) < 0.01) return `$${Number(value.toPrecision(2))}`;
   return `$${value.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

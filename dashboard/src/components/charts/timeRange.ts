@@ -94,6 +94,13 @@ export function useTimeRange() {
   return { range, setPreset, zoomTo };
 }
 
+/** A bucket giving a bar chart of the window between ~24 and ~200 bars (minute ≤ 3 h, hour ≤ 8 days, else day). */
+export function barBucket(range: TimeRange): 'minute' | 'hour' | 'day' {
+  const ms = range.until.getTime() - range.since.getTime();
+  if (ms <= 3 * 3_600_000) return 'minute';
+  return ms <= 8 * 86_400_000 ? 'hour' : 'day';
+}
+
 /** Query parameters of a window for the API. */
 export function rangeParams(range: TimeRange): { since: string; until: string } {
   return { since: range.since.toISOString(), until: range.until.toISOString() };

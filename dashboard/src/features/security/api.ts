@@ -2,7 +2,7 @@
 
 import { query, request } from '../../api/client';
 import type { components } from '../../api/schema';
-import type { TimeRange } from '../../components/charts/timeRange';
+import { barBucket, type TimeRange } from '../../components/charts/timeRange';
 import type { AlertFilters } from './alertFilters';
 
 type Schemas = components['schemas'];
@@ -84,7 +84,7 @@ export function bulkSetStatus(
 }
 
 export function getSummary(projectId: string, range: TimeRange, signal?: AbortSignal): Promise<SecuritySummary> {
-  return request<SecuritySummary>('GET', `/security/summary${query({ project_id: projectId, ...windowParams(range) })}`, {
+  return request<SecuritySummary>('GET', `/security/summary${query({ project_id: projectId, ...windowParams(range), bucket: barBucket(range) })}`, {
     signal,
   });
 }

@@ -22,6 +22,6 @@ export function ErrorRateChart({ report, start, end, onZoom, csvPrefix }: ErrorR
   return (
     <TimeSeriesChart title={`Error rate · ${formatPercent(report.error_rate)} of ${report.spans.toLocaleString('en')} spans`}
       data={points} series={[{ key: 'rate', label: 'error rate', color: '#f87171' }]} kind="line" formatValue={formatPercent}
-      onZoom={onZoom} csvName={`${csvPrefix}-error-rate`} testId="chart-errors" />
+      onZoom={onZoom} csvName={`${csvPrefix}-error-rate`} testId="chart-errors" minYMax={0.05} />
   );
 }

@@ -37,25 +37,26 @@ export function LatencyChart({ report, start, end, by, onBy, onZoom, csvPrefix }
     return parts[0].map((pt, i) => ({ ...pt, ...parts[1][i], ...parts[2][i] })).filter((pt) => pt.p50 !== undefined);
   }, [report, key, start, end]);
 
+  const controls = (
+    <>
+      <select className="input input-small chart-select" aria-label="Latency by" value={by} onChange={(e) => onBy(e.target.value as LatencyBy)}
+        data-testid="latency-by">
+        <option value="kind">by span kind</option>
+        <option value="model">by model</option>
+      </select>
+      <select className="input input-small chart-select" aria-label="Latency of" value={key} onChange={(e) => setChosen(e.target.value)}
+        disabled={keys.length === 0} data-testid="latency-key">
+        {keys.map((k) => (
+          <option key={k} value={k}>
+            {k || '(none)'}
+          </option>
+        ))}
+      </select>
+    </>
+  );
   return (
-    <div className="chart-with-controls">
-      <div className="chart-controls">
-        <select className="input input-small" aria-label="Latency by" value={by} onChange={(e) => onBy(e.target.value as LatencyBy)}
-          data-testid="latency-by">
-          <option value="kind">by span kind</option>
-          <option value="model">by model</option>
-        </select>
-        <select className="input input-small" aria-label="Latency of" value={key} onChange={(e) => setChosen(e.target.value)}
-          disabled={keys.length === 0} data-testid="latency-key">
-          {keys.map((k) => (
-            <option key={k} value={k}>
-              {k || '(none)'}
-            </option>
-          ))}
-        </select>
-      </div>
-      <TimeSeriesChart title={`Latency percentiles${key ? ` · ${key}` : ''}`} data={points} series={PERCENTILES} kind="line"
-        formatValue={formatDuration} onZoom={onZoom} csvName={`${csvPrefix}-latency-${key || 'all'}`} testId="chart-latency" />
-    </div>
+    <TimeSeriesChart title={`Latency percentiles${key ? ` · ${key}` : ''}`} data={points} series={PERCENTILES} kind="line"
+      formatValue={formatDuration} onZoom={onZoom} csvName={`${csvPrefix}-latency-${key || 'all'}`} testId="chart-latency"
+      controls={controls} />
   );
 }

@@ -1,6 +1,6 @@
 import { Link } from 'react-router-dom';
 import { formatCompact } from '../../../components/charts/format';
-import { formatNumber, pluralize } from '../../../lib/format';
+import { pluralize } from '../../../lib/format';
 import { analyticsHref } from '../../../lib/routes';
 import type { CostReport } from '../api';
 
@@ -11,14 +11,14 @@ export function UnpricedNotice({ projectId, models }: { projectId: string; model
   return (
     <div className="alert alert-warning unpriced-notice" role="status" data-testid="unpriced-notice">
       <strong>
-        {formatNumber(calls)} {pluralize(calls, 'call')} to {models.length} {pluralize(models.length, 'model')} without a price
+        {pluralize(calls, 'call')} to {pluralize(models.length, 'model')} without a price
       </strong>{' '}
       — their cost is not in the totals below.
       <ul>
         {models.map((m) => (
           <li key={`${m.provider}/${m.model}`} data-testid="unpriced-model">
             <code>{m.model}</code>
-            {m.provider ? <span className="muted"> ({m.provider})</span> : null}: {formatNumber(m.calls)} {pluralize(m.calls, 'call')},{' '}
+            {m.provider ? <span className="muted"> ({m.provider})</span> : null}: {pluralize(m.calls, 'call')},{' '}
             {formatCompact(m.input_tokens)} input / {formatCompact(m.output_tokens)} output tokens ·{' '}
             <Link to={analyticsHref(projectId, `?view=prices&model=${encodeURIComponent(m.model)}&provider=${encodeURIComponent(m.provider)}`)}
               data-testid="unpriced-add-price">

@@ -97,7 +97,7 @@ export function AlertDrawer({ projectId, alertId, role, onClose }: AlertDrawerPr
                 {alert.status_at ? `, ${formatDateTime(alert.status_at)}` : ''}
               </span>
             ) : null}
-            {alert.status_note ? <div className="drawer-note">“{alert.status_note}”</div> : null}
+            {alert.status_note ? <span className="drawer-note">“{alert.status_note}”</span> : null}
           </dd>
         </dl>
 

@@ -9,6 +9,7 @@ import { TimeRangePicker } from '../../../components/charts/TimeRangePicker';
 import { TimeSeriesChart, type TimePoint } from '../../../components/charts/TimeSeriesChart';
 import { formatCompact } from '../../../components/charts/format';
 import { severityColor } from '../../../components/charts/palette';
+import { bucketTimes } from '../../../components/charts/series';
 import { useTimeRange } from '../../../components/charts/timeRange';
 import { formatNumber, pluralize } from '../../../lib/format';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
@@ -26,12 +27,22 @@ import '../security.css';
 
 const TREND_SERIES = [...SEVERITIES].reverse().map((s) => ({ key: s, label: s.toLowerCase(), color: severityColor(s) }));
 
+/** One bar per bucket of the window (buckets without alerts are zero), stacked by severity. */
 function trendPoints(summary: SecuritySummary | undefined): TimePoint[] {
-  return (summary?.series ?? []).map((bucket) => {
-    const point: TimePoint = { t: new Date(bucket.time).getTime() };
-    for (const s of SEVERITIES) point[s] = bucket.by_severity[s] ?? 0;
-    return point;
-  });
+  if (!summary || summary.series.length === 0) return [];
+  const points = new Map<number, TimePoint>();
+  for (const t of bucketTimes(summary.start, summary.end, summary.bucket)) {
+    const point = { t } as TimePoint;
+    for (const s of SEVERITIES) point[s] = 0;
+    points.set(t, point);
+  }
+  for (const bucket of summary.series) {
+    const t = new Date(bucket.time).getTime();
+    const point = points.get(t) ?? ({ t } as TimePoint);
+    for (const s of SEVERITIES) point[s] = (point[s] ?? 0) + (bucket.by_severity[s] ?? 0);
+    points.set(t, point);
+  }
+  return [...points.values()].sort((a, b) => a.t - b.t);
 }
 
 /** `/p/{projectId}/security`: alerts of the project (chips, trend, filtered list, detail drawer) and its rules. */
@@ -114,7 +125,7 @@ export function SecurityPage() {
           <h1 className="page-title">Security</h1>
           <p className="page-subtitle muted">
             {total !== null && open !== null
-              ? `${formatNumber(total)} ${pluralize(total, 'alert')} in this time range · ${formatNumber(open)} open`
+              ? `${pluralize(total, 'alert')} in this time range · ${formatNumber(open)} open`
               : '\u00a0'}
           </p>
         </div>
@@ -159,7 +170,7 @@ export function SecurityPage() {
           {bulk.error ? <InlineError message={bulk.error.message} /> : null}
           {bulkDone ? (
             <p className="muted small" role="status">
-              {formatNumber(bulkDone.updated)} {pluralize(bulkDone.updated, 'alert')} acknowledged
+              {pluralize(bulkDone.updated, 'alert')} acknowledged
               {bulkDone.truncated ? ' (the first 10,000; run it again for the rest)' : ''}.
             </p>
           ) : null}

@@ -57,9 +57,7 @@ export function NotificationsTab() {
               <th>Name</th>
               <th>Destination</th>
               <th>Alerts from</th>
-              <th>Daily budget</th>
-              <th>Monthly budget</th>
-              <th>Status</th>
+              <th>Budgets (day / month)</th>
               {isAdmin ? <th className="actions-col" /> : null}
             </tr>
           </thead>
@@ -67,7 +65,8 @@ export function NotificationsTab() {
             {channels.data.items.map((c) => (
               <tr key={c.id} data-testid="channel-row" data-channel-name={c.name}>
                 <td>
-                  {c.name}
+                  {c.name}{' '}
+                  {c.enabled ? null : <span className="tag tag-muted">paused</span>}
                   <div className="muted small">{c.kind === 'slack' ? 'Slack' : 'Webhook (JSON)'}</div>
                 </td>
                 <td className="mono small muted">{c.url_hint}</td>
@@ -86,10 +85,8 @@ export function NotificationsTab() {
                     <SeverityBadge severity={c.min_severity} />
                   )}
                 </td>
-                <td>{budget(c.daily_budget_usd)}</td>
-                <td>{budget(c.monthly_budget_usd)}</td>
                 <td>
-                  {c.enabled ? <span className="tag tag-ok">on</span> : <span className="tag tag-muted">paused</span>}
+                  {budget(c.daily_budget_usd)} / {budget(c.monthly_budget_usd)}
                 </td>
                 {isAdmin ? (
                   <td className="actions-col">
@@ -261,7 +258,7 @@ function CreateChannelForm({ projectId, onCreated }: { projectId: string; onCrea
         </select>
       </label>
       <label className="field channel-url">
-        <span className="field-label">URL (stored encrypted, never shown again)</span>
+        <span className="field-label">URL (stored encrypted; never shown again)</span>
         <input className="input" type="url" required value={form.url} placeholder="https://hooks.example.com/…"
           onChange={(e) => setForm({ ...form, url: e.target.value })} data-testid="channel-url" />
       </label>
@@ -277,12 +274,12 @@ function CreateChannelForm({ projectId, onCreated }: { projectId: string; onCrea
         </select>
       </label>
       <label className="field">
-        <span className="field-label">Daily budget (USD)</span>
+        <span className="field-label">Daily budget ($)</span>
         <input className="input" type="number" min="0" step="any" value={form.daily} placeholder="none"
           onChange={(e) => setForm({ ...form, daily: e.target.value })} data-testid="channel-daily" />
       </label>
       <label className="field">
-        <span className="field-label">Monthly budget (USD)</span>
+        <span className="field-label">Monthly budget ($)</span>
         <input className="input" type="number" min="0" step="any" value={form.monthly} placeholder="none"
           onChange={(e) => setForm({ ...form, monthly: e.target.value })} data-testid="channel-monthly" />
       </label>
