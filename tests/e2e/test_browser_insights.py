@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import free_port
 
-from .browser import admin, api, browser, log_in, new_page, shot  # noqa: F401 - fixtures
+from .browser import api, browser, log_in, new_page, shot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -102,14 +102,7 @@ def receiver() -> Iterator[dict[str, Any]]:
     server.shutdown()
 
 
-def _open_project_page(page, stack, project, section: str) -> None:
-    page.goto(f"/p/{project['id']}/{section}")
-    if "/login" in page.url:
-        log_in(page, stack.admin_email, stack.admin_password)
-
-
-def test_leaked_values_become_alerts_that_are_handled_on_the_security_page(stack, browser, artifacts_dir, project,
-                                                                          leaky_trace):  # noqa: F811
+def test_leaked_values_become_alerts_on_the_security_page(stack, browser, artifacts_dir, project, leaky_trace):  # noqa: F811
     page = new_page(browser, stack.base_url)
     page.goto(f"/p/{project['id']}/security")
     log_in(page, stack.admin_email, stack.admin_password)
