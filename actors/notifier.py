@@ -46,7 +46,7 @@ class RetryPolicy:
     timeout_s: float = 10.0
 
     def delay(self, attempt: int) -> float:
-        return min(self.max_s, self.base_s * 2 ** attempt) * random.uniform(0.8, 1.2)
+        return float(min(self.max_s, self.base_s * 2 ** attempt) * random.uniform(0.8, 1.2))
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Query
 from ray import serve
 
+from actors.notifier_actor import with_notifier
 from actors.pool import PoolSupervisor
 from cluster.metadata import MetadataDB
 from cluster.platform import Platform
@@ -56,7 +57,7 @@ class PlatformDeployment:
     """Exactly one replica: it starts the stateful parts, then supervises them."""
 
     async def __init__(self) -> None:
-        self.platform = Platform(PlatformSettings(), PoolSupervisor.from_config)
+        self.platform = Platform(PlatformSettings(), with_notifier(PoolSupervisor.from_config))
         await self.platform.start()
 
     def __serve_build_asgi_app__(self) -> FastAPI:

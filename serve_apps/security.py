@@ -352,7 +352,7 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         try:
             defaults.model_validate(merged)
         except Exception as exc:  # pydantic ValidationError: name the first bad key
-            errs = getattr(exc, "errors", lambda: [])()
+            errs = getattr(exc, "errors", list)()
             loc = ".".join(str(p) for p in (errs[0]["loc"] if errs else ()))
             raise ApiError(422, "invalid_rules", f"{loc}: {errs[0]['msg'] if errs else exc}", field=f"overrides.{loc}") from None
         with session(request) as db:

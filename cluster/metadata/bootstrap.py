@@ -75,7 +75,7 @@ def alive_ray_nodes() -> int:
 
         if not ray.is_initialized():
             return 1
-        return sum(1 for node in ray.nodes() if node.get("Alive"))
+        return sum(1 for node in ray.nodes() if node.get("Alive"))  # type: ignore[no-untyped-call,misc]
     except Exception:  # noqa: BLE001 - no Ray: one machine
         return 1
 

@@ -66,10 +66,9 @@ def priced_expressions(overrides: list[Override], time_col: str) -> tuple[str, s
             params[f"op{i}"] = o.provider.lower()
         conditions.append(cond + ")")
         costs.append(
-            "((toFloat64(input_tokens) - cache_read_tokens - cache_write_tokens) * {pi%d:Float64} "
-            "+ cache_read_tokens * {pcr%d:Float64} + cache_write_tokens * {pcw%d:Float64} "
-            "+ (toFloat64(output_tokens) - reasoning_tokens) * {po%d:Float64} + reasoning_tokens * {pr%d:Float64}) / 1e6"
-            % (i, i, i, i, i)
+            f"((toFloat64(input_tokens) - cache_read_tokens - cache_write_tokens) * {{pi{i}:Float64}} "
+            f"+ cache_read_tokens * {{pcr{i}:Float64}} + cache_write_tokens * {{pcw{i}:Float64}} "
+            f"+ (toFloat64(output_tokens) - reasoning_tokens) * {{po{i}:Float64}} + reasoning_tokens * {{pr{i}:Float64}}) / 1e6"
         )
         params.update({f"pi{i}": o.input_per_mtok, f"pcr{i}": o.cache_read_per_mtok, f"pcw{i}": o.cache_write_per_mtok,
                        f"po{i}": o.output_per_mtok, f"pr{i}": o.reasoning_per_mtok})
@@ -82,27 +81,30 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
+_WINDOW_MINUTES = "minute >= toStartOfMinute({ws:DateTime64(3)}) AND minute < {we:DateTime64(3)}"
+_WINDOW_SPANS = "start_time >= {ws:DateTime64(3)} AND start_time < {we:DateTime64(3)}"
+
+
 def _source(group_by: str, bucket_s: int) -> tuple[str, str]:
-    """(FROM subquery with columns t, key, model, provider, tokens, cost_usd, unpriced, calls, time column name)."""
+    """(FROM subquery with columns at, t, key, model, provider, tokens, cost_usd, unpriced, calls; its time column)."""
+    tokens = ", ".join(_TOKENS)
     if group_by in ("model", "provider"):
         return (
-            "(SELECT minute AS at, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond(%d))) AS t, %s AS key, "
-            "model, provider, %s, cost_usd, unpriced_spans AS unpriced, spans AS calls FROM cost_metrics "
-            "WHERE project_id = {p:String} AND minute >= toStartOfMinute({ws:DateTime64(3)}) AND minute < {we:DateTime64(3)})"
-            % (bucket_s, group_by, ", ".join(_TOKENS)),
+            f"(SELECT minute AS at, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucket_s}))) AS t, {group_by} AS key, "
+            f"model, provider, {tokens}, cost_usd, unpriced_spans AS unpriced, spans AS calls FROM cost_metrics "
+            f"WHERE project_id = {{p:String}} AND {_WINDOW_MINUTES})",
             "at",
         )
-    key = "name" if group_by == "trace_name" else _SPAN_KEYS[group_by]
+    key = "''" if group_by == "trace_name" else _SPAN_KEYS[group_by]
     spans = (
-        "SELECT start_time AS at, toUnixTimestamp(toStartOfInterval(start_time, toIntervalSecond(%d))) AS t, %s AS key, "
-        "model, provider, %s, cost_usd, cost_status = 'unpriced' AS unpriced, 1 AS calls, trace_id FROM spans FINAL "
-        "WHERE project_id = {p:String} AND start_time >= {ws:DateTime64(3)} AND start_time < {we:DateTime64(3)} "
-        "AND cost_status != ''" % (bucket_s, "''" if group_by == "trace_name" else key, ", ".join(_TOKENS))
+        f"SELECT start_time AS at, toUnixTimestamp(toStartOfInterval(start_time, toIntervalSecond({bucket_s}))) AS t, {key} AS key, "
+        f"model, provider, {tokens}, cost_usd, cost_status = 'unpriced' AS unpriced, 1 AS calls, trace_id FROM spans FINAL "
+        f"WHERE project_id = {{p:String}} AND {_WINDOW_SPANS} AND cost_status != ''"
     )
     if group_by == "trace_name":
         spans = (
-            "SELECT s.* EXCEPT key, n.name AS key FROM (%s) AS s LEFT JOIN (SELECT trace_id, argMinMerge(root_name) AS name "
-            "FROM trace_summaries WHERE project_id = {p:String} GROUP BY trace_id) AS n USING trace_id" % spans
+            f"SELECT s.* EXCEPT key, n.name AS key FROM ({spans}) AS s LEFT JOIN (SELECT trace_id, argMinMerge(root_name) AS name "
+            "FROM trace_summaries WHERE project_id = {p:String} GROUP BY trace_id) AS n USING trace_id"
         )
     return f"({spans})", "at"
 

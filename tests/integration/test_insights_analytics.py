@@ -4,7 +4,6 @@ that went through the real ingest app and the writer and cost pools' handlers (r
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
