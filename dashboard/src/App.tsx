@@ -12,6 +12,9 @@ import { NoProjectsPage } from './features/projects/pages/NoProjectsPage';
 import { SettingsPage } from './features/settings/pages/SettingsPage';
 import { TraceDetailPage } from './features/traces/pages/TraceDetailPage';
 import { TraceListPage } from './features/traces/pages/TraceListPage';
+import { AnalyticsPage } from './features/analytics/pages/AnalyticsPage';
+import { OverviewPage } from './features/overview/pages/OverviewPage';
+import { SecurityPage } from './features/security/pages/SecurityPage';
 import { SessionDetailPage } from './features/sessions/pages/SessionDetailPage';
 import { SessionListPage } from './features/sessions/pages/SessionListPage';
 
@@ -26,14 +29,17 @@ export function App() {
         <Route path="/signup" element={<RegisterPage mode="signup" />} />
         <Route element={<RequireAuth />}>
           <Route element={<AppShell />}>
-            <Route index element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
+            <Route index element={<HomeRedirect to="overview" fallback={<NoProjectsPage />} />} />
             {/* Links from before projects existed open the same view in the default project. */}
             <Route path="traces" element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
             <Route path="traces/:traceId" element={<HomeRedirect to="traces" fallback={<NoProjectsPage />} />} />
             <Route path="settings" element={<HomeRedirect to="settings" fallback={<SettingsPage />} />} />
             <Route path="settings/:tab" element={<HomeRedirect to="settings" fallback={<SettingsPage />} />} />
             <Route path="p/:projectId" element={<ProjectLayout />}>
-              <Route index element={<Navigate to="traces" replace />} />
+              <Route index element={<Navigate to="overview" replace />} />
+              <Route path="overview" element={<OverviewPage />} />
+              <Route path="security" element={<SecurityPage />} />
+              <Route path="analytics" element={<AnalyticsPage />} />
               <Route path="traces" element={<TraceListPage />} />
               <Route path="traces/:traceId" element={<TraceDetailPage />} />
               <Route path="sessions" element={<SessionListPage />} />

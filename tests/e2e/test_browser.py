@@ -31,9 +31,11 @@ def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, admin, demo_trace, br
     page.wait_for_url("**/login")
     shot(page, artifacts_dir, "login")
     log_in(page, admin.email, admin.password)
+    page.get_by_test_id("overview-page").wait_for()
+    assert page.url.endswith(f"/p/{demo_trace['project_id']}/overview")  # `/` opens the first project's overview
+    page.get_by_test_id("nav-traces").click()
     row = page.locator(f'[data-testid="trace-row"][data-trace-id="{demo_trace["trace_id"]}"]')
     row.wait_for(timeout=30_000)
-    assert page.url.endswith(f"/p/{demo_trace['project_id']}/traces")  # `/` opens the first project
     assert page.get_by_test_id("current-project").inner_text() == "default"
     shot(page, artifacts_dir, "trace-list")
 

@@ -163,7 +163,7 @@ def test_a_viewer_sees_why_and_manages_their_own_account(stack, colleague, brows
     page = new_page(browser, stack.base_url)
     page.goto("/")
     log_in(page, colleague.email, colleague.password)
-    page.get_by_test_id("trace-list-page").wait_for()
+    page.get_by_test_id("overview-page").wait_for()  # a project's landing page
     assert page.get_by_test_id("current-project").inner_text() == RENAMED  # their only project
 
     page.get_by_test_id("nav-settings").click()

@@ -93,9 +93,10 @@ def test_first_run_creates_the_admin_from_the_setup_link(fresh_instance, browser
 
     page.get_by_test_id("setup-code").fill(fresh_instance.setup_code)
     page.get_by_test_id("register-submit").click()
-    page.get_by_test_id("trace-list-page").wait_for()  # logged in, inside the existing project
-    assert "/p/" in page.url and page.url.endswith("/traces")
+    page.get_by_test_id("overview-page").wait_for()  # logged in, on the existing project's overview
+    assert "/p/" in page.url and page.url.endswith("/overview")
     assert page.get_by_test_id("current-project").inner_text() == fresh_instance.project_name
+    page.get_by_test_id("nav-traces").click()
     page.get_by_test_id("traces-empty").wait_for()
     shot(page, artifacts_dir, "setup-done-empty-traces")
 
@@ -110,7 +111,7 @@ def test_first_run_creates_the_admin_from_the_setup_link(fresh_instance, browser
 
     page.goto("/login")
     log_in(page, "first-admin@example.com", "a long enough password")
-    page.get_by_test_id("trace-list-page").wait_for()
+    page.get_by_test_id("overview-page").wait_for()
     page.context.close()
 
 

@@ -2,7 +2,7 @@
 
 const enc = encodeURIComponent;
 
-export const SETTINGS_TABS = ['projects', 'keys', 'members', 'users', 'account'] as const;
+export const SETTINGS_TABS = ['projects', 'keys', 'members', 'notifications', 'users', 'account'] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 export function isSettingsTab(value: string | undefined): value is SettingsTab {
@@ -11,6 +11,19 @@ export function isSettingsTab(value: string | undefined): value is SettingsTab {
 
 export function tracesHref(projectId: string): string {
   return `/p/${enc(projectId)}/traces`;
+}
+
+/** The project's landing page: metric cards, open alerts, recent traces. */
+export function overviewHref(projectId: string): string {
+  return `/p/${enc(projectId)}/overview`;
+}
+
+export function securityHref(projectId: string, search = ''): string {
+  return `/p/${enc(projectId)}/security${search}`;
+}
+
+export function analyticsHref(projectId: string, search = ''): string {
+  return `/p/${enc(projectId)}/analytics${search}`;
 }
 
 export function traceHref(projectId: string, traceId: string, spanId?: string): string {
@@ -50,5 +63,7 @@ export function loginHref(next?: string): string {
 export function sameViewInProject(pathname: string, projectId: string): string {
   const match = /^\/p\/[^/]+\/settings\/([^/]+)/.exec(pathname);
   if (match && isSettingsTab(match[1])) return settingsHref(projectId, match[1]);
+  const section = /^\/p\/[^/]+\/(overview|security|analytics)/.exec(pathname)?.[1];
+  if (section) return `/p/${enc(projectId)}/${section}`;
   return tracesHref(projectId);
 }

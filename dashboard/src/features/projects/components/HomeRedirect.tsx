@@ -1,13 +1,13 @@
 import type { ReactNode } from 'react';
 import { Navigate, useLocation, useParams } from 'react-router-dom';
 import { LoadingState } from '../../../components/LoadingState';
-import { isSettingsTab, settingsHref, traceHref, tracesHref } from '../../../lib/routes';
+import { isSettingsTab, overviewHref, settingsHref, traceHref, tracesHref } from '../../../lib/routes';
 import { useMe } from '../../auth/hooks/useMe';
 import { defaultProject } from '../hooks/useCurrentProject';
 
 interface HomeRedirectProps {
-  /** Where in the project to land: traces (for `/`, `/traces`, `/traces/{id}`) or a settings tab. */
-  to: 'traces' | 'settings';
+  /** Where in the project to land: the overview (`/`), traces (`/traces`, `/traces/{id}`) or a settings tab. */
+  to: 'overview' | 'traces' | 'settings';
   /** What a user without any project sees instead. */
   fallback: ReactNode;
 }
@@ -25,7 +25,8 @@ export function HomeRedirect({ to, fallback }: HomeRedirectProps) {
   const project = defaultProject(me.data);
   if (!project) return <>{fallback}</>;
   let target: string;
-  if (to === 'settings') target = settingsHref(project.id, isSettingsTab(tab) ? tab : 'projects');
+  if (to === 'overview') target = overviewHref(project.id);
+  else if (to === 'settings') target = settingsHref(project.id, isSettingsTab(tab) ? tab : 'projects');
   else target = traceId ? traceHref(project.id, traceId) : tracesHref(project.id);
   return <Navigate to={target + search} replace />;
 }

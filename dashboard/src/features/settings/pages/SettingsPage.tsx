@@ -4,6 +4,7 @@ import { useOptionalProject } from '../../projects/hooks/useCurrentProject';
 import { AccountTab } from '../components/AccountTab';
 import { KeysTab } from '../components/KeysTab';
 import { MembersTab } from '../components/MembersTab';
+import { NotificationsTab } from '../components/NotificationsTab';
 import { ProjectsTab } from '../components/ProjectsTab';
 import { UsersTab } from '../components/UsersTab';
 import { useMe } from '../../auth/hooks/useMe';
@@ -12,12 +13,13 @@ const TAB_LABELS: Record<SettingsTab, string> = {
   projects: 'Projects',
   keys: 'API keys',
   members: 'Members',
+  notifications: 'Notifications',
   users: 'Users',
   account: 'Account',
 };
 
 /** Tabs that belong to one project, so they need one in the URL. */
-const PROJECT_TABS: readonly SettingsTab[] = ['keys', 'members'];
+const PROJECT_TABS: readonly SettingsTab[] = ['keys', 'members', 'notifications'];
 
 /** `/p/{projectId}/settings/{tab}` (and `/settings/{tab}` for a user without projects). */
 export function SettingsPage() {
@@ -81,6 +83,7 @@ export function SettingsPage() {
         {tab === 'projects' ? <ProjectsTab /> : null}
         {tab === 'keys' && current ? <KeysTab key={current.project.id} /> : null}
         {tab === 'members' && current ? <MembersTab key={current.project.id} /> : null}
+        {tab === 'notifications' && current ? <NotificationsTab key={current.project.id} /> : null}
         {tab === 'users' ? <UsersTab /> : null}
         {tab === 'account' ? <AccountTab /> : null}
       </div>
