@@ -341,56 +341,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        28,
-        "span_metrics_minute: spans, errors, traces and latency per project, minute, kind and model",
-        (
-            # Read by the overview and the latency/error analytics instead of `spans`. Counts are
-            # uniq states of the span key, so a replayed span (at-least-once) is not counted twice;
-            # the latency digest and average may count a replay again (a negligible skew).
-            """
-            CREATE TABLE IF NOT EXISTS span_metrics_minute (
-                project_id String,
-                minute DateTime('UTC'),
-                kind LowCardinality(String),
-                model LowCardinality(String),
-                is_root UInt8,
-                spans AggregateFunction(uniq, String, String),
-                errors AggregateFunction(uniqIf, String, String, UInt8),
-                traces AggregateFunction(uniq, String),
-                duration AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
-                duration_avg AggregateFunction(avg, Float64)
-            )
-            ENGINE = AggregatingMergeTree
-            PARTITION BY toYYYYMM(minute)
-            ORDER BY (project_id, minute, kind, model, is_root)
-            """,
-            """
-            CREATE MATERIALIZED VIEW IF NOT EXISTS span_metrics_minute_mv TO span_metrics_minute AS
-            SELECT
-                project_id,
-                toStartOfMinute(start_time) AS minute,
-                kind,
-                model,
-                toUInt8(parent_span_id = '') AS is_root,
-                uniqState(trace_id, span_id) AS spans,
-                uniqIfState(trace_id, span_id, toUInt8(status = 'ERROR')) AS errors,
-                uniqState(trace_id) AS traces,
-                quantilesTDigestState(0.5, 0.95, 0.99)(duration_ms) AS duration,
-                avgState(duration_ms) AS duration_avg
-            FROM spans
-            GROUP BY project_id, minute, kind, model, is_root
-            """,
-            """
-            INSERT INTO span_metrics_minute
-            SELECT project_id, toStartOfMinute(start_time), kind, model, toUInt8(parent_span_id = ''),
-                uniqState(trace_id, span_id), uniqIfState(trace_id, span_id, toUInt8(status = 'ERROR')), uniqState(trace_id),
-                quantilesTDigestState(0.5, 0.95, 0.99)(duration_ms), avgState(duration_ms)
-            FROM spans FINAL
-            GROUP BY project_id, toStartOfMinute(start_time), kind, model, toUInt8(parent_span_id = '')
-            """,
-        ),
-    ),
-    Migration(
         21,
         "drop spans.security_flags and users (never written or read)",
         (
@@ -438,6 +388,56 @@ MIGRATIONS: tuple[Migration, ...] = (
                 ADD INDEX IF NOT EXISTS idx_span_id span_id TYPE bloom_filter(0.01) GRANULARITY 1,
                 ADD INDEX IF NOT EXISTS idx_attr_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
                 ADD INDEX IF NOT EXISTS idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1
+            """,
+        ),
+    ),
+    Migration(
+        28,
+        "span_metrics_minute: spans, errors, traces and latency per project, minute, kind and model",
+        (
+            # Read by the overview and the latency/error analytics instead of `spans`. Counts are
+            # uniq states of the span key, so a replayed span (at-least-once) is not counted twice;
+            # the latency digest and average may count a replay again (a negligible skew).
+            """
+            CREATE TABLE IF NOT EXISTS span_metrics_minute (
+                project_id String,
+                minute DateTime('UTC'),
+                kind LowCardinality(String),
+                model LowCardinality(String),
+                is_root UInt8,
+                spans AggregateFunction(uniq, String, String),
+                errors AggregateFunction(uniqIf, String, String, UInt8),
+                traces AggregateFunction(uniq, String),
+                duration AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+                duration_avg AggregateFunction(avg, Float64)
+            )
+            ENGINE = AggregatingMergeTree
+            PARTITION BY toYYYYMM(minute)
+            ORDER BY (project_id, minute, kind, model, is_root)
+            """,
+            """
+            CREATE MATERIALIZED VIEW IF NOT EXISTS span_metrics_minute_mv TO span_metrics_minute AS
+            SELECT
+                project_id,
+                toStartOfMinute(start_time) AS minute,
+                kind,
+                model,
+                toUInt8(parent_span_id = '') AS is_root,
+                uniqState(trace_id, span_id) AS spans,
+                uniqIfState(trace_id, span_id, toUInt8(status = 'ERROR')) AS errors,
+                uniqState(trace_id) AS traces,
+                quantilesTDigestState(0.5, 0.95, 0.99)(duration_ms) AS duration,
+                avgState(duration_ms) AS duration_avg
+            FROM spans
+            GROUP BY project_id, minute, kind, model, is_root
+            """,
+            """
+            INSERT INTO span_metrics_minute
+            SELECT project_id, toStartOfMinute(start_time), kind, model, toUInt8(parent_span_id = ''),
+                uniqState(trace_id, span_id), uniqIfState(trace_id, span_id, toUInt8(status = 'ERROR')), uniqState(trace_id),
+                quantilesTDigestState(0.5, 0.95, 0.99)(duration_ms), avgState(duration_ms)
+            FROM spans FINAL
+            GROUP BY project_id, toStartOfMinute(start_time), kind, model, toUInt8(parent_span_id = '')
             """,
         ),
     ),

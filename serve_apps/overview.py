@@ -7,6 +7,7 @@ rate and each consumer group's backlog on the bus. Reads only pre-aggregated tab
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,6 +16,8 @@ from pydantic import BaseModel, Field
 from cluster.backlog import group_backlog
 from cluster.query import overview as logic
 from cluster.query import security as security_logic
+from cluster.query.filters import TraceFilter
+from cluster.query.traces import list_traces
 from cluster.query.windows import TimeWindow
 from cluster.store import StoreClient
 from cluster.streams import COST_GROUP, SECURITY_GROUP, WRITER_GROUP, ingest_stream
@@ -104,6 +107,10 @@ async def pipeline(store: StoreClient, redis: Any, project_id: str, partitions: 
     return {"ingest_spans_per_s": rate, "backlog": backlog, "available": available}
 
 
+def _ns(moment: datetime) -> int:
+    return int(moment.timestamp() * 1e9)
+
+
 def overview_router(store: StoreClient, redis: Any, retry_after_s: int, partitions: int) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["overview"])
 
@@ -115,20 +122,15 @@ def overview_router(store: StoreClient, redis: Any, retry_after_s: int, partitio
         window: TimeWindow = Depends(window_params),
         access: ProjectAccess = Depends(read_access),
     ) -> Overview:
-        from serve_apps.traces import trace_summary
-
         data = await guarded(logic.overview(store, access.project_id, window, bucket or window.auto_bucket()), retry_after_s)
         with accounts_of(request).db.session() as db:
             flt = security_logic.AlertFilter(access.project_id, window)
             data["alerts_by_severity"] = await guarded(security_logic.open_by_severity(store, db, flt), retry_after_s)
-        rows = await guarded(store.query(
-            "SELECT trace_id, argMinMerge(root_name) AS name, argMinMerge(root_service) AS service_name, "
-            "toUnixTimestamp64Nano(min(start_time)) AS start_ns, toUnixTimestamp64Nano(max(end_time)) AS end_ns, "
-            "uniqExactMerge(span_ids) AS span_count, uniqExactIfMerge(error_span_ids) AS error_count FROM trace_summaries "
-            "WHERE project_id = {p:String} AND trace_id IN (SELECT trace_id FROM trace_summaries WHERE project_id = {p:String} "
-            "ORDER BY start_time DESC LIMIT {n:UInt32}) GROUP BY trace_id ORDER BY start_ns DESC LIMIT {n:UInt32}",
-            {"p": access.project_id, "n": recent}), retry_after_s) if recent else []
-        data["recent_traces"] = [trace_summary(r) for r in rows]
+        # the newest traces of the window, as the trace list shows them (one query path for both)
+        recent_filter = TraceFilter(access.project_id, _ns(window.start), _ns(window.end))
+        data["recent_traces"] = (
+            (await guarded(list_traces(store, recent_filter, page_size=recent), retry_after_s))["items"] if recent else []
+        )
         data["pipeline"] = await guarded(pipeline(store, redis, access.project_id, accounts_of(request).settings.partitions), retry_after_s)
         return Overview.model_validate(data)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from actors.consumer import StreamConsumer
-from actors.handlers import HandlerContext, build_handler
+from actors.handlers import HandlerContext, build_handler, entry_decoder
 from actors.pricing import PriceBook
 from cluster.bus import connect_redis
 from cluster.streams import COST_GROUP, WRITER_GROUP, ingest_stream
@@ -62,8 +62,10 @@ async def run_pools(w: World, redis_url: str) -> None:
     ctx = HandlerContext(w.settings, w.store, redis, PriceBook.from_config(w.settings.pricing_config))
     streams = [ingest_stream(p) for p in range(w.settings.partitions)]
     for group in (WRITER_GROUP, COST_GROUP):
-        handler, _ = build_handler(group, ctx)
-        consumer = StreamConsumer(redis, group, f"{group}-test", streams, handler, block_ms=20, max_spans=10_000)
+        handler, sink = build_handler(group, ctx)
+        consumer = StreamConsumer(
+            redis, group, f"{group}-test", streams, handler, block_ms=20, max_spans=10_000, decode=entry_decoder(sink)
+        )
         await consumer.ensure_groups()
         for _ in range(6):
             await consumer.poll_once()

@@ -15,7 +15,10 @@ from cluster.streams import ingest_stream
 def _spans(trace_ids: list[str], partitions: int) -> dict[int, list[dict]]:
     by_partition: dict[int, list[dict]] = {}
     for trace_id in trace_ids:
-        by_partition.setdefault(partition_for(trace_id, partitions), []).append({"trace_id": trace_id, "span_id": "01" * 8})
+        by_partition.setdefault(partition_for(trace_id, partitions), []).append(
+            # a validated wire span, as ingest publishes it (the bus encodes each span's row once)
+            {"project_id": "p", "trace_id": trace_id, "span_id": "01" * 8, "name": "step", "start_time": 1, "end_time": 2}
+        )
     return by_partition
 
 
