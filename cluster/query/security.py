@@ -283,15 +283,22 @@ def _decided_counts(db: Session, flt: AlertFilter) -> dict[str, int]:
     return {severity: int(n) for severity, n in db.execute(query)}
 
 
-async def open_by_severity(store: StoreClient, db: Session, flt: AlertFilter) -> dict[str, dict[str, int]]:
-    """Per severity: all alerts of the window and the open ones (total minus decided)."""
-    where = where_clause(AlertFilter(flt.project_id, flt.window, flt.severities, flt.rules), db)
-    rows = await store.query(
-        f"SELECT severity, uniqExact(alert_id) AS n FROM security_alerts WHERE {where.text()} GROUP BY severity", where.params
-    )
-    totals = {s: 0 for s in SEVERITIES} | {r["severity"]: int(r["n"]) for r in rows}
+async def open_by_severity(
+    store: StoreClient, db: Session, flt: AlertFilter, totals: dict[str, int] | None = None
+) -> dict[str, dict[str, int]]:
+    """Per severity: all alerts of the window and the open ones (total minus decided).
+
+    `totals` (alerts per severity, when the caller already counted them) saves the ClickHouse query.
+    """
+    if totals is None:
+        where = where_clause(AlertFilter(flt.project_id, flt.window, flt.severities, flt.rules), db)
+        rows = await store.query(
+            f"SELECT severity, uniqExact(alert_id) AS n FROM security_alerts WHERE {where.text()} GROUP BY severity", where.params
+        )
+        totals = {r["severity"]: int(r["n"]) for r in rows}
+    counted = {s: 0 for s in SEVERITIES} | totals
     decided = _decided_counts(db, flt)
-    return {s: {"total": n, "open": max(0, n - decided.get(s, 0))} for s, n in totals.items()}
+    return {s: {"total": n, "open": max(0, n - decided.get(s, 0))} for s, n in counted.items()}
 
 
 async def summary(store: StoreClient, db: Session, flt: AlertFilter, bucket: str, top: int = 10) -> dict[str, Any]:
@@ -306,7 +313,9 @@ async def summary(store: StoreClient, db: Session, flt: AlertFilter, bucket: str
     )
     buckets: dict[int, dict[str, Any]] = {}
     rules: dict[str, int] = {}
+    severity_totals: dict[str, int] = {}
     for row in series:
+        severity_totals[row["severity"]] = severity_totals.get(row["severity"], 0) + int(row["n"])
         point = buckets.setdefault(int(row["t"]), {"by_severity": {s: 0 for s in SEVERITIES}, "by_rule": {}})
         point["by_severity"][row["severity"]] = point["by_severity"].get(row["severity"], 0) + int(row["n"])
         point["by_rule"][row["rule"]] = point["by_rule"].get(row["rule"], 0) + int(row["n"])
@@ -330,7 +339,7 @@ async def summary(store: StoreClient, db: Session, flt: AlertFilter, bucket: str
         "bucket": bucket,
         "start": flt.window.start.isoformat().replace("+00:00", "Z"),
         "end": flt.window.end.isoformat().replace("+00:00", "Z"),
-        "by_severity": await open_by_severity(store, db, flt),
+        "by_severity": await open_by_severity(store, db, flt, severity_totals),
         "series": [
             {"time": datetime.fromtimestamp(t, tz=UTC).isoformat().replace("+00:00", "Z"), **point}
             for t, point in sorted(buckets.items())
