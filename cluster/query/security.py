@@ -221,14 +221,26 @@ async def list_alerts(
         op = "<" if direction == "DESC" else ">"
         where.sql.append(f"({key}, alert_id) {op} ({{ck:Float64}}, {{cid:String}})")
         where.params.update(ck=cursor.key, cid=cursor.alert_id)
-    rows = await store.query(
-        f"SELECT {_ALERT_COLUMNS}, {key} AS sort_key FROM security_alerts FINAL WHERE {where.text()} "
-        f"ORDER BY sort_key {direction}, alert_id {direction} LIMIT {{n:UInt32}}",
+    # Two steps: the page's ids from the narrow columns (a replayed alert counted once: LIMIT 1 BY),
+    # then the wide columns (excerpt) of just those ids.
+    keys = await store.query(
+        f"SELECT alert_id, {key} AS sort_key FROM security_alerts WHERE {where.text()} "
+        f"ORDER BY sort_key {direction}, alert_id {direction} LIMIT 1 BY alert_id LIMIT {{n:UInt32}}",
         {**where.params, "n": limit + 1},
     )
-    page, more = rows[:limit], len(rows) > limit
+    page_keys, more = keys[:limit], len(keys) > limit
+    ids = [k["alert_id"] for k in page_keys]
+    found = {
+        r["alert_id"]: r for r in await store.query(
+            f"SELECT {_ALERT_COLUMNS} FROM security_alerts PREWHERE alert_id IN {{ids:Array(String)}} "
+            "WHERE project_id = {p:String} ORDER BY created_at DESC LIMIT 1 BY alert_id",
+            {"ids": ids, "p": flt.project_id},
+        )
+    } if ids else {}
+    page = [found[i] for i in ids if i in found]
     items = await alert_views(store, db, flt.project_id, page)
-    next_cursor = Cursor(float(page[-1]["sort_key"]), page[-1]["alert_id"]).encode() if more and page else None
+    last = page_keys[-1] if page_keys else None
+    next_cursor = Cursor(float(last["sort_key"]), last["alert_id"]).encode() if more and last else None
     return {"items": items, "next_cursor": next_cursor}
 
 
