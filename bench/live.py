@@ -13,8 +13,8 @@ when each trace's last message arrived; the others only read. For each N:
   published per second, read back from `spans.live`), against the same run with no clients (the baseline);
 * messages dropped for slow clients (told to them in `dropped` messages).
 
-Then memory per idle client: RSS of the live replica and of Serve's HTTP proxy before and after opening
-200 idle sockets. Timings on a shared 2-core machine move a lot between runs; never gate anything on them.
+First, memory per idle client: RSS of the live replica and of Serve's HTTP proxy before and after opening
+200 idle sockets on the fresh stack. Timings on a shared 2-core machine move a lot between runs; never gate anything on them.
 """
 
 from __future__ import annotations
@@ -276,13 +276,13 @@ def main() -> None:
         read_key = _read_key(base)
         redis_url = f"redis://127.0.0.1:{valkey_port}/0"
         ws_url = f"ws://127.0.0.1:{port}/ws/traces"
+        mem = idle_memory(ws_url, read_key)  # first: after a loaded phase the processes hold on to freed memory
         print(f"warming up ({args.rate} spans/s for 8 s)…", flush=True)
         run_phase(base, ws_url, read_key, redis_url, 1, args.rate, 8, 50_000_000)
         results = []
         for i, n in enumerate(counts):
             print(f"phase: {n} clients, {args.rate} spans/s for {args.seconds:.0f} s…", flush=True)
             results.append(run_phase(base, ws_url, read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000))
-        mem = idle_memory(ws_url, read_key)
     finally:
         serve.shutdown()
         ray.shutdown()
