@@ -34,7 +34,7 @@ _MASK = np.uint64((1 << DIM_BITS) - 1)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _LEET_WORD = re.compile(r"(?<![\w@$!])(?=[\w@$!]*[a-z])(?=[\w@$!]*[0-9@$!])[a-z0-9@$!]{3,}")
 _SPACED = re.compile(r"(?<!\S)(?:[a-z][ .\-_*]){3,}[a-z](?!\S)")
-_URL_ESCAPES = re.compile(r"%[0-9a-fA-F]{2}[^%\s]{0,12}%[0-9a-fA-F]{2}[^%\s]{0,12}%[0-9a-fA-F]{2}")
+_URL_ESCAPES = re.compile(r"%[0-9a-fA-F]{2}[^%\s]{0,20}%[0-9a-fA-F]{2}")
 _SPACES = re.compile(r"\s+")
 _COMMON = re.compile(r"\b(?:the|you|and|to|your|are|all|of|is|with|now)\b")
 
