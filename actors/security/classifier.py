@@ -79,6 +79,7 @@ class InjectionClassifier:
     bias: float
     threshold: float
     meta: dict[str, object]
+    calls: int = 0
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> InjectionClassifier:
@@ -93,6 +94,7 @@ class InjectionClassifier:
         return float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
 
     def probability(self, text: str) -> float:
+        self.calls += 1
         return float(1.0 / (1.0 + np.exp(-self.logit(text))))
 
 
