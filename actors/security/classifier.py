@@ -27,7 +27,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "models"
 WEIGHTS = MODEL_DIR / "injection_lr.npz"
 DIM_BITS = 18
 NGRAMS = (3, 4, 5)
-MAX_CHARS = 6000
+MAX_CHARS = 2048
 _MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 _MASK = np.uint64((1 << DIM_BITS) - 1)
 
