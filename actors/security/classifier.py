@@ -27,14 +27,14 @@ MODEL_DIR = Path(__file__).resolve().parent / "models"
 WEIGHTS = MODEL_DIR / "injection_lr.npz"
 DIM_BITS = 18
 NGRAMS = (3, 4, 5)
-MAX_CHARS = 6000
+MAX_CHARS = 2048
 _MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 _MASK = np.uint64((1 << DIM_BITS) - 1)
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _LEET_WORD = re.compile(r"(?<![\w@$!])(?=[\w@$!]*[a-z])(?=[\w@$!]*[0-9@$!])[a-z0-9@$!]{3,}")
 _SPACED = re.compile(r"(?<!\S)(?:[a-z][ .\-_*]){3,}[a-z](?!\S)")
-_URL_ESCAPES = re.compile(r"%[0-9a-fA-F]{2}[^%\s]{0,12}%[0-9a-fA-F]{2}[^%\s]{0,12}%[0-9a-fA-F]{2}")
+_URL_ESCAPES = re.compile(r"%[0-9a-fA-F]{2}[^%\s]{0,20}%[0-9a-fA-F]{2}")
 _SPACES = re.compile(r"\s+")
 _COMMON = re.compile(r"\b(?:the|you|and|to|your|are|all|of|is|with|now)\b")
 
@@ -79,6 +79,7 @@ class InjectionClassifier:
     bias: float
     threshold: float
     meta: dict[str, object]
+    calls: int = 0
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> InjectionClassifier:
@@ -93,6 +94,7 @@ class InjectionClassifier:
         return float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
 
     def probability(self, text: str) -> float:
+        self.calls += 1
         return float(1.0 / (1.0 + np.exp(-self.logit(text))))
 
 

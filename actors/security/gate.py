@@ -109,7 +109,7 @@ _INJECTION_KEY = "~injection"
 #: rot13 reading of the text gets its own pass of the rule matcher.
 _INJECTION_HINTS = (
     r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}",
-    r"%[0-9a-f]{2}[^%\s]{0,12}%[0-9a-f]{2}[^%\s]{0,12}%[0-9a-f]{2}",  # URL-encoded text (leetspeak and spaced letters are among the learned tier's cues)
+    r"%[0-9a-f]{2}[^%\s]{0,20}%[0-9a-f]{2}",  # URL-encoded text (leetspeak and spaced letters are among the learned tier's cues)
 )
 
 _SNAP_LIMIT = 512

@@ -92,7 +92,7 @@ class IntlPhoneRecognizer(EntityRecognizer):
             score = phone_score(text, start, end)
             if score:
                 out.append(RecognizerResult("PHONE_NUMBER", start, end, score, recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+                    RecognizerResult.RECOGNIZER_NAME_KEY: "IntlPhoneRecognizer", RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return out
 
 

@@ -149,9 +149,9 @@ class MonitorStateStore:
         for key, raw in zip(traces, values[: len(traces)]):
             if raw:
                 scanner.traces.load(key, json.loads(raw))
-        for key, raw in zip(ops, values[len(traces):]):
+        for op, raw in zip(ops, values[len(traces):]):
             if raw:
-                scanner.anomalies.load(key, json.loads(raw))
+                scanner.anomalies.load(op, json.loads(raw))
 
     async def save(self, scanner: SpanScanner) -> None:
         traces, scanner.traces.dirty = scanner.traces.dirty, set()
