@@ -309,6 +309,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        21,
+        "drop spans.security_flags and users (never written or read)",
+        (
+            # A span's security flags are the rules of its `security_alerts` rows (the one source);
+            # the column migration 2 added for them was never filled.
+            "ALTER TABLE spans DROP COLUMN IF EXISTS security_flags",
+            # Accounts live in the relational metadata store (cluster.metadata), not in ClickHouse.
+            "DROP TABLE IF EXISTS users",
+        ),
+    ),
+    Migration(
         28,
         "span_metrics_minute: spans, errors, traces and latency per project, minute, kind and model",
         (
@@ -356,17 +367,6 @@ MIGRATIONS: tuple[Migration, ...] = (
             FROM spans FINAL
             GROUP BY project_id, toStartOfMinute(start_time), kind, model, toUInt8(parent_span_id = '')
             """,
-        ),
-    ),
-    Migration(
-        21,
-        "drop spans.security_flags and users (never written or read)",
-        (
-            # A span's security flags are the rules of its `security_alerts` rows (the one source);
-            # the column migration 2 added for them was never filled.
-            "ALTER TABLE spans DROP COLUMN IF EXISTS security_flags",
-            # Accounts live in the relational metadata store (cluster.metadata), not in ClickHouse.
-            "DROP TABLE IF EXISTS users",
         ),
     ),
 )

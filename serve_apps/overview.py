@@ -121,13 +121,7 @@ def overview_router(store: StoreClient, redis: Any, retry_after_s: int, partitio
         with accounts_of(request).db.session() as db:
             flt = security_logic.AlertFilter(access.project_id, window)
             data["alerts_by_severity"] = await guarded(security_logic.open_by_severity(store, db, flt), retry_after_s)
-        rows = await guarded(store.query(
-            "SELECT trace_id, argMinMerge(root_name) AS name, argMinMerge(root_service) AS service_name, "
-            "toUnixTimestamp64Nano(min(start_time)) AS start_ns, toUnixTimestamp64Nano(max(end_time)) AS end_ns, "
-            "uniqExactMerge(span_ids) AS span_count, uniqExactIfMerge(error_span_ids) AS error_count FROM trace_summaries "
-            "WHERE project_id = {p:String} AND trace_id IN (SELECT trace_id FROM trace_summaries WHERE project_id = {p:String} "
-            "ORDER BY start_time DESC LIMIT {n:UInt32}) GROUP BY trace_id ORDER BY start_ns DESC LIMIT {n:UInt32}",
-            {"p": access.project_id, "n": recent}), retry_after_s) if recent else []
+        rows = await guarded(logic.recent_traces(store, access.project_id, recent), retry_after_s) if recent else []
         data["recent_traces"] = [trace_summary(r) for r in rows]
         data["pipeline"] = await guarded(pipeline(store, redis, access.project_id, accounts_of(request).settings.partitions), retry_after_s)
         return Overview.model_validate(data)

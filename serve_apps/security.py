@@ -195,6 +195,14 @@ def _alert_id(alert_id: str) -> str:
     return alert_id
 
 
+def _merged(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides laid over the defaults, nested mappings (e.g. `runaway`) key by key, as the security pool does."""
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
+
+
 def _rules_defaults() -> Any:
     # Imported on first use: the security package loads Presidio (seconds), which most query calls never need.
     from actors.security.pool_kind import DEFAULT_RULES
@@ -331,7 +339,7 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         with session(request) as db:
             overrides = allow_list.stored_overrides(db, project_id)
             entries = allow_list.entries(db, project_id)
-        effective = defaults.model_validate({**defaults.model_dump(), **overrides}).model_dump()
+        effective = defaults.model_validate(_merged(defaults.model_dump(), overrides)).model_dump()
         return RulesOut(defaults=defaults.model_dump(), overrides=overrides, effective=effective,
                         allow_list=[AllowEntryOut.of(e) for e in entries])
 
@@ -346,11 +354,8 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         defaults = _rules_defaults()
         if "allow_list" in body.overrides:
             raise ApiError(422, "invalid_rules", "edit the allow-list through /security/allow-list", field="overrides.allow_list")
-        merged = defaults.model_dump()
-        for key, value in body.overrides.items():
-            merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
         try:
-            defaults.model_validate(merged)
+            defaults.model_validate(_merged(defaults.model_dump(), body.overrides))
         except Exception as exc:  # pydantic ValidationError: name the first bad key
             errs = getattr(exc, "errors", list)()
             loc = ".".join(str(p) for p in (errs[0]["loc"] if errs else ()))

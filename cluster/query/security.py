@@ -221,14 +221,26 @@ async def list_alerts(
         op = "<" if direction == "DESC" else ">"
         where.sql.append(f"({key}, alert_id) {op} ({{ck:Float64}}, {{cid:String}})")
         where.params.update(ck=cursor.key, cid=cursor.alert_id)
-    rows = await store.query(
-        f"SELECT {_ALERT_COLUMNS}, {key} AS sort_key FROM security_alerts FINAL WHERE {where.text()} "
-        f"ORDER BY sort_key {direction}, alert_id {direction} LIMIT {{n:UInt32}}",
+    # Two steps: the page's ids from the narrow columns (a replayed alert counted once: LIMIT 1 BY),
+    # then the wide columns (excerpt) of just those ids.
+    keys = await store.query(
+        f"SELECT alert_id, {key} AS sort_key FROM security_alerts WHERE {where.text()} "
+        f"ORDER BY sort_key {direction}, alert_id {direction} LIMIT 1 BY alert_id LIMIT {{n:UInt32}}",
         {**where.params, "n": limit + 1},
     )
-    page, more = rows[:limit], len(rows) > limit
+    page_keys, more = keys[:limit], len(keys) > limit
+    ids = [k["alert_id"] for k in page_keys]
+    found = {
+        r["alert_id"]: r for r in await store.query(
+            f"SELECT {_ALERT_COLUMNS} FROM security_alerts PREWHERE alert_id IN {{ids:Array(String)}} "
+            "WHERE project_id = {p:String} ORDER BY created_at DESC LIMIT 1 BY alert_id",
+            {"ids": ids, "p": flt.project_id},
+        )
+    } if ids else {}
+    page = [found[i] for i in ids if i in found]
     items = await alert_views(store, db, flt.project_id, page)
-    next_cursor = Cursor(float(page[-1]["sort_key"]), page[-1]["alert_id"]).encode() if more and page else None
+    last = page_keys[-1] if page_keys else None
+    next_cursor = Cursor(float(last["sort_key"]), last["alert_id"]).encode() if more and last else None
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -283,15 +295,22 @@ def _decided_counts(db: Session, flt: AlertFilter) -> dict[str, int]:
     return {severity: int(n) for severity, n in db.execute(query)}
 
 
-async def open_by_severity(store: StoreClient, db: Session, flt: AlertFilter) -> dict[str, dict[str, int]]:
-    """Per severity: all alerts of the window and the open ones (total minus decided)."""
-    where = where_clause(AlertFilter(flt.project_id, flt.window, flt.severities, flt.rules), db)
-    rows = await store.query(
-        f"SELECT severity, uniqExact(alert_id) AS n FROM security_alerts WHERE {where.text()} GROUP BY severity", where.params
-    )
-    totals = {s: 0 for s in SEVERITIES} | {r["severity"]: int(r["n"]) for r in rows}
+async def open_by_severity(
+    store: StoreClient, db: Session, flt: AlertFilter, totals: dict[str, int] | None = None
+) -> dict[str, dict[str, int]]:
+    """Per severity: all alerts of the window and the open ones (total minus decided).
+
+    `totals` (alerts per severity, when the caller already counted them) saves the ClickHouse query.
+    """
+    if totals is None:
+        where = where_clause(AlertFilter(flt.project_id, flt.window, flt.severities, flt.rules), db)
+        rows = await store.query(
+            f"SELECT severity, uniqExact(alert_id) AS n FROM security_alerts WHERE {where.text()} GROUP BY severity", where.params
+        )
+        totals = {r["severity"]: int(r["n"]) for r in rows}
+    counted = {s: 0 for s in SEVERITIES} | totals
     decided = _decided_counts(db, flt)
-    return {s: {"total": n, "open": max(0, n - decided.get(s, 0))} for s, n in totals.items()}
+    return {s: {"total": n, "open": max(0, n - decided.get(s, 0))} for s, n in counted.items()}
 
 
 async def summary(store: StoreClient, db: Session, flt: AlertFilter, bucket: str, top: int = 10) -> dict[str, Any]:
@@ -306,7 +325,9 @@ async def summary(store: StoreClient, db: Session, flt: AlertFilter, bucket: str
     )
     buckets: dict[int, dict[str, Any]] = {}
     rules: dict[str, int] = {}
+    severity_totals: dict[str, int] = {}
     for row in series:
+        severity_totals[row["severity"]] = severity_totals.get(row["severity"], 0) + int(row["n"])
         point = buckets.setdefault(int(row["t"]), {"by_severity": {s: 0 for s in SEVERITIES}, "by_rule": {}})
         point["by_severity"][row["severity"]] = point["by_severity"].get(row["severity"], 0) + int(row["n"])
         point["by_rule"][row["rule"]] = point["by_rule"].get(row["rule"], 0) + int(row["n"])
@@ -330,7 +351,7 @@ async def summary(store: StoreClient, db: Session, flt: AlertFilter, bucket: str
         "bucket": bucket,
         "start": flt.window.start.isoformat().replace("+00:00", "Z"),
         "end": flt.window.end.isoformat().replace("+00:00", "Z"),
-        "by_severity": await open_by_severity(store, db, flt),
+        "by_severity": await open_by_severity(store, db, flt, severity_totals),
         "series": [
             {"time": datetime.fromtimestamp(t, tz=UTC).isoformat().replace("+00:00", "Z"), **point}
             for t, point in sorted(buckets.items())

@@ -168,6 +168,12 @@ def test_alerts_listed_filtered_paged_changed_and_taught(redis_url, store, secur
         await w.send(w.keys["A_ingest"], leaky("7" * 32, "7" * 16, f"token {SECRET}"))
         await scan.run()
         assert "7" * 32 not in {a["trace_id"] for a in (await alice.get(f"/api/v1/security/alerts?project_id={A}")).json()["items"]}
+        nested = await alice.put(f"/api/v1/security/rules?project_id={A}", json={"overrides": {"runaway": {"max_spans": 10}, "loop_threshold": 2}})
+        assert nested.json()["effective"]["runaway"] == {**rules.json()["defaults"]["runaway"], "max_spans": 10}
+        loop = [{**leaky("6" * 32, f"{i + 1:016x}", "same call", name="tool.search")} for i in range(2)]
+        await w.send(w.keys["A_ingest"], *loop)
+        await scan.run()
+        assert [a["rule"] for a in (await alice.get(f"/api/v1/security/alerts?project_id={A}&trace_id={'6' * 32}")).json()["items"]] == ["loop"]
         await scan.redis.aclose()
 
     run_world(redis_url, store, security_settings, scenario)
