@@ -134,8 +134,10 @@ def test_a_user_without_projects_creates_the_first_one(fresh_instance, browser, 
     key = page.get_by_test_id("created-key").inner_text().strip()
     assert key.startswith("ak_")
     page.get_by_test_id("key-dialog-done").click()
-    page.get_by_test_id("traces-empty").wait_for()
+    page.get_by_test_id("overview-page").wait_for()  # the new project's landing page
     assert page.get_by_test_id("current-project").inner_text() == "newcomer-project"
+    page.get_by_test_id("nav-traces").click()
+    page.get_by_test_id("traces-empty").wait_for()
     status, me = api(base, "GET", "/api/v1/auth/me", token=token_for(base, "newcomer@example.com", "newcomer pass 1"))
     assert [(p["name"], p["role"]) for p in me["projects"]] == [("newcomer-project", "owner")]
     page.context.close()

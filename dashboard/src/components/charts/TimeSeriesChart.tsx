@@ -47,6 +47,8 @@ export interface TimeSeriesChartProps {
   controls?: ReactNode;
   /** Smallest top of the value axis (e.g. 5% for error rates, so an all-zero series is not drawn up to 400%). */
   minYMax?: number;
+  /** Whole-number values (counts): no 2.3-alert ticks. */
+  integer?: boolean;
 }
 
 function indexOf(state: MouseHandlerDataParam): number | null {
@@ -59,7 +61,7 @@ function indexOf(state: MouseHandlerDataParam): number | null {
  * plotted data. Presentational: the page maps API answers to `data`/`series`.
  */
 export function TimeSeriesChart(props: TimeSeriesChartProps) {
-  const { title, data, series, kind, formatValue, onZoom, csvName, height = 240, testId, emptyText, controls, minYMax } = props;
+  const { title, data, series, kind, formatValue, onZoom, csvName, height = 240, testId, emptyText, controls, minYMax, integer } = props;
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const spanMs = data.length > 1 ? data[data.length - 1].t - data[0].t : 86_400_000;
@@ -116,6 +118,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         stroke="var(--text-faint)"
         tick={{ fontSize: 11 }}
         width={72}
+        allowDecimals={!integer}
         domain={minYMax === undefined ? [0, 'auto'] : [0, (max: number) => Math.max(max, minYMax)]}
       />,
       <Tooltip
@@ -157,7 +160,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       );
     });
     return [...common, ...marks];
-  }, [series, hidden, kind, spanMs, formatValue, minYMax]);
+  }, [series, hidden, kind, spanMs, formatValue, minYMax, integer]);
 
   const selection =
     drag && drag.from !== drag.to ? (

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { queryKeys } from '../../../api/queryKeys';
 import type { ProjectCreated } from '../../../api/types';
-import { tracesHref } from '../../../lib/routes';
+import { overviewHref } from '../../../lib/routes';
 import { CreateProjectForm } from '../components/CreateProjectForm';
 import { KeyCreatedDialog } from '../components/KeyCreatedDialog';
 
@@ -16,7 +16,7 @@ export function NoProjectsPage() {
   const openProject = async () => {
     if (!created) return;
     await queryClient.invalidateQueries({ queryKey: queryKeys.me });
-    navigate(tracesHref(created.project.id));
+    navigate(overviewHref(created.project.id)); // the project's landing page
   };
 
   return (

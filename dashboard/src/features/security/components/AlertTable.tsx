@@ -19,9 +19,9 @@ export function AlertTable({ alerts, selectedId, onSelect }: AlertTableProps) {
             <th>Time</th>
             <th>Severity</th>
             <th>Rule</th>
-            <th>Entities</th>
+            <th className="col-optional">Entities</th>
             <th>Excerpt</th>
-            <th>Span</th>
+            <th className="col-optional">Span</th>
             <th>Status</th>
           </tr>
         </thead>
@@ -44,11 +44,11 @@ export function AlertTable({ alerts, selectedId, onSelect }: AlertTableProps) {
                 <SeverityBadge severity={alert.severity} />
               </td>
               <td>{RULE_LABELS[alert.rule] ?? alert.rule}</td>
-              <td className="mono small">{alert.entity_types.join(', ') || '—'}</td>
+              <td className="mono small col-optional">{alert.entity_types.join(', ') || '—'}</td>
               <td className="alert-excerpt mono small" title={alert.excerpt}>
                 {alert.excerpt}
               </td>
-              <td className="small">
+              <td className="small col-optional">
                 <div>{alert.span_name || '—'}</div>
                 <div className="muted">{alert.service_name}</div>
               </td>

@@ -156,7 +156,7 @@ export function SecurityPage() {
             {summary.error ? <InlineError message={`Summary failed: ${summary.error.message}`} /> : null}
           </div>
           <TimeSeriesChart title="Alerts over time" data={points} series={TREND_SERIES} kind="stacked-bar"
-            formatValue={formatCompact} onZoom={zoomTo} csvName={`alerts-${project.name}`} height={180} testId="alert-trend" />
+            formatValue={formatCompact} onZoom={zoomTo} csvName={`alerts-${project.name}`} height={180} testId="alert-trend" integer />
           <div className="security-list-header">
             <AlertFiltersBar filters={filters} onChange={setFilter} onClear={clearFilters} />
             {atLeast(role, 'member') && items.length > 0 && bulkTarget ? (

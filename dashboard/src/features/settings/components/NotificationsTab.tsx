@@ -55,7 +55,6 @@ export function NotificationsTab() {
           <thead>
             <tr>
               <th>Name</th>
-              <th>Destination</th>
               <th>Alerts from</th>
               <th>Budgets (day / month)</th>
               {isAdmin ? <th className="actions-col" /> : null}
@@ -67,9 +66,10 @@ export function NotificationsTab() {
                 <td>
                   {c.name}{' '}
                   {c.enabled ? null : <span className="tag tag-muted">paused</span>}
-                  <div className="muted small">{c.kind === 'slack' ? 'Slack' : 'Webhook (JSON)'}</div>
+                  <div className="muted small">
+                    {c.kind === 'slack' ? 'Slack' : 'Webhook (JSON)'} · <span className="mono">{c.url_hint}</span>
+                  </div>
                 </td>
-                <td className="mono small muted">{c.url_hint}</td>
                 <td>
                   {isAdmin ? (
                     <select className="input input-small" aria-label={`Minimum severity of ${c.name}`} value={c.min_severity}
