@@ -103,6 +103,7 @@ def _node_env(tmp: Path, database_url: str) -> dict[str, str]:
         AGENTSTACK_DATA_DIR=str(tmp / "data"),
         AGENTSTACK_VALKEY_HOST="10.77.15.10",
         AGENTSTACK_VALKEY_PASSWORD=secrets.token_urlsafe(24),
+        AGENTSTACK_SECRET_KEY=secrets.token_urlsafe(48),  # one signing key on every node
         AGENTSTACK_POOLS_CONFIG=str(ROOT / "configs" / "pools.cluster.yaml"),
         AGENTSTACK_BOOTSTRAP_API_KEY=KEY,
         AGENTSTACK_INIT_USER_EMAIL=ADMIN_EMAIL,
