@@ -60,7 +60,7 @@ class Cluster:
             host = self.hosts[name]
             argv = [RAY, "start", f"--address={self.head.address}:{GCS_PORT}", f"--node-ip-address={host.address}",
                     "--num-cpus=4", "--resources", '{"agentstack_consumer": 100}', "--object-store-memory=150000000",
-                    "--disable-usage-stats", *node_sockets(self.tmp, name)]
+                    "--disable-usage-stats", *node_temp_dir(self.tmp, name)]
             procs[name] = subprocess.Popen(host.command(argv), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for name, proc in procs.items():
             out, _ = proc.communicate(timeout=180)
@@ -71,12 +71,11 @@ class Cluster:
         return self.hosts[name].kill_all()
 
 
-def node_sockets(tmp: Path, name: str) -> list[str]:
-    """Per-node Unix socket paths: the namespaces share one filesystem, so nodes must not share socket files."""
-    folder = tmp / "sockets" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = str(time.monotonic_ns())[-6:]  # a restarted node gets fresh sockets
-    return [f"--plasma-store-socket-name={folder}/plasma-{stamp}", f"--raylet-socket-name={folder}/raylet-{stamp}"]
+def node_temp_dir(tmp: Path, name: str) -> list[str]:
+    """A Ray temp folder per node (and per start): the namespaces share one filesystem, so nodes must not share
+    session folders and their Unix sockets. Short paths: a Unix socket path has at most 107 characters."""
+    folder = tmp / f"{name}-{str(time.monotonic_ns())[-6:]}"
+    return [f"--temp-dir={folder}"]
 
 
 def http_status(url: str, timeout: float = 5) -> int:
@@ -104,6 +103,7 @@ def _node_env(tmp: Path, database_url: str) -> dict[str, str]:
         AGENTSTACK_DATA_DIR=str(tmp / "data"),
         AGENTSTACK_VALKEY_HOST="10.77.15.10",
         AGENTSTACK_VALKEY_PASSWORD=secrets.token_urlsafe(24),
+        AGENTSTACK_SECRET_KEY=secrets.token_urlsafe(48),  # one signing key on every node
         AGENTSTACK_POOLS_CONFIG=str(ROOT / "configs" / "pools.cluster.yaml"),
         AGENTSTACK_BOOTSTRAP_API_KEY=KEY,
         AGENTSTACK_INIT_USER_EMAIL=ADMIN_EMAIL,
@@ -164,9 +164,8 @@ def _save_logs(env: dict[str, str], head: Host, tmp: Path) -> None:
     """Keep Ray's and Serve's logs of a failed run under test-artifacts/cluster-logs (the temp folder goes)."""
     target = ROOT / "test-artifacts" / "cluster-logs"
     shutil.rmtree(target, ignore_errors=True)
-    logs = tmp / "ray" / "session_latest" / "logs"
-    if logs.exists():
-        shutil.copytree(logs, target, ignore=shutil.ignore_patterns("*.so", "*.pb"), dirs_exist_ok=True)
+    for logs in tmp.glob("*/session_latest/logs"):  # each node's
+        shutil.copytree(logs, target / logs.parent.parent.name, ignore=shutil.ignore_patterns("*.so", "*.pb"), dirs_exist_ok=True)
     try:
         target.mkdir(parents=True, exist_ok=True)
         (target / "serve-status.txt").write_text(_serve_status(env, head))
@@ -176,7 +175,7 @@ def _save_logs(env: dict[str, str], head: Host, tmp: Path) -> None:
 
 @pytest.fixture(scope="session")
 def cluster(postgres_url: str) -> Iterator[Cluster]:
-    tmp = Path(tempfile.mkdtemp(prefix="agentstack-cluster-"))
+    tmp = Path(tempfile.mkdtemp(prefix="ags-"))
     hosts = Hosts(["head", "w1", "w2"])
     env = _node_env(tmp, postgres_url)
     try:
@@ -185,8 +184,7 @@ def cluster(postgres_url: str) -> Iterator[Cluster]:
         started = head.run(
             [RAY, "start", "--head", f"--node-ip-address={head.address}", f"--port={GCS_PORT}", "--num-cpus=4",
              "--resources", '{"agentstack_head": 1}', "--dashboard-host=0.0.0.0", f"--dashboard-port={DASHBOARD_PORT}",
-             "--object-store-memory=200000000", f"--temp-dir={tmp / 'ray'}", "--disable-usage-stats",
-             *node_sockets(tmp, "head")],
+             "--object-store-memory=200000000", "--disable-usage-stats", *node_temp_dir(tmp, "head")],
             env,
         )
         assert started.returncode == 0, f"ray start --head failed:\n{started.stdout[-3000:]}\n{started.stderr[-3000:]}"

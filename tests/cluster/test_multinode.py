@@ -1,8 +1,8 @@
 """AgentStack across three network hosts: pools spread over both workers, one worker lost mid-load, it comes back.
 
 Load goes through the OTLP endpoint of the head's and the second worker's Serve proxies (every node takes
-ingest traffic). A request is retried with the same spans until it gets a 202, as OTLP exporters do, so a
-span can reach the bus twice but must be stored once; a trace counts as sent once its 202 arrived.
+ingest traffic). A request is retried with the same spans until it is accepted (200), as OTLP exporters do, so a
+span can reach the bus twice but must be stored once; a trace counts as sent once its 200 arrived.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def otlp_request(trace_ids: list[str]) -> bytes:
 
 
 class Load(threading.Thread):
-    """Steady OTLP load over several nodes' proxies; `acked` holds every trace whose request got a 202."""
+    """Steady OTLP load over several nodes' proxies; `acked` holds every trace whose request was accepted."""
 
     def __init__(self, urls: list[str], api_key: str, interval_s: float = 0.1) -> None:
         super().__init__(daemon=True)
@@ -68,7 +68,7 @@ class Load(threading.Thread):
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:  # the same spans again until accepted
                 n += 1
-                if self.post(self.urls[n % len(self.urls)], body) == 202:
+                if self.post(self.urls[n % len(self.urls)], body) == 200:  # OTLP/HTTP's success answer
                     self.acked.extend(trace_ids)
                     break
                 self.retries += 1
