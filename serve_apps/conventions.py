@@ -25,9 +25,16 @@ reads and writes included), ``output_tokens`` every output token (reasoning incl
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agentstack import genai
+from agentstack.schema import SPAN_KINDS
+from cluster.query.messages import INPUT_MESSAGES, OUTPUT_MESSAGES, TOOL_DEFINITIONS, chat_messages, tool_definitions
+
+SESSION_ID, USER_ID, TAGS, METADATA = "session.id", "user.id", "tag.tags", "metadata"
+#: At most this many `metadata.<key>` attributes are added from a `metadata` JSON object.
+MAX_METADATA_KEYS = 32
 
 #: Normalised `gen_ai.*` key → the attribute names other conventions use for it, in order of preference.
 #: Applied in this order, so a later entry may name an earlier normalised key (``gen_ai.system``).
@@ -55,6 +62,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "gen_ai.usage.reasoning_tokens", "gen_ai.usage.output_tokens.reasoning",
         "llm.token_count.completion_details.reasoning", "llm.tokens.reasoning",
     ),
+    # Sessions, users and tags (OpenInference's names are the normalised ones).
+    SESSION_ID: ("session_id", "gen_ai.conversation.id", "traceloop.association.properties.session_id",
+                 "langfuse.session.id"),
+    USER_ID: ("user_id", "enduser.id", "traceloop.association.properties.user_id", "langfuse.user.id"),
+    TAGS: ("tags", "langfuse.trace.tags"),
 }
 #: The normalised keys that hold token counts (whole numbers ≥ 0).
 COUNT_KEYS = frozenset({
@@ -102,6 +114,9 @@ def as_count(value: Any) -> int | None:
 
 
 def _kind(attrs: dict[str, Any]) -> str | None:
+    own = attrs.get("agentstack.span.kind")  # what our OTLP export writes, so a re-import keeps the kind
+    if isinstance(own, str) and own in SPAN_KINDS:
+        return own
     oi = attrs.get("openinference.span.kind")
     if isinstance(oi, str) and oi.lower() in _KIND_FROM_OPENINFERENCE:
         return _KIND_FROM_OPENINFERENCE[oi.lower()]
@@ -150,8 +165,38 @@ def normalise(span: dict[str, Any]) -> dict[str, Any]:
             break
     if span.get("kind") in (None, "", "span"):
         span["kind"] = _kind(attrs) or "span"
+    _metadata(attrs)
+    if span["kind"] == "llm" or INPUT_MESSAGES in attrs or OUTPUT_MESSAGES in attrs:
+        _llm_messages(span, attrs)
     if span.get("input") is None:
         span["input"] = _text_from(attrs, INPUT_KEYS, span.get("events") or [], _INPUT_EVENTS)
     if span.get("output") is None:
         span["output"] = _text_from(attrs, OUTPUT_KEYS, span.get("events") or [], _OUTPUT_EVENTS)
     return span
+
+
+def _metadata(attrs: dict[str, Any]) -> None:
+    """A `metadata` JSON object (OpenInference) also as `metadata.<key>` attributes, so filters can match them."""
+    raw = attrs.get(METADATA)
+    if not isinstance(raw, str) or not raw.startswith("{"):
+        return
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return
+    if isinstance(found, dict):
+        for key, value in list(found.items())[:MAX_METADATA_KEYS]:
+            attrs.setdefault(f"{METADATA}.{key}", value if isinstance(value, str) else json.dumps(value))
+
+
+def _llm_messages(span: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """An LLM span's prompt/completion as chat messages (JSON text) in input/output, and its tool definitions."""
+    inputs, outputs = chat_messages(attrs, span.get("events") or [])
+    if span.get("input") is None and inputs:
+        span["input"] = json.dumps(inputs, ensure_ascii=False)
+    if span.get("output") is None and outputs:
+        span["output"] = json.dumps(outputs, ensure_ascii=False)
+    if TOOL_DEFINITIONS not in attrs:
+        tools = tool_definitions(attrs)
+        if tools:
+            attrs[TOOL_DEFINITIONS] = json.dumps(tools, ensure_ascii=False)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-TRACE_ID_PATTERN = r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$"
+TRACE_ID_PATTERN = r"^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 SPAN_ID_PATTERN = r"^[0-9a-fA-F]{16}$"
 Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
@@ -82,6 +82,25 @@ class SpanScope(BaseModel):
     version: str
 
 
+class MessagePart(BaseModel, extra="allow"):
+    """One part of a chat message (OpenTelemetry GenAI): text, a tool call or a tool call's response."""
+
+    type: str = Field(description="'text', 'tool_call', 'tool_call_response' (others are passed through)")
+    content: str | None = None
+    id: str | None = Field(None, description="tool call id (links a call to its response / tool span)")
+    name: str | None = Field(None, description="the tool called")
+    arguments: Any = None
+    response: Any = None
+
+
+class ChatMessage(BaseModel, extra="allow"):
+    """A chat message: system / user / assistant / tool, as parts."""
+
+    role: str
+    parts: list[MessagePart]
+    finish_reason: str | None = None
+
+
 class Span(BaseModel):
     """One span. `input`/`output` are null when absent or left out (`fields=no_io`)."""
 
@@ -107,6 +126,9 @@ class Span(BaseModel):
     scope: SpanScope | None
     usage: SpanUsage | None
     security_flags: list[str] = Field(description="rules of the span's security alerts")
+    input_messages: list[ChatMessage] | None = Field(description="the input as chat messages (LLM spans), else null")
+    output_messages: list[ChatMessage] | None = Field(description="the output as chat messages (LLM spans), else null")
+    tool_definitions: list[Any] | None = Field(description="tools offered to the model (`gen_ai.tool.definitions`)")
 
 
 class TraceDetail(TraceRow):

@@ -29,6 +29,7 @@ from serve_apps.ingest_metrics import IngestMetrics
 from serve_apps.otlp import export_response
 from serve_apps.payloads import check_encoding, check_media_type, parse
 from serve_apps.publisher import BufferedPublisher, BufferFull
+from serve_apps.ingest_schema import INGEST_REQUEST, INGEST_RESPONSES
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def create_ingest_app(settings: PlatformSettings, store: StoreClient, redis: Any
     state = IngestState(settings, store, redis, metadata or MetadataDB.from_settings(settings))
     app.state.ingest = state
 
-    @app.post("/traces")
+    @app.post("/traces", status_code=202, responses=INGEST_RESPONSES, openapi_extra=INGEST_REQUEST)
     async def ingest_traces(request: Request) -> Response:
         started = time.perf_counter()
         try:

@@ -16,7 +16,7 @@ from cluster.metadata import MetadataDB
 from cluster.metadata.bootstrap import bootstrapped
 from cluster.settings import PROJECT_ROOT, PlatformSettings
 from cluster.store import StoreClient, connect_store
-from serve_apps import auth, projects, users
+from serve_apps import auth, projects, users, views
 from serve_apps.access import Accounts, install_accounts
 from serve_apps.errors import error_response, install_error_handlers
 from serve_apps.sessions import sessions_router
@@ -79,7 +79,7 @@ def create_query_app(
     db = metadata or MetadataDB.from_settings(settings)
     install_accounts(app, Accounts(settings, db, store))
 
-    @app.get("/health")
+    @app.get("/health", responses={503: {"description": "Not ready: a check is not 'ok' (same body)"}})
     async def health() -> JSONResponse:
         checks = await check_health(store, redis, db)
         ok = all(value == "ok" for value in checks.values())
@@ -88,6 +88,7 @@ def create_query_app(
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(projects.router)
+    app.include_router(views.router)
     app.include_router(traces_router(store, settings.retry_after_s))
     app.include_router(spans_router(store, settings.retry_after_s))
     app.include_router(sessions_router(store, settings.retry_after_s))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -12,7 +11,7 @@ from cluster.store import StoreClient
 from serve_apps.access import ProjectAccess, read_access
 from serve_apps.errors import ApiError
 from serve_apps.explore_models import SessionDetail, SessionList
-from serve_apps.traces import READ_ERRORS, store_guard, time_window
+from serve_apps.traces import READ_ERRORS, IsoDateTime, store_guard, time_window
 
 
 def sessions_router(store: StoreClient, retry_after_s: int) -> APIRouter:
@@ -22,8 +21,8 @@ def sessions_router(store: StoreClient, retry_after_s: int) -> APIRouter:
 
     @router.get("/sessions", response_model=SessionList, responses=READ_ERRORS)
     async def sessions(
-        start_date: datetime | None = Query(None, description="window start (default: 24 h before end_date)"),
-        end_date: datetime | None = Query(None, description="window end (default: now)"),
+        start_date: IsoDateTime | None = Query(None, description="window start (ISO 8601; default: 24 h before end_date)"),
+        end_date: IsoDateTime | None = Query(None, description="window end (ISO 8601; default: now)"),
         user_id: str | None = Query(None, max_length=200, description="sessions of this `user.id`"),
         page: int = Query(1, ge=1, le=100_000),
         page_size: int = Query(50, ge=1, le=500),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BeforeValidator, StringConstraints
 
 from agentstack.schema import SPAN_KINDS
-from cluster.query.cursor import CursorError
+from cluster.query.cursor import CURSOR_PATTERN, CursorError
 from cluster.query.export import export_trace
 from cluster.query.filters import TraceFilter, search_tokens
 from cluster.query.traces import SORTS, get_trace, list_traces, trace_facets
@@ -20,7 +21,13 @@ from serve_apps.errors import ApiError, error_docs
 from serve_apps.explore_models import TRACE_ID_PATTERN, TraceDetail, TraceFacets, TraceList
 
 _DAY_NS = 86_400 * 10**9
-_ATTR_KEY = re.compile(r"^[\w.\-/:@]{1,256}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: A search text must hold a word: an ASCII letter or digit, or any non-ASCII character.
+SEARCH_PATTERN = "[0-9A-Za-z\u0080-\uffff]"
+ATTR_KEY = r"[A-Za-z0-9_.\-/:@]{1,256}"
+_ATTR_KEY = re.compile(f"^{ATTR_KEY}$")
+Text = Annotated[str, StringConstraints(max_length=200)]
+AttrFilter = Annotated[str, StringConstraints(max_length=1000, pattern=f"^{ATTR_KEY}=")]
 SpanKindName = Literal[SPAN_KINDS]  # type: ignore[valid-type]
 READ_ERRORS = error_docs(401, 403, 404, 422, 503)
 
@@ -43,14 +50,26 @@ def _ns(value: datetime) -> int:
     return int(value.timestamp() * 1e9)
 
 
+def _iso_only(value: Any) -> Any:
+    # pydantic would also take a number as a Unix time; the API promises ISO 8601 (`format: date-time`).
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError(f"expected an ISO 8601 date-time such as 2026-12-01T09:30:00Z, got {str(value)[:40]!r}")
+    return value
+
+
+#: An ISO 8601 date-time query parameter (numbers are refused).
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
 def time_window(start_date: datetime | None, end_date: datetime | None) -> tuple[int, int]:
-    """[start, end) in ns; default the last 24 h (or the 24 h before `end_date`)."""
-    end = _ns(end_date) if end_date else time.time_ns()
+    """[start, end) in ns; default the last 24 h (or the 24 h before `end_date`).
+
+    Only `start_date`: from there to now. A window that ends before it starts is empty (no rows).
+    """
+    now = time.time_ns()
+    end = _ns(end_date) if end_date else now
     start = _ns(start_date) if start_date else end - _DAY_NS
-    if start >= end:
-        raise ApiError(422, "invalid_time_window", f"start_date ({start_date}) must be before end_date ({end_date})",
-                       field="start_date")
-    return start, end
+    return start, max(end, start)
 
 
 def parse_attr_filters(request: Request, attr: list[str]) -> tuple[tuple[str, str], ...]:
@@ -72,38 +91,33 @@ def parse_attr_filters(request: Request, attr: list[str]) -> tuple[tuple[str, st
 
 def trace_filter(
     request: Request,
-    start_date: datetime | None = Query(None, description="window start (ISO 8601; default: 24 h before end_date)"),
-    end_date: datetime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
+    start_date: IsoDateTime | None = Query(None, description="window start (ISO 8601; default: 24 h before end_date)"),
+    end_date: IsoDateTime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
     status: Literal["OK", "ERROR"] | None = Query(None, description="ERROR: traces with an error span; OK: without"),
-    name: list[str] = Query([], max_length=200, description="root span name (repeat for any of several)"),
-    service: list[str] = Query([], max_length=200, description="a service that sent a span of the trace"),
-    model: list[str] = Query([], max_length=200, description="an LLM model used in the trace"),
-    kind: list[SpanKindName] = Query([], description="the trace has a span of this kind"),
+    name: list[Text] = Query([], max_length=20, description="root span name (repeat for any of several)"),
+    service: list[Text] = Query([], max_length=20, description="a service that sent a span of the trace"),
+    model: list[Text] = Query([], max_length=20, description="an LLM model used in the trace"),
+    kind: list[SpanKindName] = Query([], max_length=8, description="the trace has a span of this kind"),
     user_id: str | None = Query(None, max_length=200, description="`user.id` of a span"),
     session_id: str | None = Query(None, max_length=200, description="`session.id` of a span"),
-    tags: list[str] = Query([], max_length=200, description="a span carries this tag (`tag.tags`); repeat: all of them"),
-    attr: list[str] = Query([], max_length=1000, description="'key=value' on span or resource attributes; also `attr.<key>=value`"),
+    tags: list[Text] = Query([], max_length=20, description="a span carries this tag (`tag.tags`); repeat: all of them"),
+    attr: list[AttrFilter] = Query([], max_length=10, description="'key=value' on span or resource attributes; also `attr.<key>=value`"),
     min_duration_ms: float | None = Query(None, ge=0, le=1e9),
     max_duration_ms: float | None = Query(None, ge=0, le=1e9),
     min_cost: float | None = Query(None, ge=0, le=1e9, description="total cost in USD"),
     has_alert: bool | None = Query(None, description="only traces with (true) or without (false) security alerts"),
     severity: Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = Query(None, description="an alert of this severity or higher"),
-    q: str | None = Query(None, min_length=1, max_length=200, description="full-text: every word in a span's name, input or output"),
+    q: str | None = Query(None, min_length=1, max_length=200, pattern=SEARCH_PATTERN,
+                          description="full-text: every word (token) in one span's name, input or output; case-insensitive"),
     access: ProjectAccess = Depends(read_access),
 ) -> TraceFilter:
     """Dependency: the list filters of a trace query, validated (422 names the bad parameter)."""
     start, end = time_window(start_date, end_date)
-    if min_duration_ms is not None and max_duration_ms is not None and min_duration_ms > max_duration_ms:
-        raise ApiError(422, "invalid_duration_range",
-                       f"min_duration_ms ({min_duration_ms}) must be ≤ max_duration_ms ({max_duration_ms})", field="min_duration_ms")
     tokens: list[str] = []
     if q is not None:
         tokens = search_tokens(q)
         if not tokens:
             raise ApiError(422, "invalid_search", f"q has no words to search for (got {q[:80]!r})", field="q")
-    for param, values in (("tags", tags), ("name", name), ("service", service), ("model", model)):
-        if len(values) > 20:
-            raise ApiError(422, "too_many_values", f"at most 20 {param} values (got {len(values)})", field=param)
     return TraceFilter(
         project_id=access.project_id, start_ns=start, end_ns=end, status=status, names=tuple(name),
         services=tuple(service), models=tuple(model), kinds=tuple(kind), user_id=user_id, session_id=session_id,
@@ -141,7 +155,7 @@ def traces_router(store: StoreClient, retry_after_s: int) -> APIRouter:
         order: Literal["asc", "desc"] = Query("desc"),
         page: int = Query(1, ge=1, le=100_000, description="1-based page number (ignored with a cursor)"),
         page_size: int = Query(50, ge=1, le=500, description="traces per page"),
-        cursor: str | None = Query(None, max_length=1000, description="next_cursor of the previous page"),
+        cursor: str | None = Query(None, pattern=CURSOR_PATTERN, description="next_cursor of the previous page, as is"),
     ) -> dict[str, Any]:
         assert sort in SORTS
         try:

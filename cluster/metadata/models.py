@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -152,3 +152,18 @@ class ProjectDeletion(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
+
+
+class SavedView(Base):
+    """A named trace-list view of a project: the filters, sort and columns as a URL query string."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_saved_views_project_name"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

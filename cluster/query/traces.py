@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cluster.migrations import SPAN_USAGE_COLUMNS
-from cluster.query.cursor import Cursor, CursorError
+from cluster.query.cursor import Cursor
 from cluster.query.filters import SEVERITIES, SUMMARY_COLUMNS, TraceFilter, conditions
 from cluster.store import StoreClient
+from cluster.query.messages import TOOL_DEFINITIONS, parse_messages
 
 #: `sort` choices → the per-trace column they order by.
 SORTS: dict[str, str] = {
@@ -82,6 +83,19 @@ def _summaries_sql(where: list[str], having: list[str]) -> str:
     )
 
 
+async def summaries_of(store: StoreClient, project_id: str, trace_ids: list[str]) -> list[dict[str, Any]]:
+    """The full per-trace summaries of these traces, in the order given."""
+    if not trace_ids:
+        return []
+    rows = await store.query(
+        f"SELECT {SUMMARY_COLUMNS} FROM trace_summaries WHERE project_id = {{p:String}} AND trace_id IN {{t:Array(String)}} "
+        "GROUP BY trace_id",
+        {"p": project_id, "t": trace_ids},
+    )
+    by_id = {str(r["trace_id"]): r for r in rows}
+    return [by_id[t] for t in trace_ids if t in by_id]
+
+
 async def list_traces(
     store: StoreClient,
     f: TraceFilter,
@@ -94,27 +108,28 @@ async def list_traces(
     """A page of traces matching `f`: by `cursor` (keyset, preferred) or by `page`.
 
     Raises:
-        CursorError: the cursor is malformed or was made for another sort order.
+        CursorError: the cursor is malformed.
     """
     column = SORTS[sort]
     where, having, params = conditions(f)
     keyset: list[str] = []
     if cursor:
         at = Cursor.decode(cursor)
-        if (at.sort, at.order) != (sort, order):
-            raise CursorError(f"this cursor belongs to sort={at.sort}&order={at.order}; start again without a cursor")
         value_type = "Float64" if isinstance(at.value, float) else "Int64"
         params.update(cv=at.value, ct=at.trace_id)
         cmp = "<" if order == "desc" else ">"
         keyset.append(f"({column} {cmp} {{cv:{value_type}}} OR ({column} = {{cv:{value_type}}} AND trace_id > {{ct:String}}))")
     total = await store.query(f"SELECT count() AS n FROM ({_summaries_sql(where, having)})", params)
     params.update(limit=page_size + 1, offset=0 if cursor else (page - 1) * page_size)
-    rows = await store.query(
-        f"SELECT * FROM ({_summaries_sql(where, having)}) {'WHERE ' + keyset[0] if keyset else ''} "
+    # Two steps: order the matching traces on the few columns the filters and the sort need (ClickHouse
+    # drops the unused aggregates from the subquery), then the whole summary of just this page's traces.
+    keys = await store.query(
+        f"SELECT trace_id, {column} FROM ({_summaries_sql(where, having)}) {'WHERE ' + keyset[0] if keyset else ''} "
         f"ORDER BY {column} {'DESC' if order == 'desc' else 'ASC'}, trace_id "
         "LIMIT {limit:UInt32} OFFSET {offset:UInt64}",
         params,
     )
+    rows = await summaries_of(store, f.project_id, [str(k["trace_id"]) for k in keys])
     more = len(rows) > page_size
     rows = rows[:page_size]
     alerts = await alert_counts(store, f.project_id, [str(r["trace_id"]) for r in rows])
@@ -123,7 +138,7 @@ async def list_traces(
         last = rows[-1]
         value = last[column]
         value = float(value) if column == "cost" else int(value)
-        next_cursor = Cursor(sort, order, value, str(last["trace_id"]), f.end_ns).encode()
+        next_cursor = Cursor(value, str(last["trace_id"])).encode()
     return {
         "items": [trace_row(r, alerts) for r in rows],
         "total": int(total[0]["n"]),
@@ -203,7 +218,19 @@ def span_view(row: dict[str, Any], trace_start_ns: int | None = None) -> dict[st
         "resource": dict(row["resource"]),
         "scope": {"name": row["scope_name"], "version": row["scope_version"]} if row["scope_name"] else None,
         "usage": usage_view(row),
+        "input_messages": parse_messages(row["input"]),
+        "output_messages": parse_messages(row["output"]),
+        "tool_definitions": _tools(row["attributes"]),
     }
+
+
+def _tools(attributes: dict[str, str]) -> list[Any] | None:
+    raw = attributes.get(TOOL_DEFINITIONS)
+    try:
+        found = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return found if isinstance(found, list) else None
 
 
 async def trace_summary(store: StoreClient, project_id: str, trace_id: str) -> dict[str, Any] | None:

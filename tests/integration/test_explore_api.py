@@ -96,6 +96,8 @@ def test_list_rows_carry_totals_and_previews(api):
     ("q=ships%20tomorrow", {T1}),
     ("q=lookup", {T2}),
     ("start_date=2000-01-01T00:00:00Z", {T1, T2, T3, FAR}),
+    ("start_date=2030-01-01T00:00:00Z&end_date=2029-01-01T00:00:00Z", set()),  # an inverted window is empty
+    ("min_duration_ms=10&max_duration_ms=5", set()),
 ])
 def test_each_filter_narrows_the_list(api, query, expected):
     assert ids(api, query) == expected
@@ -106,14 +108,13 @@ def test_each_filter_narrows_the_list(api, query, expected):
     ("kind=robot", "kind.0"),  # the first (only) kind value
     ("min_duration_ms=-1", "min_duration_ms"),
     ("max_duration_ms=abc", "max_duration_ms"),
-    ("min_duration_ms=10&max_duration_ms=5", "min_duration_ms"),
     ("min_cost=-0.5", "min_cost"),
     ("has_alert=maybe", "has_alert"),
     ("severity=SEVERE", "severity"),
     ("q=%21%21%21", "q"),
     ("start_date=yesterday", "start_date"),
-    ("start_date=2030-01-01T00:00:00Z&end_date=2029-01-01T00:00:00Z", "start_date"),
-    ("attr=nokeyvalue", "attr"),
+    ("start_date=1764000000", "start_date"),  # a number is not an ISO 8601 date-time
+    ("attr=nokeyvalue", "attr.0"),
     ("attr.bad%20key=1", "attr.bad key"),
     ("sort=price", "sort"),
     ("order=up", "order"),
@@ -146,9 +147,9 @@ def test_cursor_pages_are_stable_under_concurrent_inserts(api, store):
     # A newer trace arrives between pages: offset paging would repeat T2; the cursor does not.
     write(store, api.state.test_project, [span("f6" * 16, "9" * 16, "newest", at_ms=5000)])
     second = get(api, f"/api/v1/traces?page_size=2&cursor={first['next_cursor']}").json()
+    assert "items" in second, second
     assert [r["trace_id"] for r in second["items"]] == [T1] and second["next_cursor"] is None
-    other_sort = get(api, f"/api/v1/traces?sort=cost&cursor={first['next_cursor']}")
-    assert other_sort.status_code == 422 and other_sort.json()["error"]["field"] == "cursor"
+    assert get(api, f"/api/v1/traces?cursor=1~{'g' * 32}").json()["error"]["field"] == "cursor"
 
 
 def test_facets_count_the_filtered_traces(api):

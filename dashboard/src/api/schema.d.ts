@@ -282,6 +282,54 @@ export interface paths {
         patch: operations["change_role_api_v1_projects__project_id__members__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Views
+         * @description The project's saved views, by name.
+         */
+        get: operations["list_views_api_v1_projects__project_id__views_get"];
+        put?: never;
+        /**
+         * Create View
+         * @description Save the current filters under a name (409 when the name is taken).
+         */
+        post: operations["create_view_api_v1_projects__project_id__views_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/views/{view_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update View
+         * @description Rename a view or replace its filters.
+         */
+        put: operations["update_view_api_v1_projects__project_id__views__view_id__put"];
+        post?: never;
+        /**
+         * Delete View
+         * @description Delete a view.
+         */
+        delete: operations["delete_view_api_v1_projects__project_id__views__view_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions": {
         parameters: {
             query?: never;
@@ -573,6 +621,20 @@ export interface components {
             /** Signup Allowed */
             signup_allowed: boolean;
         };
+        /**
+         * ChatMessage
+         * @description A chat message: system / user / assistant / tool, as parts.
+         */
+        ChatMessage: {
+            /** Finish Reason */
+            finish_reason?: string | null;
+            /** Parts */
+            parts: components["schemas"]["MessagePart"][];
+            /** Role */
+            role: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** Credentials */
         Credentials: {
             /** Email */
@@ -664,6 +726,35 @@ export interface components {
             role: "viewer" | "member" | "admin" | "owner";
             /** User Id */
             user_id: string;
+        };
+        /**
+         * MessagePart
+         * @description One part of a chat message (OpenTelemetry GenAI): text, a tool call or a tool call's response.
+         */
+        MessagePart: {
+            /** Arguments */
+            arguments?: unknown;
+            /** Content */
+            content?: string | null;
+            /**
+             * Id
+             * @description tool call id (links a call to its response / tool span)
+             */
+            id?: string | null;
+            /**
+             * Name
+             * @description the tool called
+             */
+            name?: string | null;
+            /** Response */
+            response?: unknown;
+            /**
+             * Type
+             * @description 'text', 'tool_call', 'tool_call_response' (others are passed through)
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
         };
         /** PasswordIn */
         PasswordIn: {
@@ -840,6 +931,11 @@ export interface components {
             }[];
             /** Input */
             input: string | null;
+            /**
+             * Input Messages
+             * @description the input as chat messages (LLM spans), else null
+             */
+            input_messages: components["schemas"]["ChatMessage"][] | null;
             /** Kind */
             kind: string;
             /** Links */
@@ -855,6 +951,11 @@ export interface components {
             offset_ms: number;
             /** Output */
             output: string | null;
+            /**
+             * Output Messages
+             * @description the output as chat messages (LLM spans), else null
+             */
+            output_messages: components["schemas"]["ChatMessage"][] | null;
             /** Parent Span Id */
             parent_span_id: string | null;
             /** Resource */
@@ -882,6 +983,11 @@ export interface components {
             status: string;
             /** Status Message */
             status_message: string;
+            /**
+             * Tool Definitions
+             * @description tools offered to the model (`gen_ai.tool.definitions`)
+             */
+            tool_definitions: unknown[] | null;
             /** Trace Id */
             trace_id: string;
             usage: components["schemas"]["SpanUsage"] | null;
@@ -907,6 +1013,11 @@ export interface components {
             }[];
             /** Input */
             input: string | null;
+            /**
+             * Input Messages
+             * @description the input as chat messages (LLM spans), else null
+             */
+            input_messages: components["schemas"]["ChatMessage"][] | null;
             /** Kind */
             kind: string;
             /** Links */
@@ -922,6 +1033,11 @@ export interface components {
             offset_ms: number;
             /** Output */
             output: string | null;
+            /**
+             * Output Messages
+             * @description the output as chat messages (LLM spans), else null
+             */
+            output_messages: components["schemas"]["ChatMessage"][] | null;
             /** Parent Span Id */
             parent_span_id: string | null;
             /** Resource */
@@ -949,6 +1065,11 @@ export interface components {
             status: string;
             /** Status Message */
             status_message: string;
+            /**
+             * Tool Definitions
+             * @description tools offered to the model (`gen_ai.tool.definitions`)
+             */
+            tool_definitions: unknown[] | null;
             /** Trace Id */
             trace_id: string;
             usage: components["schemas"]["SpanUsage"] | null;
@@ -1224,6 +1345,43 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** ViewIn */
+        ViewIn: {
+            /**
+             * Filters
+             * @description the trace list's query string, e.g. status=ERROR&sort=cost
+             * @default
+             */
+            filters: string;
+            /** Name */
+            name: string;
+        };
+        /** ViewList */
+        ViewList: {
+            /** Items */
+            items: components["schemas"]["ViewOut"][];
+        };
+        /** ViewOut */
+        ViewOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Filters */
+            filters: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
     };
     responses: never;
@@ -2262,12 +2420,270 @@ export interface operations {
             };
         };
     };
+    list_views_api_v1_projects__project_id__views_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewList"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_view_api_v1_projects__project_id__views_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_view_api_v1_projects__project_id__views__view_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: string;
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_view_api_v1_projects__project_id__views__view_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: string;
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (log in again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed (scope, role or CSRF Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input (the field is named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     sessions_api_v1_sessions_get: {
         parameters: {
             query?: {
-                /** @description window start (default: 24 h before end_date) */
+                /** @description window start (ISO 8601; default: 24 h before end_date) */
                 start_date?: string | null;
-                /** @description window end (default: now) */
+                /** @description window end (ISO 8601; default: now) */
                 end_date?: string | null;
                 /** @description sessions of this `user.id` */
                 user_id?: string | null;
@@ -2490,7 +2906,7 @@ export interface operations {
                 page?: number;
                 /** @description traces per page */
                 page_size?: number;
-                /** @description next_cursor of the previous page */
+                /** @description next_cursor of the previous page, as is */
                 cursor?: string | null;
                 /** @description window start (ISO 8601; default: 24 h before end_date) */
                 start_date?: string | null;
@@ -2522,7 +2938,7 @@ export interface operations {
                 has_alert?: boolean | null;
                 /** @description an alert of this severity or higher */
                 severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
-                /** @description full-text: every word in a span's name, input or output */
+                /** @description full-text: every word (token) in one span's name, input or output; case-insensitive */
                 q?: string | null;
                 /** @description the project to read (optional with a read key) */
                 project_id?: string | null;
@@ -2622,7 +3038,7 @@ export interface operations {
                 has_alert?: boolean | null;
                 /** @description an alert of this severity or higher */
                 severity?: ("LOW" | "MEDIUM" | "HIGH" | "CRITICAL") | null;
-                /** @description full-text: every word in a span's name, input or output */
+                /** @description full-text: every word (token) in one span's name, input or output; case-insensitive */
                 q?: string | null;
                 /** @description the project to read (optional with a read key) */
                 project_id?: string | null;
@@ -3027,6 +3443,13 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description Not ready: a check is not 'ok' (same body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

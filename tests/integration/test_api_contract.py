@@ -1,0 +1,33 @@
+"""schemathesis (`--checks all`, a bounded number of examples) finds no failure in the explore API.
+
+Runs scripts/schemathesis_check.py --serve: the query app alone (uvicorn, chDB, SQLite metadata, a
+read key, a few traces) checked through its own /openapi.json. Against a running stack:
+`scripts/schemathesis_check.py --url … --key …` (docs/api.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_schemathesis_finds_no_failure_in_the_explore_api():
+    done = subprocess.run(
+        [sys.executable, "scripts/schemathesis_check.py", "--serve", "--max-examples", "15"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert "No issues found" in done.stdout
+
+
+def test_ingest_declares_its_request_bodies_and_answers(tmp_path):
+    from cluster.settings import PlatformSettings
+    from serve_apps.ingest import create_ingest_app
+
+    post = create_ingest_app(PlatformSettings(data_dir=tmp_path), None, None).openapi()["paths"]["/traces"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/json", "application/x-protobuf", "application/msgpack"}
+    assert {"200", "202", "400", "401", "403", "413", "415", "422", "429", "503"} <= set(post["responses"])
+    assert "X-API-Key" in {p["name"] for p in post["parameters"]}
