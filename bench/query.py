@@ -5,7 +5,7 @@
 
 Data (INSERT … SELECT FROM numbers(), never Python rows) into an embedded chDB store with the
 platform's migrations: 10 spans a trace, 100 projects, a session every 5 traces, 1,000 users, four
-models, ~1 KB inputs drawn from an English/French/Russian vocabulary, 2 % error spans, alerts on
+models, ~1 KB inputs ("order <trace number>: " then words of an English/French/Russian vocabulary), 2 % error spans, alerts on
 1 % of traces, traces spread over 7 days; plus one 20,000-span and one 100-span trace. Then each
 query runs `--runs` times (rotating projects) through the same functions the API calls
 (`cluster.query.*`), p50/p95 in ms, against a baseline measured in the same run: the same query
@@ -92,7 +92,8 @@ def _spans_sql(first: int, count: int, now_ns: int, traces: int, spans_per_trace
         map('session.id', concat('sess-', toString(intDiv(t, 5))), 'user.id', concat('user-', toString(t % 1000)),
             'customer.tier', arrayElement(['gold', 'silver', 'bronze'], 1 + t % 3)) AS attributes,
         '[]' AS events,
-        arrayStringConcat(arrayMap(i -> arrayElement({words}, 1 + cityHash64(t, s, i) % {len(WORDS)}), range(140)), ' ') AS input,
+        concat('order ', toString(t), ': ',
+               arrayStringConcat(arrayMap(i -> arrayElement({words}, 1 + cityHash64(t, s, i) % {len(WORDS)}), range(140)), ' ')) AS input,
         arrayStringConcat(arrayMap(i -> arrayElement({words}, 1 + cityHash64(i, t, s) % {len(WORDS)}), range(40)), ' ') AS output,
         if(kind = 'llm', 'CLIENT', 'INTERNAL') AS span_kind,
         '[]' AS links,
@@ -160,8 +161,10 @@ def cases(now_ns: int, big: str, medium: str) -> list[tuple[str, str, float, Cal
          lambda c, i: list_traces(c, window(i, status="OK", models=("gpt-4o",), services=("web", "billing", "search")))),
         ("trace list (attr + sort by cost)", "view + bloom_filter(mapValues)", 100,
          lambda c, i: list_traces(c, window(i, attrs=(("customer.tier", "gold"),)), sort="cost")),
-        ("full-text search (2 words)", "tokenbf_v1 on lowerUTF8(input/output/name)", 500,
+        ("full-text search (2 common words)", "tokenbf_v1 on lowerUTF8(input/output/name)", 500,
          lambda c, i: list_traces(c, window(i, q_tokens=("refund", "заказ")))),
+        ("full-text search (an order number)", "tokenbf_v1 on lowerUTF8(input/output/name)", 500,
+         lambda c, i: list_traces(c, window(i, q_tokens=("order", str(i % PROJECTS + PROJECTS * 3))))),
         ("facets (default)", "view + sumMap", 500,
          lambda c, i: trace_facets(c, window(i))),
         ("trace detail (100 spans)", "primary key (project, trace)", 100,

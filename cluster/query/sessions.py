@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cluster.query.filters import SUMMARY_COLUMNS
-from cluster.query.traces import alert_counts, iso, trace_row
+from cluster.query.traces import alert_counts, iso, summaries_of, trace_row
 from cluster.store import StoreClient
 
 _PER_TRACE = (
@@ -56,11 +56,12 @@ async def list_sessions(
 async def get_session(store: StoreClient, project_id: str, session_id: str, limit: int) -> dict[str, Any] | None:
     """A session's traces in start order (its turns), with totals; None when the project has no such session."""
     params = {"p": project_id, "s": session_id, "limit": limit}
-    rows = await store.query(
-        f"SELECT {SUMMARY_COLUMNS} FROM trace_summaries WHERE project_id = {{p:String}} GROUP BY trace_id "
-        "HAVING has(session_ids, {s:String}) ORDER BY start_ns, trace_id LIMIT {limit:UInt32}",
+    keys = await store.query(
+        f"SELECT trace_id, start_ns FROM (SELECT {SUMMARY_COLUMNS} FROM trace_summaries WHERE project_id = {{p:String}} "
+        "GROUP BY trace_id HAVING has(session_ids, {s:String})) ORDER BY start_ns, trace_id LIMIT {limit:UInt32}",
         params,
     )
+    rows = await summaries_of(store, project_id, [str(k["trace_id"]) for k in keys])
     if not rows:
         return None
     alerts = await alert_counts(store, project_id, [str(r["trace_id"]) for r in rows])

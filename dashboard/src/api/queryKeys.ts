@@ -12,6 +12,7 @@ export const queryKeys = {
   traceFacets: (projectId: string, state: string) => ['traces', projectId, 'facets', state] as const,
   trace: (projectId: string, traceId: string) => ['traces', projectId, 'detail', traceId] as const,
   span: (projectId: string, spanId: string) => ['spans', projectId, spanId] as const,
+  views: (projectId: string) => ['projects', projectId, 'views'] as const,
   sessions: (projectId: string, state: string) => ['sessions', projectId, 'list', state] as const,
   session: (projectId: string, sessionId: string) => ['sessions', projectId, 'detail', sessionId] as const,
 };

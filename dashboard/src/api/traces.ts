@@ -3,6 +3,7 @@
 import { query, request } from './client';
 import type { operations } from './schema';
 import type {
+  SavedView,
   SessionDetail,
   SessionListResponse,
   Span,
@@ -11,6 +12,8 @@ import type {
   TraceDetailPage,
   TraceFacets,
   TraceListResponse,
+  ViewIn,
+  ViewList,
 } from './types';
 
 /** The trace list's query parameters, as the server declares them (filters, sort, paging). */
@@ -81,4 +84,17 @@ export function getSession(projectId: string, sessionId: string, signal?: AbortS
     `/sessions/${encodeURIComponent(sessionId)}${query({ project_id: projectId })}`,
     { signal },
   );
+}
+
+/** Saved views of the trace list, per project (`filters` is the list's URL query string). */
+export function listViews(projectId: string, signal?: AbortSignal): Promise<ViewList> {
+  return request<ViewList>('GET', `/projects/${encodeURIComponent(projectId)}/views`, { signal });
+}
+
+export function createView(projectId: string, body: ViewIn): Promise<SavedView> {
+  return request<SavedView>('POST', `/projects/${encodeURIComponent(projectId)}/views`, { body });
+}
+
+export function deleteView(projectId: string, viewId: string): Promise<void> {
+  return request<void>('DELETE', `/projects/${encodeURIComponent(projectId)}/views/${encodeURIComponent(viewId)}`);
 }

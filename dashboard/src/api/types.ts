@@ -30,6 +30,10 @@ export type SessionListResponse = Schemas['SessionList'];
 export type SessionDetail = Schemas['SessionDetail'];
 
 export type Attributes = Span['attributes'];
+export type SavedView = Schemas['ViewOut'];
+export type ViewIn = Schemas['ViewIn'];
+export type ViewList = Schemas['ViewList'];
+export type ServerChatMessage = Schemas['ChatMessage'];
 
 /**
  * A span event. The server declares events as free-form objects; OTLP events always carry these three

@@ -365,6 +365,16 @@ export function readConversation(span: Span): Conversation | null {
       return { input, output, tools: toolDefinitions(a['gen_ai.tool.definitions']), source: 'OpenTelemetry GenAI events' };
     },
     () => {
+      // Normalised at ingest by the server (conventions the attribute readers above do not know).
+      if (!span.input_messages?.length && !span.output_messages?.length) return null;
+      return {
+        input: messagesOf(span.input_messages ?? [], 'user'),
+        output: messagesOf(span.output_messages ?? [], 'assistant'),
+        tools: toolDefinitions(span.tool_definitions ?? []),
+        source: 'AgentStack (normalised at ingest)',
+      };
+    },
+    () => {
       const { input, output, tools } = fromPayload(span.input, span.output);
       if (!input.length) return null;
       return { input, output, tools, source: 'span input/output' };

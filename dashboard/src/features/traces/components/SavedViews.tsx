@@ -1,92 +1,86 @@
-import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router-dom';
+import { queryKeys } from '../../../api/queryKeys';
+import { createView, deleteView, listViews } from '../../../api/traces';
 import { Dropdown } from '../../../components/Dropdown';
 import { tracesHref } from '../../../lib/routes';
-
-interface SavedView {
-  name: string;
-  /** The list's URL search string (filters, range, sort). */
-  search: string;
-}
 
 interface SavedViewsProps {
   projectId: string;
   /** The current list state as a URL search string. */
   search: string;
+  /** Members and above may save and delete views; viewers only use them. */
+  canEdit: boolean;
 }
 
-const key = (projectId: string) => `agentstack.savedViews.${projectId}`;
-
-function load(projectId: string): SavedView[] {
-  try {
-    const v = JSON.parse(localStorage.getItem(key(projectId)) ?? '[]') as unknown;
-    return Array.isArray(v)
-      ? v.filter((x): x is SavedView => typeof x?.name === 'string' && typeof x?.search === 'string')
-      : [];
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Named list states per project, kept in this browser (the API has no saved views yet). A view is its URL,
- * so a saved view can also be shared as a link.
- */
-export function SavedViews({ projectId, search }: SavedViewsProps) {
+/** Named trace-list states of a project, shared by its members (a view is its URL's query string). */
+export function SavedViews({ projectId, search, canEdit }: SavedViewsProps) {
   const navigate = useNavigate();
-  const [views, setViews] = useState(() => load(projectId));
-  const store = (next: SavedView[]) => {
-    setViews(next);
-    try {
-      localStorage.setItem(key(projectId), JSON.stringify(next));
-    } catch {
-      // storage disabled: views last for this page
-    }
-  };
-  const save = () => {
-    const name = window.prompt('Name this view (its filters, time range and sort):')?.trim();
-    if (!name) return;
-    store([...views.filter((v) => v.name !== name), { name, search }]);
-  };
+  const client = useQueryClient();
+  const views = useQuery({ queryKey: queryKeys.views(projectId), queryFn: ({ signal }) => listViews(projectId, signal) });
+  const refresh = () => client.invalidateQueries({ queryKey: queryKeys.views(projectId) });
+  const create = useMutation({
+    mutationFn: (name: string) => createView(projectId, { name, filters: search }),
+    onSuccess: refresh,
+    onError: (e) => window.alert(`Could not save the view: ${e.message}`),
+  });
+  const remove = useMutation({ mutationFn: (viewId: string) => deleteView(projectId, viewId), onSuccess: refresh });
+  const items = views.data?.items ?? [];
+
   return (
-    <Dropdown label={`Views${views.length ? ` (${views.length})` : ''}`} triggerClassName="btn btn-small" testId="saved-views" align="right">
+    <Dropdown
+      label={`Views${items.length ? ` (${items.length})` : ''}`}
+      triggerClassName="btn btn-small"
+      testId="saved-views"
+      align="right"
+    >
       {(close) => (
         <div className="saved-views">
-          {views.map((v) => (
-            <div key={v.name} className="saved-view-row">
+          {views.error ? <div className="dropdown-empty text-error small">{views.error.message}</div> : null}
+          {!views.error && !items.length ? <div className="dropdown-empty muted small">No saved views yet</div> : null}
+          {items.map((v) => (
+            <div key={v.id} className="saved-view-row">
               <button
                 type="button"
                 className="dropdown-item"
                 data-testid="saved-view"
+                title={v.filters || 'all traces'}
                 onClick={() => {
                   close();
-                  navigate(`${tracesHref(projectId)}${v.search ? `?${v.search}` : ''}`);
+                  navigate(`${tracesHref(projectId)}${v.filters ? `?${v.filters}` : ''}`);
                 }}
               >
                 {v.name}
               </button>
-              <button
-                type="button"
-                className="link-button small"
-                aria-label={`Delete view ${v.name}`}
-                onClick={() => store(views.filter((x) => x.name !== v.name))}
-              >
-                ✕
-              </button>
+              {canEdit ? (
+                <button
+                  type="button"
+                  className="link-button small"
+                  aria-label={`Delete view ${v.name}`}
+                  onClick={() => remove.mutate(v.id)}
+                >
+                  ✕
+                </button>
+              ) : null}
             </div>
           ))}
-          {views.length ? <hr className="dropdown-sep" /> : null}
-          <button
-            type="button"
-            className="dropdown-item"
-            onClick={() => {
-              close();
-              save();
-            }}
-            data-testid="save-view"
-          >
-            Save current view…
-          </button>
+          {canEdit ? (
+            <>
+              <hr className="dropdown-sep" />
+              <button
+                type="button"
+                className="dropdown-item"
+                onClick={() => {
+                  close();
+                  const name = window.prompt('Name this view (its filters, time range and sort):')?.trim();
+                  if (name) create.mutate(name);
+                }}
+                data-testid="save-view"
+              >
+                Save current view…
+              </button>
+            </>
+          ) : null}
         </div>
       )}
     </Dropdown>

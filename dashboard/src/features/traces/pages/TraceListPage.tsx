@@ -168,7 +168,11 @@ export function TraceListPage() {
             </option>,
           ])}
         </select>
-        <SavedViews projectId={project.id} search={filtersToSearch({ ...filters, page: 1 }).toString()} />
+        <SavedViews
+          projectId={project.id}
+          search={filtersToSearch({ ...filters, page: 1 }).toString()}
+          canEdit={atLeast(role, 'member')}
+        />
         <ColumnChooser columns={columns} onChange={onColumns} />
       </div>
       {error && data ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
