@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from urllib.parse import quote
 import uuid
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_explore_api_on_the_real_stack(stack):
     rows = stack.wait_for(lambda: (r := stack.get(f"/api/v1/traces?session_id={session}"))[0] == 200
                           and r[1]["items"] and r[1]["items"][0]["span_count"] == 2 and r[1]["items"])
     assert rows[0]["trace_id"] == trace_id and rows[0]["models"] == ["gpt-4o"] and rows[0]["total_tokens"] == 15
-    for query in ("status=ERROR", "model=gpt-4o", "kind=llm", "tags=e2e", "user_id=e2e-user", "q=réserver",
+    for query in ("status=ERROR", "model=gpt-4o", "kind=llm", "tags=e2e", "user_id=e2e-user", "q=" + quote("réserver"),
                   "service=explore", "attr.session.id=" + session):
         status, body = stack.get(f"/api/v1/traces?{query}&page_size=500")
         assert status == 200 and trace_id in {r["trace_id"] for r in body["items"]}, (query, body)
