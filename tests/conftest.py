@@ -142,5 +142,5 @@ def chdb_store(tmp_path_factory: pytest.TempPathFactory):
 def store(chdb_store):
     """A clean store for one test: every data table is emptied afterwards."""
     yield chdb_store
-    for table in ("spans", "projects", "api_keys", "trace_summaries", "cost_metrics", "security_alerts"):
+    for table in ("spans", "projects", "api_keys", "trace_summaries", "cost_metrics", "security_alerts", "span_metrics_minute"):
         chdb_store.command(f"TRUNCATE TABLE IF EXISTS {table}")

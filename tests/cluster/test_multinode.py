@@ -91,7 +91,8 @@ def nodes_of(pool: dict[str, Any]) -> list[str | None]:
 
 
 def every_pool(cluster, predicate) -> dict[str, Any] | None:
-    found = pools(cluster)
+    # the consumer pools (writer, security, cost); the notifier is one actor, not a pool of them
+    found = {name: pool for name, pool in pools(cluster).items() if "actors" in pool}
     return found if found and all(predicate(pool) for pool in found.values()) else None
 
 

@@ -47,9 +47,10 @@ def test_ui_lists_demo_traces_and_opens_a_waterfall(stack, admin, demo_trace, br
     assert page.get_by_test_id("waterfall").get_attribute("data-rows") == str(demo_trace["span_count"])
 
     llm_row = span_rows.filter(has=page.locator('[data-testid="kind-badge"]', has_text="llm")).first
+    llm_span_id = llm_row.get_attribute("data-span-id")
     llm_row.click()
-    detail = page.locator('[data-testid="span-detail"]')
-    assert detail.get_attribute("data-span-id") == llm_row.get_attribute("data-span-id")
+    # the detail panel follows the selection (it re-renders after the click)
+    page.locator(f'[data-testid="span-detail"][data-span-id="{llm_span_id}"]').wait_for()
     attributes = page.locator('[data-testid="span-attributes"]')
     attributes.wait_for()
     assert "gen_ai.usage.input_tokens" in attributes.inner_text()

@@ -205,6 +205,7 @@ def test_llm_spans_read_as_chat_with_linked_tool_calls(stack, admin, explore_tra
     page = new_page(browser, stack.base_url)
     page.goto("/login")
     log_in(page, admin.email, admin.password)
+    page.get_by_test_id("nav-traces").click()  # a project opens on its Overview
     page.get_by_test_id("trace-list-page").wait_for()
 
     _open_trace(page, stack, explore_traces["otel"])
@@ -263,6 +264,7 @@ def test_agent_graph_and_a_20000_span_trace(stack, admin, explore_traces, browse
     page = new_page(browser, stack.base_url)
     page.goto("/login")
     log_in(page, admin.email, admin.password)
+    page.get_by_test_id("nav-traces").click()  # a project opens on its Overview
     page.get_by_test_id("trace-list-page").wait_for()
 
     _open_trace(page, stack, explore_traces["otel"], "?view=graph")
@@ -313,6 +315,7 @@ def test_trace_list_filters_and_a_session(stack, admin, explore_traces, browser,
     page = new_page(browser, stack.base_url)
     page.goto("/login")
     log_in(page, admin.email, admin.password)
+    page.get_by_test_id("nav-traces").click()  # a project opens on its Overview
     page.get_by_test_id("trace-list-page").wait_for()
     rows = page.get_by_test_id("trace-row")
     rows.first.wait_for()

@@ -108,7 +108,7 @@ def test_bad_input_gets_clear_answers_and_loses_nothing(stack):
 
 def test_query_api_is_per_project_and_paginated(stack):
     status, page = stack.get("/api/v1/traces?page=1&page_size=1")
-    assert status == 200 and set(page) == {"items", "total", "page", "page_size"}
+    assert status == 200 and set(page) == {"items", "total", "page", "page_size", "next_cursor"}
     assert len(page["items"]) == 1 and page["total"] >= 2
     status, page2 = stack.get("/api/v1/traces?page=2&page_size=1")
     assert page2["items"][0]["trace_id"] != page["items"][0]["trace_id"]

@@ -140,7 +140,15 @@ def test_cost_latency_errors_prices_and_overview_match_the_workload(redis_url, s
 
         errors = (await alice.get(f"/api/v1/analytics/errors?{window}")).json()
         in_window = [s for s in spans if start.timestamp() * 1e9 <= s["start_time"] < (start + timedelta(hours=2)).timestamp() * 1e9]
-        assert errors["spans"] == len(in_window) and errors["errors"] == sum(s.get("status") == "ERROR" for s in in_window)
+        # the pre-aggregated counts equal the stored spans of the window (each span once, replays included)
+        stored = store.query(
+            "SELECT uniqExact(trace_id, span_id) AS n, uniqExactIf(trace_id, span_id, status = 'ERROR') AS e FROM spans "
+            "WHERE project_id = {p:String} AND start_time >= fromUnixTimestamp64Nano({s:Int64}) "
+            "AND start_time < fromUnixTimestamp64Nano({e:Int64})",
+            {"p": A, "s": int(start.timestamp()) * 10**9, "e": int((start + timedelta(hours=2)).timestamp()) * 10**9},
+        )[0]
+        assert (errors["spans"], errors["errors"]) == (int(stored["n"]), int(stored["e"]))
+        assert errors["errors"] == sum(s.get("status") == "ERROR" for s in in_window)
         latency = (await alice.get(f"/api/v1/analytics/latency?{window}&by=kind")).json()
         assert {p["key"] for p in latency["series"]} == {"agent", "llm"}
         llm = [p for p in latency["series"] if p["key"] == "llm"]
