@@ -243,7 +243,11 @@ def test_a_poison_entry_is_dead_lettered_by_a_pool_actor_while_its_partition_kee
 
         await wait_until(done, 60, pool, redis)
         await publish(redis, spans(50, offset=100))  # the partition still flows afterwards
-        await wait_until(lambda: _count_is(env, 300), 60, pool, redis)
+
+        async def flowed() -> bool:  # stored, then acknowledged (the ack follows the insert)
+            return await _count_is(env, 300) and await pending(redis, "writer") == 0
+
+        await wait_until(flowed, 60, pool, redis)
         dead = await redis.xrange(DEAD_LETTER_STREAM)
         left = await pending(redis, "writer")
         await pool.stop()
