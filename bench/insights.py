@@ -32,6 +32,8 @@ from cluster.metadata.insights import AlertStatus  # noqa: E402
 from cluster.metadata.models import Project  # noqa: E402
 from cluster.migrations import apply_migrations  # noqa: E402
 from cluster.query import analytics, overview, security  # noqa: E402
+from cluster.query.filters import TraceFilter  # noqa: E402
+from cluster.query.traces import list_traces  # noqa: E402
 from cluster.query.windows import TimeWindow  # noqa: E402
 from cluster.store import DirectStoreClient, Store  # noqa: E402
 
@@ -154,7 +156,9 @@ async def measure(store: Store, db: MetadataDB, end: datetime, runs: int) -> lis
         ("cost analytics (30 d, hourly, by model)", lambda: analytics.cost(client, PROJECT, month, "hour", "model"), "target"),
         ("overview cards + sparklines (24 h)", lambda: overview.overview(client, PROJECT, day, "hour"), "target"),
         ("overview cards + sparklines (30 d)", lambda: overview.overview(client, PROJECT, month, "day"), "target"),
-        ("overview recent traces (10)", lambda: overview.recent_traces(client, PROJECT, 10), "target"),
+        # what GET /overview runs for its recent traces: the trace list's query over the window
+        ("overview recent traces (10)", lambda: list_traces(client, TraceFilter(
+            PROJECT, int(day.start.timestamp() * 1e9), int(day.end.timestamp() * 1e9)), page_size=10), "target"),
         ("overview open alerts by severity (30 d)", lambda: with_session(lambda s: security.open_by_severity(client, s, flt)), "target"),
         ("baseline: cost by model & hour from spans", lambda: client.query(
             "SELECT toStartOfHour(start_time) AS t, model, sum(cost_usd), sum(input_tokens), count() FROM spans "

@@ -85,15 +85,3 @@ async def overview(store: StoreClient, project_id: str, window: TimeWindow, buck
         "top_models": [{"model": r["model"], "provider": r["provider"], "cost_usd": float(r["cost"]), "calls": int(r["calls"]),
                         "unpriced_calls": int(r["unpriced"]), "tokens": int(r["tokens"])} for r in models],
     }
-
-
-async def recent_traces(store: StoreClient, project_id: str, n: int) -> list[dict[str, Any]]:
-    """The `n` newest traces (rows as `serve_apps.traces.trace_summary` takes them), from `trace_summaries`."""
-    return await store.query(
-        "SELECT trace_id, argMinMerge(root_name) AS name, argMinMerge(root_service) AS service_name, "
-        "toUnixTimestamp64Nano(min(start_time)) AS start_ns, toUnixTimestamp64Nano(max(end_time)) AS end_ns, "
-        "uniqExactMerge(span_ids) AS span_count, uniqExactIfMerge(error_span_ids) AS error_count FROM trace_summaries "
-        "WHERE project_id = {p:String} AND trace_id IN (SELECT trace_id FROM trace_summaries WHERE project_id = {p:String} "
-        "ORDER BY start_time DESC LIMIT {n:UInt32}) GROUP BY trace_id ORDER BY start_ns DESC LIMIT {n:UInt32}",
-        {"p": project_id, "n": n},
-    )
