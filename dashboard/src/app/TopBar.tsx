@@ -2,7 +2,7 @@ import { Link, NavLink, useMatch } from 'react-router-dom';
 import type { Me } from '../api/types';
 import { UserMenu } from '../features/auth/components/UserMenu';
 import { ProjectSwitcher } from '../features/projects/components/ProjectSwitcher';
-import { analyticsHref, overviewHref, securityHref, sessionsHref, settingsHref, tracesHref } from '../lib/routes';
+import { PROJECT_SECTIONS, settingsHref } from '../lib/routes';
 
 interface TopBarProps {
   me: Me;
@@ -29,27 +29,11 @@ export function TopBar({ me }: TopBarProps) {
         {me.projects.length > 0 ? <ProjectSwitcher me={me} currentProjectId={known ? projectId : null} /> : null}
         {known ? (
           <nav className="topnav" aria-label="Main">
-            <NavLink to={overviewHref(projectId)} className={navClass} data-testid="nav-overview">
-              Overview
-            </NavLink>
-            <NavLink to={tracesHref(projectId)} className={navClass} data-testid="nav-traces">
-              Traces
-            </NavLink>
-            <NavLink to={sessionsHref(projectId)} className={navClass} data-testid="nav-sessions">
-              Sessions
-            </NavLink>
-            <NavLink to={`/p/${encodeURIComponent(projectId)}/live`} className={navClass} data-testid="nav-live">
-              Live
-            </NavLink>
-            <NavLink to={securityHref(projectId)} className={navClass} data-testid="nav-security">
-              Security
-            </NavLink>
-            <NavLink to={analyticsHref(projectId)} className={navClass} data-testid="nav-analytics">
-              Analytics
-            </NavLink>
-            <NavLink to={`/p/${encodeURIComponent(projectId)}/settings`} className={navClass} data-testid="nav-settings">
-              Settings
-            </NavLink>
+            {PROJECT_SECTIONS.map((section) => (
+              <NavLink key={section.id} to={section.href(projectId)} className={navClass} data-testid={`nav-${section.id}`}>
+                {section.label}
+              </NavLink>
+            ))}
           </nav>
         ) : (
           <nav className="topnav" aria-label="Main">

@@ -35,6 +35,21 @@ export function sessionsHref(projectId: string): string {
   return `/p/${enc(projectId)}/sessions`;
 }
 
+export function liveHref(projectId: string): string {
+  return `/p/${enc(projectId)}/live`;
+}
+
+/** A project's sections, in the order the top bar shows them (the label, the testid suffix, the URL). */
+export const PROJECT_SECTIONS = [
+  { id: 'overview', label: 'Overview', href: overviewHref },
+  { id: 'traces', label: 'Traces', href: tracesHref },
+  { id: 'sessions', label: 'Sessions', href: sessionsHref },
+  { id: 'live', label: 'Live', href: liveHref },
+  { id: 'security', label: 'Security', href: (projectId: string) => securityHref(projectId) },
+  { id: 'analytics', label: 'Analytics', href: (projectId: string) => analyticsHref(projectId) },
+  { id: 'settings', label: 'Settings', href: (projectId: string) => `/p/${enc(projectId)}/settings` },
+] as const;
+
 export function sessionHref(projectId: string, sessionId: string): string {
   return `${sessionsHref(projectId)}/${enc(sessionId)}`;
 }
