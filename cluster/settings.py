@@ -138,6 +138,10 @@ class PlatformSettings(BaseSettings):
     live_max_queue: int = Field(
         5000, ge=10, description="Messages one live WebSocket client may have waiting; more are dropped for it (it is told).",
     )
+    live_socket_budget_bytes: int = Field(
+        1 << 20, ge=4096, description="Bytes one live WebSocket may have sent but not confirmed (its pong to a later "
+        "ping); data beyond is dropped for it (it is told), and a socket stuck over it for 10 s is closed.",
+    )
     live_resume_max_entries: int = Field(
         1000, ge=1, description="Most stream entries replayed to a reconnecting live client; further behind → reset.",
     )

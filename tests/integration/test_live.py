@@ -43,6 +43,7 @@ class LiveWorld:
     project_b: str
     session_token: str
     settings: PlatformSettings
+    hub: Any = None
 
     def ws_url(self, **params: str) -> str:
         query = "&".join(f"{k}={v}" for k, v in params.items())
@@ -70,7 +71,7 @@ def live_redis() -> Iterator[str]:
     client.close()
 
 
-def make_world(live_redis: str, tmp_path, **settings_overrides: Any) -> Iterator[LiveWorld]:
+def make_world(live_redis: str, tmp_path, options: LiveOptions | None = None, **settings_overrides: Any) -> Iterator[LiveWorld]:
     settings = PlatformSettings(data_dir=tmp_path, redis_url=live_redis, api_key_cache_ttl_s=0, **settings_overrides)
     db, project_a = seed_project(settings, KEY_A, READ_A)
     with db.session() as session:
@@ -82,10 +83,10 @@ def make_world(live_redis: str, tmp_path, **settings_overrides: Any) -> Iterator
         session.add(Member(project_id=project_a, user_id=user.id, role="viewer"))
         token = open_session(session, settings, signing_secret(settings), user)
         b_id = project_b.id
-    app = create_live_app(settings, connect_redis(live_redis), db, LiveOptions(coalesce_s=0.1, heartbeat_s=1.0, idle_timeout_s=30))
+    app = create_live_app(settings, connect_redis(live_redis), db, options or LiveOptions(coalesce_s=0.1, heartbeat_s=1.0, idle_timeout_s=30))
     server, thread, port = _serve(app)
     try:
-        yield LiveWorld(f"ws://127.0.0.1:{port}", f"127.0.0.1:{port}", project_a, b_id, token, settings)
+        yield LiveWorld(f"ws://127.0.0.1:{port}", f"127.0.0.1:{port}", project_a, b_id, token, settings, app.state.live_hub)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -299,6 +300,47 @@ def test_a_slow_client_is_told_what_it_lost_and_others_are_not_affected(live_red
             await publish(live_redis, [span(world.project_a, "f" * 32, "e" * 16)])
             await fast.wait(lambda r: r.of("span")[-1]["span_id"] == "e" * 16)
             await stalled_ws.close()
+            await fast.ws.close()
+
+        asyncio.run(main())
+
+
+def test_a_client_that_never_reads_is_cut_off_and_bounded_while_the_others_get_everything(live_redis: str, tmp_path) -> None:
+    budget = 256 * 1024
+    options = LiveOptions(coalesce_s=0.1, heartbeat_s=1.0, idle_timeout_s=30, send_timeout_s=2.0)
+    for world in make_world(live_redis, tmp_path, options, live_socket_budget_bytes=budget):
+        async def main() -> None:
+            url = world.ws_url(project_id=world.project_a)
+            # never reads: its TCP buffers fill, it answers no ping, so nothing it was sent is ever confirmed
+            stalled = await websockets.connect(url, additional_headers={"X-API-Key": READ_A}, max_queue=1,
+                                               ping_interval=None)
+            fast = await connect(url, **{"X-API-Key": READ_A})
+            sent, most_in_flight = 0, 0
+            for round_ in range(80):  # ~3 MB of summaries, far more than the stalled socket's budget
+                spans = [span(world.project_a, f"{round_:032x}", f"{round_:08x}{i:08x}") for i in range(100)]
+                await publish(live_redis, spans)
+                sent += len(spans)
+                for _ in range(5):
+                    await asyncio.sleep(0.01)
+                    most_in_flight = max(most_in_flight, *(c.in_flight for cs in world.hub.clients.values() for c in cs))
+            await fast.wait(lambda r: len(r.of("span")) + sum(m["count"] for m in r.of("dropped")) >= sent, timeout=15)
+            assert len(fast.of("span")) >= 0.9 * sent  # the reader kept up (all but a burst at most)
+            # the bound: never more than the budget (plus the one frame that crossed it) held for any socket
+            assert most_in_flight < budget + 200_000
+            # the stalled socket was told it lost data (dropped) and then closed with a reason
+            deadline = time.monotonic() + 15
+            while sum(len(c) for c in world.hub.clients.values()) > 1:
+                assert time.monotonic() < deadline, "the stalled socket was not cut off"
+                await asyncio.sleep(0.1)
+            frames = []
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    frames.append(await asyncio.wait_for(stalled.recv(), timeout=10))
+            assert stalled.close_code == 1013 and (stalled.close_reason or "").startswith("slow_client")
+            assert sum(len(json.loads(f).get("messages", [])) for f in frames) < sent  # it got only part
+            # the fast client still gets data after the cut
+            await publish(live_redis, [span(world.project_a, "9" * 32, "e" * 16)])
+            await fast.wait(lambda r: r.of("span")[-1]["span_id"] == "e" * 16)
             await fast.ws.close()
 
         asyncio.run(main())
