@@ -165,7 +165,7 @@ def create_live_app(
     app = FastAPI(title="AgentStack live feed", docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handlers(app)
     install_accounts(app, Accounts(settings, metadata or MetadataDB.from_settings(settings)))
-    opts = options or LiveOptions()
+    opts = options or LiveOptions(coalesce_s=settings.live_coalesce_s)
     hub = LiveHub(redis, LiveMetrics(replica or str(os.getpid())), settings.live_max_queue, settings.live_resume_max_entries,
                   coalesce_s=opts.coalesce_s, budget_bytes=settings.live_socket_budget_bytes)
     app.state.live_hub = hub

@@ -186,6 +186,7 @@ def test_handshake_refusals_close_with_1008_and_a_reason(world: LiveWorld) -> No
         good = {**cookie, "Origin": f"http://{world.host}"}
         assert (await refused(world.ws_url(project_id=world.project_b), **good))[1].startswith("project_not_found")
         assert (await refused(world.ws_url(project_id=a, trace_id="xyz"), **good))[1].startswith("invalid_trace_id")
+        assert (await refused(world.ws_url(project_id=a, format="xml"), **good))[1].startswith("invalid_format")
         reader = await connect(world.ws_url(project_id=a), **good)
         hello = reader.controls[0]
         assert hello["project_id"] == a and hello["heartbeat_s"] == 1.0
@@ -201,12 +202,19 @@ def test_project_b_never_receives_project_a_data(world: LiveWorld, live_redis: s
         a = await connect(world.ws_url(), **{"X-API-Key": READ_A})  # a read key implies its project
         b = await connect(world.ws_url(project_id=world.project_b), **{"X-API-Key": READ_B})
         one_trace = await connect(world.ws_url(trace_id="a1" * 16), **{"X-API-Key": READ_A})
+        compact = await connect(world.ws_url(format="compact"), **{"X-API-Key": READ_A})
+        columns = compact.controls[0]["span_columns"]
         spans_a = [span(world.project_a, "a1" * 16, f"{i:016x}") for i in range(5)] + [span(world.project_a, "a2" * 16, "f" * 16)]
         spans_b = [span(world.project_b, "b1" * 16, f"{i + 100:016x}") for i in range(3)]
         await publish(live_redis, spans_a + spans_b)
         await a.wait(lambda r: len(r.of("span")) == 6)
         await b.wait(lambda r: len(r.of("span")) == 3)
         await one_trace.wait(lambda r: len(r.of("span")) == 5)
+        await compact.wait(lambda r: sum(len(t["spans"]) for t in r.of("trace")) == 6)
+        assert not compact.of("span") and {t["trace_id"] for t in compact.of("trace")} == {"a1" * 16, "a2" * 16}
+        rows = [dict(zip(columns, row)) for t in compact.of("trace") for row in t["spans"]]
+        assert {r["span_id"] for r in rows} == {m["span_id"] for m in a.of("span")}
+        assert rows[0]["model"] == "gpt-4o-mini" and rows[0]["duration"] == 5_000_000
         assert {m["trace_id"] for m in b.messages if "trace_id" in m} == {"b1" * 16}
         assert {m["trace_id"] for m in a.messages if "trace_id" in m} == {"a1" * 16, "a2" * 16}
         assert {m["trace_id"] for m in one_trace.messages if "trace_id" in m} == {"a1" * 16}
@@ -224,7 +232,7 @@ def test_project_b_never_receives_project_a_data(world: LiveWorld, live_redis: s
         assert a.of("alert")[0]["severity"] == "MEDIUM" and a.of("alert")[0]["excerpt"] == "mail <EMAIL_ADDRESS>"
         await asyncio.sleep(0.5)
         assert not b.of("alert") and len(b.of("span")) == 3
-        for r in (a, b, one_trace):
+        for r in (a, b, one_trace, compact):
             await r.ws.close()
 
     asyncio.run(main())
