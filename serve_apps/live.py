@@ -96,7 +96,8 @@ class LiveSocket:
             self.hub.detach(self.client)
         if self.closing is not None and self.ws.client_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
-                await self.ws.close(self.closing[0], _reason(self.closing[1]))
+                async with asyncio.timeout(self.options.send_timeout_s):  # a stuck socket must not hold the handler
+                    await self.ws.close(self.closing[0], _reason(self.closing[1]))
 
     def _handle(self, text: str) -> None:
         try:
@@ -127,7 +128,8 @@ class LiveSocket:
             if not client.outbox:
                 timeout = max(0.0, min(next_ping - time.monotonic(), 1.0))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(client.wake.wait(), timeout=timeout)
+                    async with asyncio.timeout(timeout):  # (no task per wait, unlike wait_for)
+                        await client.wake.wait()
             client.wake.clear()
             now = time.monotonic()
             if client.behind_since is not None and now - client.behind_since > options.send_timeout_s:
