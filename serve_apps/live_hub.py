@@ -1,8 +1,10 @@
-"""One live replica's fan-out: a supervised XREAD loop over `spans.live` and `alerts.live`, and its clients.
+"""One live replica's fan-out: a supervised XREAD loop over `spans.live` and `alerts.live`, a flusher, and its clients.
 
-The reader never waits on a client: it appends each entry's encoded messages to the bounded queue of
-every subscribed client of that project (overflow is dropped for that client and counted, and the client
-is told). Each client's sender (serve_apps/live.py) drains its queue at most every `coalesce_s`.
+The reader never waits on a client: it files each entry's slice under its project (only projects someone
+listens to). Every `coalesce_s` the flusher encodes what arrived once per (project, filters, format) and
+hands that same frame to each such client's outbox, so per-client work is O(1) per flush. Each client's
+outbox is bounded by a byte budget confirmed by the client's pongs (Serve's `send` only queues); over it,
+data is dropped for that client (it is told) and a client stuck over it is closed (serve_apps/live.py).
 """
 
 from __future__ import annotations
