@@ -136,7 +136,7 @@ class PlatformSettings(BaseSettings):
         "how far back a reconnecting live client can resume.",
     )
     live_max_queue: int = Field(
-        5000, ge=10, description="Messages one live WebSocket client may have waiting; more are dropped for it (it is told).",
+        5000, ge=10, description="Messages one live frame (one flush of one project) may carry; more are dropped (the clients are told).",
     )
     live_socket_budget_bytes: int = Field(
         1 << 20, ge=4096, description="Bytes one live WebSocket may have sent but not confirmed (its pong to a later "
