@@ -100,7 +100,7 @@ def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: 
 
     async def main() -> None:
         arrivals: list[dict[bytes, float]] = []
-        counts = {"frames": 0, "bytes": 0, "dropped": 0, "closed": 0}
+        counts = {"frames": 0, "bytes": 0, "dropped": 0, "closed": 0, "resets": 0}
 
         async def one(i: int, opened: asyncio.Event, connected: list[int]) -> None:
             seen: dict[bytes, float] = {}
@@ -114,8 +114,8 @@ def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: 
                     connected[0] += 1
                     if connected[0] == n:
                         opened.set()
-                    async for raw in ws:
-                        data = raw.encode() if isinstance(raw, str) else raw
+                    while True:
+                        data = await ws.recv(decode=False)  # bytes: no UTF-8 decoding on the reading side
                         counts["frames"] += 1
                         counts["bytes"] += len(data)
                         if data.startswith(b'{"type":"ping"'):
@@ -125,7 +125,10 @@ def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: 
                             now = time.time()
                             for m in TRACE_RE.finditer(data):
                                 seen[m.group(1)] = now
+                        if b'"dropped"' in data:
                             counts["dropped"] += sum(int(d) for d in DROPPED_RE.findall(data))
+                        if data.startswith(b'{"type":"reset"'):
+                            counts["resets"] += 1
             except Exception:  # noqa: BLE001 - counted: a benchmark reports, it does not stop
                 counts["closed"] += 1
 
@@ -171,6 +174,78 @@ def rss_mb(pattern: str) -> float:
     return total
 
 
+def pids_matching(pattern: str) -> list[int]:
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if pattern in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore"):
+                    out.append(int(pid))
+            except OSError:
+                continue
+    return out
+
+
+def cpu_s(pids: list[int]) -> float:
+    """Summed user+system CPU seconds of `pids` (all their threads)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: Processes whose CPU a phase reports (pattern in the command line → column name).
+CPU_GROUPS = {"ServeReplica:live": "live", "ProxyActor": "proxy", "ServeReplica:ingest": "ingest"}
+
+
+class Sampler:
+    """During a phase: the live replica's and the proxy's RSS every 0.5 s, and CPU seconds per process group."""
+
+    def __init__(self, extra: dict[str, int]) -> None:
+        import threading
+
+        self.groups = {name: pids_matching(pat) for pat, name in CPU_GROUPS.items()}
+        self.groups.update({name: [pid] for name, pid in extra.items()})
+        self.rss: list[tuple[float, float, float]] = []  # (t, live MB, proxy MB)
+        self._stop = threading.Event()
+        self._t0 = time.monotonic()
+        self._cpu0 = {name: cpu_s(pids) for name, pids in self.groups.items()}
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self.rss.append((time.monotonic() - self._t0, rss_mb("ServeReplica:live"), rss_mb("ProxyActor")))
+
+    def finish(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        wall = time.monotonic() - self._t0
+        cpu = {name: (cpu_s(pids) - self._cpu0[name]) / wall for name, pids in self.groups.items()}
+        live = [r[1] for r in self.rss] or [0.0]
+        proxy = [r[2] for r in self.rss] or [0.0]
+        return {"cpu": cpu, "live_rss_start": live[0], "live_rss_max": max(live), "live_rss_end": live[-1],
+                "proxy_rss_max": max(proxy), "load": os.getloadavg()[0]}
+
+
+def profile(pids: dict[str, int], seconds: float, out_dir: str, tag: str) -> list[Any]:
+    """py-spy record each of `pids` for `seconds` (started in the background; returns the processes)."""
+    import subprocess
+
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    procs = []
+    for name, pid in pids.items():
+        path = Path(out_dir) / f"{tag}-{name}.txt"
+        procs.append(subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "50",
+                                       "--format", "raw", "--output", str(path), "--nonblocking"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return procs
+
+
 def published_since(redis_url: str, since_ms: int) -> tuple[int, float]:
     """Span summaries on `spans.live` written after `since_ms` (the pipeline's output: durable → published),
     and the seconds between the first and the last of those entries."""
@@ -188,7 +263,8 @@ def published_since(redis_url: str, since_ms: int) -> tuple[int, float]:
     return sum(len(msgpack.unpackb(f[b"s"])) for _, f in entries), (last - first) / 1000
 
 
-def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rate: int, seconds: float, offset: int) -> dict[str, Any]:
+def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rate: int, seconds: float, offset: int,
+              profile_dir: str | None = None) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     out: Any = ctx.Queue()
     clients_out: Any = ctx.Queue()
@@ -202,11 +278,21 @@ def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rat
     since_ms = int(time.time() * 1000)
     load = ctx.Process(target=load_process, args=(base, rate, seconds, offset, out))
     load.start()
+    extra = {"load": load.pid, **({"client": clients.pid} if clients is not None else {})}
+    sampler = Sampler(extra)
+    spies = []
+    if profile_dir:
+        time.sleep(min(5.0, seconds / 4))
+        targets = {name: pids[0] for name, pids in sampler.groups.items() if pids and name != "ingest"}
+        spies = profile(targets, max(5.0, seconds / 2), profile_dir, f"n{n}")
     result = out.get(timeout=seconds * 4 + 120)
     load.join()
+    stats = sampler.finish()
+    for spy in spies:
+        spy.wait(60)
     time.sleep(3)  # the tail: linger of the writer + coalescing
     published, pipeline_s = published_since(redis_url, since_ms)
-    client_result: dict[str, Any] = {"arrivals": [], "frames": 0, "bytes": 0, "dropped": 0, "closed": 0}
+    client_result: dict[str, Any] = {"arrivals": [], "frames": 0, "bytes": 0, "dropped": 0, "closed": 0, "resets": 0}
     if clients is not None:
         stop.set()
         client_result = clients_out.get(timeout=120)
@@ -226,7 +312,8 @@ def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rat
         "post_p95_ms": percentile(result["latencies"], 0.95) * 1000,
         "delays": delays,
         "missing": missing,
-        **{k: client_result[k] for k in ("frames", "bytes", "dropped", "closed")},
+        **stats,
+        **{k: client_result[k] for k in ("frames", "bytes", "dropped", "closed", "resets")},
     }
 
 
@@ -253,6 +340,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=2000, help="spans per second offered to ingest")
     parser.add_argument("--seconds", type=float, default=20.0, help="load duration of each phase")
     parser.add_argument("--clients", default="0,1,50,200", help="client counts; 0 is the baseline")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy record the live replica, the proxy, the load and the "
+                        "client process during each phase (raw collapsed stacks in DIR)")
+    parser.add_argument("--format", choices=("compact", "full"), default="compact",
+                        help="the clients' message format (compact: spans as rows inside their trace message)")
+    parser.add_argument("--no-idle", action="store_true", help="skip the idle-memory measurement")
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
 
@@ -275,21 +367,22 @@ def main() -> None:
         wait_until_healthy(base, timeout=240)
         read_key = _read_key(base)
         redis_url = f"redis://127.0.0.1:{valkey_port}/0"
-        ws_url = f"ws://127.0.0.1:{port}/ws/traces"
-        mem = idle_memory(ws_url, read_key)  # first: after a loaded phase the processes hold on to freed memory
+        ws_url = f"ws://127.0.0.1:{port}/ws/traces?format={args.format}"
+        mem = (0.0, 0.0, 0.0, 0.0) if args.no_idle else idle_memory(ws_url, read_key)  # first: after a loaded phase the processes hold on to freed memory
         print(f"warming up ({args.rate} spans/s for 8 s)…", flush=True)
         run_phase(base, ws_url, read_key, redis_url, 1, args.rate, 8, 50_000_000)
         results = []
         for i, n in enumerate(counts):
             print(f"phase: {n} clients, {args.rate} spans/s for {args.seconds:.0f} s…", flush=True)
-            results.append(run_phase(base, ws_url, read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000))
+            results.append(run_phase(base, ws_url, read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000,
+                                     args.profile))
     finally:
         serve.shutdown()
         ray.shutdown()
 
     base_row = next((r for r in results if r["n"] == 0), results[0])
     print()
-    print(f"Live feed under {args.rate:,} spans/s offered, {args.seconds:.0f} s per row, one live replica "
+    print(f"Live feed under {args.rate:,} spans/s offered, {args.seconds:.0f} s per row, one live replica, format={args.format} "
           f"(machine shared with other work; numbers move between runs)")
     header = ("clients", "delay p50", "p95", "max", "ingest sp/s", "vs base", "pipeline sp/s", "vs base", "POST p95", "dropped", "not seen", "MB/s out")
     print(" | ".join(f"{h:>12}" for h in header))
@@ -310,6 +403,15 @@ def main() -> None:
             f"{r['bytes'] / 1e6 / args.seconds:.1f}",
         )
         print(" | ".join(f"{c:>12}" for c in row))
+    print()
+    print("CPU (cores) per process group, and memory, during each row (load: 1-min load average at its end):")
+    names = sorted({name for r in results for name in r["cpu"]})
+    print(" | ".join(f"{h:>9}" for h in ("clients", *names, "live RSS", "max", "end", "proxy max", "closed", "resets", "load")))
+    for r in results:
+        cells = (str(r["n"]), *(f"{r['cpu'].get(name, 0.0):.2f}" for name in names), f"{r['live_rss_start']:.0f} MB",
+                 f"{r['live_rss_max']:.0f} MB", f"{r['live_rss_end']:.0f} MB", f"{r['proxy_rss_max']:.0f} MB",
+                 str(r["closed"]), str(r["resets"]), f"{r['load']:.1f}")
+        print(" | ".join(f"{c:>9}" for c in cells))
     live_before, live_after, proxy_before, proxy_after = mem
     print()
     print("Memory per idle client (200 idle sockets):")

@@ -136,7 +136,15 @@ class PlatformSettings(BaseSettings):
         "how far back a reconnecting live client can resume.",
     )
     live_max_queue: int = Field(
-        5000, ge=10, description="Messages one live WebSocket client may have waiting; more are dropped for it (it is told).",
+        5000, ge=10, description="Messages one live frame (one flush of one project) may carry; more are dropped (the clients are told).",
+    )
+    live_socket_budget_bytes: int = Field(
+        1 << 20, ge=4096, description="Bytes one live WebSocket may have sent but not confirmed (its pong to a later "
+        "ping); data beyond is dropped for it (it is told), and a socket stuck over it for 10 s is closed.",
+    )
+    live_coalesce_s: float = Field(
+        0.25, gt=0, le=5, description="A live replica flushes what arrived to its sockets at most this often (s): fewer, "
+        "larger frames cost Serve's proxy less per span at the price of delay.",
     )
     live_resume_max_entries: int = Field(
         1000, ge=1, description="Most stream entries replayed to a reconnecting live client; further behind → reset.",

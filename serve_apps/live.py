@@ -33,7 +33,7 @@ from cluster.settings import PlatformSettings
 from serve_apps.access import Accounts, ProjectAccess, install_accounts, read_access
 from serve_apps.errors import ApiError, install_error_handlers
 from serve_apps.live_hub import LiveClient, LiveHub, LiveMetrics
-from serve_apps.live_messages import FilterError, LiveFilters, control
+from serve_apps.live_messages import FORMATS, SPAN_COLUMNS, FilterError, LiveFilters, control
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class LiveOptions:
     coalesce_s: float = 0.25  # at most one batch frame per client per this interval
     heartbeat_s: float = 25.0  # server ping interval (the seeds' 25 s)
     idle_timeout_s: float = 75.0  # nothing heard from the client for this long → closed
-    send_timeout_s: float = 10.0  # a frame the client does not take within this → closed
+    send_timeout_s: float = 10.0  # a client over its byte budget (or a send not taken) this long → closed
     recheck_s: float = 60.0  # the caller's access is checked again this often (revoked keys, ended sessions)
 
 
@@ -96,7 +96,8 @@ class LiveSocket:
             self.hub.detach(self.client)
         if self.closing is not None and self.ws.client_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
-                await self.ws.close(self.closing[0], _reason(self.closing[1]))
+                async with asyncio.timeout(self.options.send_timeout_s):  # a stuck socket must not hold the handler
+                    await self.ws.close(self.closing[0], _reason(self.closing[1]))
 
     def _handle(self, text: str) -> None:
         try:
@@ -105,9 +106,9 @@ class LiveSocket:
         except ValueError:
             kind, message = None, {}
         if kind == "ping":
-            self.client.say(control("pong", cursor=self.hub.cursor()))
+            self.client.say(control("pong", cursor=self.hub.sent_cursor()))
         elif kind == "pong":
-            pass
+            self.client.pong()
         elif kind == "subscribe":
             try:
                 self.client.filters = LiveFilters.parse(message)
@@ -119,20 +120,27 @@ class LiveSocket:
             self.client.say(control("error", code="unknown_message", message="expected a JSON object of type subscribe, ping or pong"))
 
     async def _send_loop(self) -> None:
+        """Sends what the hub queued for this client; heartbeats, access re-checks, and the slow-client cut."""
         options, client = self.options, self.client
-        last_sent = 0.0
         next_ping = time.monotonic() + options.heartbeat_s
         next_check = time.monotonic() + options.recheck_s
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(client.wake.wait(), timeout=max(0.0, next_ping - time.monotonic()))
+            if not client.outbox:
+                timeout = max(0.0, min(next_ping - time.monotonic(), 1.0))
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):  # (no task per wait, unlike wait_for)
+                        await client.wake.wait()
             client.wake.clear()
             now = time.monotonic()
+            if client.behind_since is not None and now - client.behind_since > options.send_timeout_s:
+                self.closing = (TRY_AGAIN_LATER, f"slow_client: {client.in_flight} bytes not taken for "
+                                f"{options.send_timeout_s:.0f}s; reconnect with the cursor")
+                return
             if now >= next_ping:
                 if now - self.last_heard > options.idle_timeout_s:
                     self.closing = (GOING_AWAY, f"heartbeat_timeout: nothing heard for {options.idle_timeout_s:.0f}s")
                     return
-                client.say(control("ping", cursor=self.hub.cursor()))
+                client.ping(self.hub.sent_cursor())
                 next_ping = now + options.heartbeat_s
             if now >= next_check:
                 next_check = now + options.recheck_s
@@ -141,16 +149,14 @@ class LiveSocket:
                 except ApiError as exc:
                     self.closing = (POLICY_VIOLATION, f"{exc.code}: {exc.message}")
                     return
-            wait = options.coalesce_s - (now - last_sent)
-            if wait > 0:
-                await asyncio.sleep(wait)
-            for frame in self.hub.frames(client):
+            while client.outbox:
+                frame = client.outbox.popleft()
                 try:
-                    await asyncio.wait_for(self.ws.send_text(frame), timeout=options.send_timeout_s)
+                    async with asyncio.timeout(options.send_timeout_s):
+                        await self.ws.send_text(frame)
                 except TimeoutError:
                     self.closing = (TRY_AGAIN_LATER, "slow_client: a frame was not taken in time; reconnect with the cursor")
                     return
-            last_sent = time.monotonic()
 
 
 def create_live_app(
@@ -161,8 +167,9 @@ def create_live_app(
     app = FastAPI(title="AgentStack live feed", docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handlers(app)
     install_accounts(app, Accounts(settings, metadata or MetadataDB.from_settings(settings)))
-    opts = options or LiveOptions()
-    hub = LiveHub(redis, LiveMetrics(replica or str(os.getpid())), settings.live_max_queue, settings.live_resume_max_entries)
+    opts = options or LiveOptions(coalesce_s=settings.live_coalesce_s)
+    hub = LiveHub(redis, LiveMetrics(replica or str(os.getpid())), settings.live_max_queue, settings.live_resume_max_entries,
+                  coalesce_s=opts.coalesce_s, budget_bytes=settings.live_socket_budget_bytes)
     app.state.live_hub = hub
 
     @app.websocket("/traces")
@@ -172,6 +179,9 @@ def create_live_app(
         try:
             access = await authorize(ws, params.get("project_id") or None)
             filters = LiveFilters.parse(params)
+            fmt = params.get("format") or "full"
+            if fmt not in FORMATS:
+                raise FilterError("format", f"{fmt[:20]!r} is not one of {list(FORMATS)}")
         except ApiError as exc:
             await ws.close(POLICY_VIOLATION, _reason(f"{exc.code}: {exc.message}"))
             return
@@ -183,19 +193,24 @@ def create_live_app(
         except TimeoutError:
             await ws.close(TRY_AGAIN_LATER, "live_unavailable: the span bus cannot be reached; retry")
             return
-        client = hub.attach(access.project_id, filters)
         cursor = params.get("cursor")
-        resumed = bool(cursor) and await hub.resume(client, cursor)
-        client.control.insert(0, control(
+        compact = fmt == "compact"
+        client = hub.attach(access.project_id, filters, resuming=bool(cursor), compact=compact)
+        resumed, replay = await hub.resume(client, cursor) if cursor else (False, [])
+        client.say(control(
             "hello", project_id=access.project_id, filters=filters.to_dict(), cursor=hub.cursor(),
-            heartbeat_s=opts.heartbeat_s, coalesce_ms=int(opts.coalesce_s * 1000), resumed=resumed,
+            heartbeat_s=opts.heartbeat_s, coalesce_ms=int(opts.coalesce_s * 1000), resumed=resumed, format=fmt,
+            **({"span_columns": list(SPAN_COLUMNS)} if compact else {}),
         ))
-        client.wake.set()
+        for frame in replay:
+            client.say(frame)
         await LiveSocket(ws, hub, client, access, opts).serve()
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "sockets": hub.metrics.sockets, "reader_restarts": hub.restarts}
+        total, largest = hub.in_flight()
+        return {"status": "ok", "sockets": hub.metrics.sockets, "reader_restarts": hub.restarts,
+                "in_flight_bytes": total, "largest_in_flight_bytes": largest, "socket_budget_bytes": hub.budget_bytes}
 
     return app
 

@@ -1,8 +1,10 @@
-"""One live replica's fan-out: a supervised XREAD loop over `spans.live` and `alerts.live`, and its clients.
+"""One live replica's fan-out: a supervised XREAD loop over `spans.live` and `alerts.live`, a flusher, and its clients.
 
-The reader never waits on a client: it appends each entry's encoded messages to the bounded queue of
-every subscribed client of that project (overflow is dropped for that client and counted, and the client
-is told). Each client's sender (serve_apps/live.py) drains its queue at most every `coalesce_s`.
+The reader never waits on a client: it files each entry's slice under its project (only projects someone
+listens to). Every `coalesce_s` the flusher encodes what arrived once per (project, filters, format) and
+hands that same frame to each such client's outbox, so per-client work is O(1) per flush. Each client's
+outbox is bounded by a byte budget confirmed by the client's pongs (Serve's `send` only queues); over it,
+data is dropped for that client (it is told) and a client stuck over it is closed (serve_apps/live.py).
 """
 
 from __future__ import annotations
@@ -95,55 +97,107 @@ class LiveMetrics:
             self._m["dropped"].inc(messages, tags=self._tags)
 
 
+#: A stream entry waiting for the next flush: (stream, entry id, its slice of one project).
+Entry = tuple[str, str, ProjectSlice]
+
+
 @dataclass(eq=False)
 class LiveClient:
-    """One socket's subscription and its bounded queue of encoded messages."""
+    """One socket's subscription and its outbox of encoded frames, bounded in bytes not yet confirmed.
+
+    Serve's WebSocket `send` only queues a frame (nothing pushes back when the proxy or the client is
+    slow), so the replica keeps its own account: every frame put in the outbox counts as in flight until
+    the client answers a `ping` sent after it (pongs come back in order). A ping goes out with the data
+    whenever `mark_bytes` have been queued since the last unanswered one. Data that would take the bytes
+    in flight over `budget` is dropped for this client (it is told how many messages once it drains);
+    a client that stays over budget for `send_timeout_s` is closed (serve_apps/live.py).
+    """
 
     project_id: str
     filters: LiveFilters
-    max_queue: int
-    queue: deque[str] = field(default_factory=deque)
-    control: list[str] = field(default_factory=list)  # hello/pong/reset/…: sent before the next batch
-    dropped: int = 0  # dropped since the client was last told
-    written_ms: int = 0  # oldest writer timestamp among the queued messages
-    ended_ms: int = 0
+    compact: bool = False  # format=compact: spans as rows inside their trace message
+    budget: int = 1 << 20
+    mark_bytes: int = 1 << 18
+    outbox: deque[str] = field(default_factory=deque)
+    queued: int = 0  # bytes put in the outbox since the socket opened
+    acked: int = 0  # bytes the client has confirmed (queued before a ping it answered)
+    marks: deque[int] = field(default_factory=deque)  # `queued` at each unanswered ping
+    dropped: int = 0  # messages dropped since the client was last told
+    behind_since: float | None = None  # since when data is being dropped for it
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    catchup: list[tuple[str, str, ProjectSlice]] | None = None  # entries seen while it resumes
+    catchup: list[Entry] | None = None  # entries seen while it resumes
+    replayed_to: dict[str, StreamId] | None = None  # its replay is done: the last entry replayed per stream
 
-    def offer(self, piece: ProjectSlice) -> None:
-        messages = piece.messages(self.filters)
-        if not messages:
-            return
-        room = self.max_queue - len(self.queue)
-        if room < len(messages):
-            self.dropped += len(messages) - max(room, 0)
-            messages = messages[: max(room, 0)]
-        if messages:
-            self.queue.extend(messages)
-            if piece.written_ms and (not self.written_ms or piece.written_ms < self.written_ms):
-                self.written_ms = piece.written_ms
-            if piece.ended_ms and (not self.ended_ms or piece.ended_ms < self.ended_ms):
-                self.ended_ms = piece.ended_ms
+    @property
+    def in_flight(self) -> int:
+        return self.queued - self.acked
+
+    def _put(self, frame: str) -> None:
+        self.outbox.append(frame)
+        self.queued += len(frame)
         self.wake.set()
 
     def say(self, message: str) -> None:
-        self.control.append(message)
-        self.wake.set()
+        """A control message (hello, pong, subscribed, error, reset): small, never dropped."""
+        self._put(message)
 
-    def take_frames(self, cursor: str, metrics: LiveMetrics) -> list[str]:
-        """Everything waiting, as frames: control messages first, then one batch (with `cursor`)."""
-        frames, self.control = self.control, []
-        messages = list(self.queue)
-        self.queue.clear()
+    def ping(self, cursor: str) -> None:
+        """A ping whose pong confirms everything queued before it."""
+        self._put(control("ping", cursor=cursor))
+        self.marks.append(self.queued)
+
+    def pong(self) -> None:
+        if self.marks:
+            self.acked = self.marks.popleft()
+
+    def push(self, frame: str, messages: int, cursor: str) -> bool:
+        """Queue a data frame (shared by every client with these filters) unless it would exceed the budget."""
+        if self.in_flight and self.in_flight + len(frame) > self.budget:
+            self.dropped += messages
+            if self.behind_since is None:
+                self.behind_since = time.monotonic()
+            return False
         if self.dropped:
-            metrics.drop(self.dropped)
-            messages.append(control("dropped", count=self.dropped))
+            self._put(batch_frame(cursor, [control("dropped", count=self.dropped)]))
             self.dropped = 0
-        if messages:
-            metrics.frame(len(messages), self.written_ms, self.ended_ms)
-            frames.append(batch_frame(cursor, messages))
-        self.written_ms = self.ended_ms = 0
-        return frames
+        self.behind_since = None
+        self._put(frame)
+        if self.queued - (self.marks[-1] if self.marks else self.acked) >= self.mark_bytes:
+            self.ping(cursor)
+        return True
+
+
+@dataclass
+class _Frame:
+    """One flush's frame for one (project, filters): encoded once, sent to every such client."""
+
+    text: str
+    messages: int
+    written_ms: int
+    ended_ms: int
+
+
+def build_frame(entries: list[Entry], filters: LiveFilters, cursor: str, max_messages: int, compact: bool = False) -> _Frame | None:
+    """The batch frame of `entries` for clients with `filters` (None: nothing for them).
+
+    At most `max_messages` messages; the rest are dropped and the frame says how many."""
+    messages: list[str] = []
+    written_ms = ended_ms = 0
+    for _stream, _id, piece in entries:
+        got = piece.messages(filters, compact)
+        if got:
+            messages += got
+            if piece.written_ms and (not written_ms or piece.written_ms < written_ms):
+                written_ms = piece.written_ms
+            if piece.ended_ms and (not ended_ms or piece.ended_ms < ended_ms):
+                ended_ms = piece.ended_ms
+    if not messages:
+        return None
+    count = len(messages)
+    if count > max_messages:
+        messages = messages[:max_messages]
+        messages.append(control("dropped", count=count - max_messages))
+    return _Frame(batch_frame(cursor, messages), min(count, max_messages), written_ms, ended_ms)
 
 
 def _id_str(value: Any) -> str:
@@ -151,38 +205,59 @@ def _id_str(value: Any) -> str:
 
 
 class LiveHub:
-    """Reads the live streams once per replica and dispatches each entry to the clients of its project."""
+    """Reads the live streams once per replica; every `coalesce_s` it encodes what arrived once per
+    (project, filters) and hands the same frame to each such client (per-client work is O(1) per flush)."""
 
     def __init__(self, redis: Any, metrics: LiveMetrics, max_queue: int = 5000, resume_max_entries: int = 1000,
-                 block_ms: int = 1000) -> None:
+                 block_ms: int = 1000, coalesce_s: float = 0.25, budget_bytes: int = 1 << 20) -> None:
         self.redis = redis
         self.metrics = metrics
         self.max_queue = max_queue
         self.resume_max_entries = resume_max_entries
         self.block_ms = block_ms
+        self.coalesce_s = coalesce_s
+        self.budget_bytes = budget_bytes
         self.clients: dict[str, set[LiveClient]] = {}
+        self.pending: dict[str, list[Entry]] = {}  # per listened-to project, entries since the last flush
+        self._pending_messages: dict[str, int] = {}
         self.position: dict[str, str] = {}
         self.restarts = 0
         self._task: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._flushed = ""
 
-    # --- the reader -----------------------------------------------------------------------------------
+    # --- the reader and the flusher -------------------------------------------------------------------
 
     async def ensure_running(self) -> None:
-        """Start the reader (or restart it if it died) and wait until it knows where the streams end."""
+        """Start the reader and the flusher (or restart one that died) and wait until the reader knows where
+        the streams end."""
+        loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             if self._task is not None:
                 self.restarts += 1
                 logger.error("live hub: the stream reader had ended; restarting it")
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._task = loop.create_task(self._run())
+        if self._flusher is None or self._flusher.done():
+            if self._flusher is not None:
+                self.restarts += 1
+                logger.error("live hub: the flusher had ended; restarting it")
+            self._flusher = loop.create_task(self._flush_loop())
         await asyncio.wait_for(self._ready.wait(), timeout=15)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in (self._task, self._flusher):
+            if task is not None:
+                task.cancel()
 
     def cursor(self) -> str:
+        """Where the reader is: everything before it was flushed, is waiting for the next flush, or had no listener."""
         return format_cursor(self.position.get(STREAMS[0], "0-0"), self.position.get(STREAMS[1], "0-0"))
+
+    def sent_cursor(self) -> str:
+        """The cursor of the last flush: what pings and pongs carry (a client that drops right after one and
+        resumes from it must not skip the entries still waiting for the next flush)."""
+        return self._flushed or self.cursor()
 
     async def _tail_ids(self) -> dict[str, str]:
         ids = {}
@@ -212,6 +287,14 @@ class LiveHub:
                 await asyncio.sleep(backoff)
                 backoff = min(5.0, backoff * 2)
 
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.coalesce_s)
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - one bad flush must not end the feed
+                logger.exception("live hub: flush failed")
+
     def _slices(self, stream: str, entry_id: str, fields: dict[bytes, bytes], projects: set[str]) -> dict[str, ProjectSlice]:
         try:
             if stream == LIVE_SPANS_STREAM:
@@ -227,19 +310,72 @@ class LiveHub:
         if not listening:
             return
         for pid, piece in self._slices(stream, entry_id, fields, listening).items():
-            for client in self.clients.get(pid, ()):
+            size = len(piece.spans) + len(piece.alerts)
+            waiting = self._pending_messages.get(pid, 0)
+            if waiting + size > self.max_queue * 2:  # the flusher is not keeping up: drop rather than grow
+                for client in self.clients.get(pid, ()):
+                    client.dropped += size
+                self.metrics.drop(size * len(self.clients.get(pid, ())))
+                continue
+            self._pending_messages[pid] = waiting + size
+            self.pending.setdefault(pid, []).append((stream, entry_id, piece))
+
+    def flush(self) -> None:
+        """Hand what arrived since the last flush to every client: one encoded frame per (project, filters)."""
+        cursor = self._flushed = self.cursor()
+        pending, self.pending, self._pending_messages = self.pending, {}, {}
+        for pid, clients in self.clients.items():
+            entries = pending.get(pid)
+            frames: dict[tuple[LiveFilters, bool], _Frame | None] = {}
+            sent: dict[tuple[LiveFilters, bool], int] = {}
+            for client in clients:
                 if client.catchup is not None:
-                    client.catchup.append((stream, entry_id, piece))
+                    client.catchup.extend(entries or ())
+                    if client.replayed_to is not None:
+                        self._end_catchup(client, cursor)
+                    continue
+                if not entries:
+                    if client.dropped and client.in_flight < client.budget // 2:
+                        client.push(batch_frame(cursor, []), 0, cursor)  # tells it what it lost
+                    continue
+                key = (client.filters, client.compact)
+                if key not in frames:
+                    frames[key] = build_frame(entries, key[0], cursor, self.max_queue, key[1])
+                frame = frames[key]
+                if frame is None:
+                    continue
+                if client.push(frame.text, frame.messages, cursor):
+                    sent[key] = sent.get(key, 0) + 1
                 else:
-                    client.offer(piece)
+                    self.metrics.drop(frame.messages)
+            for key, count in sent.items():
+                frame = frames[key]
+                assert frame is not None
+                self.metrics.frame(frame.messages * count, frame.written_ms, frame.ended_ms)
+
+    def _end_catchup(self, client: LiveClient, cursor: str) -> None:
+        """A resumed client's first live frame: the entries seen during its replay that the replay did not hold."""
+        last, entries = client.replayed_to or {}, client.catchup or []
+        client.catchup = client.replayed_to = None
+        fresh = [e for e in entries if e[0] not in last or parse_stream_id(e[1]) > last[e[0]]]
+        frame = build_frame(fresh, client.filters, cursor, self.max_queue, client.compact) if fresh else None
+        if frame is not None and not client.push(frame.text, frame.messages, cursor):
+            self.metrics.drop(frame.messages)
 
     # --- clients --------------------------------------------------------------------------------------
 
-    def attach(self, project_id: str, filters: LiveFilters) -> LiveClient:
-        client = LiveClient(project_id, filters, self.max_queue)
+    def attach(self, project_id: str, filters: LiveFilters, resuming: bool = False, compact: bool = False) -> LiveClient:
+        client = LiveClient(project_id, filters, compact, budget=self.budget_bytes, mark_bytes=max(1, self.budget_bytes // 4))
+        if resuming:
+            client.catchup = []
         self.clients.setdefault(project_id, set()).add(client)
         self.metrics.socket_count(sum(len(c) for c in self.clients.values()))
         return client
+
+    def in_flight(self) -> tuple[int, int]:
+        """Bytes queued or sent to this replica's sockets and not yet confirmed: in total, and the largest."""
+        sizes = [c.in_flight for clients in self.clients.values() for c in clients]
+        return sum(sizes), max(sizes, default=0)
 
     def detach(self, client: LiveClient) -> None:
         clients = self.clients.get(client.project_id)
@@ -249,27 +385,35 @@ class LiveHub:
                 del self.clients[client.project_id]
         self.metrics.socket_count(sum(len(c) for c in self.clients.values()))
 
-    async def resume(self, client: LiveClient, cursor: str) -> bool:
-        """Replay what `client` missed since `cursor`, then go live; False (and a reset) when too far behind."""
-        client.catchup = []
+    async def resume(self, client: LiveClient, cursor: str) -> tuple[bool, list[str]]:
+        """What `client` (attached with `resuming`) missed since `cursor`, as frames to send after its hello, and
+        whether it resumed; else ([reset]) when too far behind. The client is live once this returns."""
+        if client.catchup is None:
+            client.catchup = []
+        replayed: list[Entry] = []
         try:
-            reason = await self._replay(client, cursor)
+            reason = await self._replay(client, cursor, replayed)
         except Exception as exc:  # noqa: BLE001 - a replay that fails is a reset, not a dead socket
             reason = f"could not replay: {type(exc).__name__}"
-        pending, client.catchup = client.catchup, None
+        now = self.cursor()
         if reason:
-            client.queue.clear()
-            client.say(control("reset", reason=reason, cursor=self.cursor()))
-        for _stream, _id, piece in pending:  # live entries seen meanwhile (after the replayed ones)
-            client.offer(piece)
-        return not reason
+            client.catchup = None
+            return False, [control("reset", reason=reason, cursor=now)]
+        last: dict[str, StreamId] = {}
+        for stream, eid, _ in replayed:
+            last[stream] = parse_stream_id(eid)
+        client.replayed_to = last  # the next flush sends the entries seen meanwhile that the replay did not hold
+        frame = build_frame(replayed, client.filters, now, self.max_queue, client.compact) if replayed else None
+        if frame is not None and len(frame.text) > self.budget_bytes:
+            client.catchup, client.replayed_to = None, None
+            return False, [control("reset", reason="too far behind: what was missed exceeds the socket's budget", cursor=now)]
+        return True, [frame.text] if frame is not None else []
 
-    async def _replay(self, client: LiveClient, cursor: str) -> str:
+    async def _replay(self, client: LiveClient, cursor: str, out: list[Entry]) -> str:
         try:
             ids = parse_cursor(cursor)
         except ValueError as exc:
             return str(exc)
-        replayed: dict[str, StreamId] = {}
         for stream, since in zip(STREAMS, ids):
             first = await self.redis.xrange(stream, "-", "+", count=1)
             if first and parse_stream_id(since) < parse_stream_id(_id_str(first[0][0])) and since != "0-0":
@@ -279,16 +423,7 @@ class LiveHub:
                 return f"too far behind: more than {self.resume_max_entries} {stream} entries were missed"
             for entry_id, fields in entries:
                 eid = _id_str(entry_id)
-                replayed[stream] = parse_stream_id(eid)
                 piece = self._slices(stream, eid, fields, {client.project_id}).get(client.project_id)
                 if piece is not None:
-                    client.offer(piece)
-        assert client.catchup is not None
-        client.catchup = [
-            (stream, eid, piece) for stream, eid, piece in client.catchup
-            if stream not in replayed or parse_stream_id(eid) > replayed[stream]
-        ]
+                    out.append((stream, eid, piece))
         return ""
-
-    def frames(self, client: LiveClient) -> list[str]:
-        return client.take_frames(self.cursor(), self.metrics)

@@ -145,23 +145,59 @@ def _dumps(message: Mapping[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+#: The columns of a span row inside a compact `trace` message (`format=compact`): `start` and `duration` are
+#: nanoseconds after the message's `start_time` and from start to end; trailing empty columns are left out.
+SPAN_COLUMNS = ("span_id", "parent_span_id", "name", "kind", "status", "service_name", "start", "duration",
+                "model", "input_tokens", "output_tokens", "cost_usd")
+FORMATS = ("full", "compact")
+
+
+def span_row(s: Mapping[str, Any], t0: int) -> list[Any]:
+    """One span summary as a compact row (SPAN_COLUMNS), relative to its trace message's `start_time`."""
+    row = [s["span_id"], s.get("parent_span_id"), s["name"], s["kind"], s["status"], s.get("service_name"),
+           s["start_time"] - t0, s["end_time"] - s["start_time"]]
+    if "model" in s:
+        row += [s["model"], s.get("input_tokens", 0), s.get("output_tokens", 0), s.get("cost_usd", 0.0)]
+    return row
+
+
 @dataclass
 class ProjectSlice:
-    """One stream entry's messages for one project, encoded once; filtered per client on demand."""
+    """One stream entry's messages for one project, encoded on first demand per format and filters, then
+    shared by every client that receives them."""
 
-    spans: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (summary, encoded span message)
-    traces: list[tuple[str, str]] = field(default_factory=list)  # (trace id, encoded trace message)
-    alerts: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)  # span summaries (without project_id)
+    alerts: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (alert, encoded alert message)
     written_ms: int = 0  # when the writer published it (0: unknown)
     ended_ms: int = 0  # the earliest span end in it (ns → ms; 0: none)
+    _traces: dict[str, dict[str, Any]] | None = None
+    _everything: dict[bool, list[str]] = field(default_factory=dict)
 
-    def messages(self, filters: LiveFilters) -> list[str]:
-        """The encoded messages of this slice a client with `filters` receives."""
-        if filters.everything:
-            return [m for _, m in self.spans] + [m for _, m in self.traces] + [m for _, m in self.alerts]
-        out = [m for s, m in self.spans if filters.accepts_span(s)]
-        out += [m for t, m in self.traces if filters.accepts_trace(t)]
+    @property
+    def traces(self) -> dict[str, dict[str, Any]]:
+        if self._traces is None:
+            self._traces = trace_updates(self.spans)
+        return self._traces
+
+    def messages(self, filters: LiveFilters, compact: bool = False) -> list[str]:
+        """The encoded messages of this slice a client with `filters` receives.
+
+        Full: a `span` message per span, then a `trace` message per trace (what the entry adds to it).
+        Compact: the `trace` messages only, each carrying its accepted spans as rows (`spans`, SPAN_COLUMNS)."""
+        if filters.everything and compact in self._everything:
+            return self._everything[compact]
+        spans = self.spans if filters.everything else [s for s in self.spans if filters.accepts_span(s)]
+        traces = [t for tid, t in self.traces.items() if filters.accepts_trace(tid)]
+        if compact:
+            rows: dict[str, list[list[Any]]] = {}
+            for s in spans:
+                rows.setdefault(s["trace_id"], []).append(span_row(s, self.traces[s["trace_id"]]["start_time"]))
+            out = [_dumps({**t, "spans": rows.get(t["trace_id"], [])}) for t in traces]
+        else:
+            out = [_dumps({"type": "span", **s}) for s in spans] + [_dumps(t) for t in traces]
         out += [m for a, m in self.alerts if filters.accepts_alert(a)]
+        if filters.everything:
+            self._everything[compact] = out
         return out
 
 
@@ -197,12 +233,9 @@ def span_slices(fields: Mapping[bytes, bytes], projects: set[str] | None = None)
             grouped.setdefault(pid, []).append(s)
     slices: dict[str, ProjectSlice] = {}
     for pid, group in grouped.items():
-        piece = ProjectSlice(written_ms=written, ended_ms=min(s["end_time"] for s in group) // 1_000_000)
         for s in group:
-            message = {"type": "span", **{k: v for k, v in s.items() if k != "project_id"}}
-            piece.spans.append((s, _dumps(message)))
-        piece.traces = [(tid, _dumps(t)) for tid, t in trace_updates(group).items()]
-        slices[pid] = piece
+            del s["project_id"]
+        slices[pid] = ProjectSlice(group, written_ms=written, ended_ms=min(s["end_time"] for s in group) // 1_000_000)
     return slices
 
 

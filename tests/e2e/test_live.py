@@ -174,3 +174,44 @@ def test_a_killed_live_replica_clients_resume_without_losing_spans(stack):
     post_spans(stack, more)
     stack.wait_for(lambda: len(back.span_ids(after)) == 2, timeout=20, interval=0.05)
     back.close()
+
+
+def test_a_client_that_never_reads_is_cut_off_while_the_others_get_everything(stack):
+    """Serve queues whatever a replica sends without pushing back; the replica's own byte budget per socket
+    (confirmed by pongs) is what bounds it: a socket that takes nothing is dropped for, then closed."""
+    fast = WsClient(stack, stack.read_key)
+    wait_hello(stack, fast)
+    stalled = connect(f"ws://127.0.0.1:{stack.http_port}/ws/traces?project_id={stack.project_id}",
+                      additional_headers={"X-API-Key": stack.read_key}, open_timeout=10, max_queue=1)
+    status, health = stack.request("GET", "/ws/health")
+    assert status == 200 and health["sockets"] >= 2, health
+    budget = health["socket_budget_bytes"]
+    largest = 0
+    traces = []
+    for i in range(60):  # ~2.5 MB of summaries: more than the budget of the socket that never reads
+        trace, spans = make_trace(f"flood-{i}-{'x' * 40}", 100)
+        post_spans(stack, spans)
+        traces.append(trace)
+        if i % 5 == 0:
+            largest = max(largest, stack.request("GET", "/ws/health")[1]["largest_in_flight_bytes"])
+    def fast_accounted() -> bool:  # every span of the flood arrived or was reported dropped
+        lost = sum(m["count"] for m in fast.messages if m["type"] == "dropped")
+        return sum(len(fast.span_ids(t)) for t in traces) + lost >= 6000
+
+    stack.wait_for(fast_accounted, timeout=60, interval=0.2)
+    assert sum(len(fast.span_ids(t)) for t in traces) >= 5400  # the reader kept up (all but a burst at most)
+    assert largest <= budget + 512 * 1024, (largest, budget)  # at most one frame past the budget
+    frames = []
+    try:
+        while True:
+            frames.append(stalled.recv(timeout=30))
+    except ConnectionClosed:
+        pass
+    assert stalled.close_code == 1013 and (stalled.close_reason or "").startswith("slow_client"), (stalled.close_code, stalled.close_reason)
+    got = sum(1 for f in frames for m in json.loads(f).get("messages", []) if m["type"] == "span")
+    assert got < 6000  # it was given only part of the flood
+    stack.wait_for(lambda: stack.request("GET", "/ws/health")[1]["sockets"] == 1, timeout=30)
+    after, more = make_trace("after-cut", 2)  # the other socket still gets data
+    post_spans(stack, more)
+    stack.wait_for(lambda: len(fast.span_ids(after)) == 2, timeout=20, interval=0.05)
+    fast.close()

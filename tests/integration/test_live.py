@@ -43,6 +43,7 @@ class LiveWorld:
     project_b: str
     session_token: str
     settings: PlatformSettings
+    hub: Any = None
 
     def ws_url(self, **params: str) -> str:
         query = "&".join(f"{k}={v}" for k, v in params.items())
@@ -70,7 +71,7 @@ def live_redis() -> Iterator[str]:
     client.close()
 
 
-def make_world(live_redis: str, tmp_path, **settings_overrides: Any) -> Iterator[LiveWorld]:
+def make_world(live_redis: str, tmp_path, options: LiveOptions | None = None, **settings_overrides: Any) -> Iterator[LiveWorld]:
     settings = PlatformSettings(data_dir=tmp_path, redis_url=live_redis, api_key_cache_ttl_s=0, **settings_overrides)
     db, project_a = seed_project(settings, KEY_A, READ_A)
     with db.session() as session:
@@ -82,10 +83,10 @@ def make_world(live_redis: str, tmp_path, **settings_overrides: Any) -> Iterator
         session.add(Member(project_id=project_a, user_id=user.id, role="viewer"))
         token = open_session(session, settings, signing_secret(settings), user)
         b_id = project_b.id
-    app = create_live_app(settings, connect_redis(live_redis), db, LiveOptions(coalesce_s=0.1, heartbeat_s=1.0, idle_timeout_s=30))
+    app = create_live_app(settings, connect_redis(live_redis), db, options or LiveOptions(coalesce_s=0.1, heartbeat_s=1.0, idle_timeout_s=30))
     server, thread, port = _serve(app)
     try:
-        yield LiveWorld(f"ws://127.0.0.1:{port}", f"127.0.0.1:{port}", project_a, b_id, token, settings)
+        yield LiveWorld(f"ws://127.0.0.1:{port}", f"127.0.0.1:{port}", project_a, b_id, token, settings, app.state.live_hub)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -185,6 +186,7 @@ def test_handshake_refusals_close_with_1008_and_a_reason(world: LiveWorld) -> No
         good = {**cookie, "Origin": f"http://{world.host}"}
         assert (await refused(world.ws_url(project_id=world.project_b), **good))[1].startswith("project_not_found")
         assert (await refused(world.ws_url(project_id=a, trace_id="xyz"), **good))[1].startswith("invalid_trace_id")
+        assert (await refused(world.ws_url(project_id=a, format="xml"), **good))[1].startswith("invalid_format")
         reader = await connect(world.ws_url(project_id=a), **good)
         hello = reader.controls[0]
         assert hello["project_id"] == a and hello["heartbeat_s"] == 1.0
@@ -200,12 +202,19 @@ def test_project_b_never_receives_project_a_data(world: LiveWorld, live_redis: s
         a = await connect(world.ws_url(), **{"X-API-Key": READ_A})  # a read key implies its project
         b = await connect(world.ws_url(project_id=world.project_b), **{"X-API-Key": READ_B})
         one_trace = await connect(world.ws_url(trace_id="a1" * 16), **{"X-API-Key": READ_A})
+        compact = await connect(world.ws_url(format="compact"), **{"X-API-Key": READ_A})
+        columns = compact.controls[0]["span_columns"]
         spans_a = [span(world.project_a, "a1" * 16, f"{i:016x}") for i in range(5)] + [span(world.project_a, "a2" * 16, "f" * 16)]
         spans_b = [span(world.project_b, "b1" * 16, f"{i + 100:016x}") for i in range(3)]
         await publish(live_redis, spans_a + spans_b)
         await a.wait(lambda r: len(r.of("span")) == 6)
         await b.wait(lambda r: len(r.of("span")) == 3)
         await one_trace.wait(lambda r: len(r.of("span")) == 5)
+        await compact.wait(lambda r: sum(len(t["spans"]) for t in r.of("trace")) == 6)
+        assert not compact.of("span") and {t["trace_id"] for t in compact.of("trace")} == {"a1" * 16, "a2" * 16}
+        rows = [dict(zip(columns, row)) for t in compact.of("trace") for row in t["spans"]]
+        assert {r["span_id"] for r in rows} == {m["span_id"] for m in a.of("span")}
+        assert rows[0]["model"] == "gpt-4o-mini" and rows[0]["duration"] == 5_000_000
         assert {m["trace_id"] for m in b.messages if "trace_id" in m} == {"b1" * 16}
         assert {m["trace_id"] for m in a.messages if "trace_id" in m} == {"a1" * 16, "a2" * 16}
         assert {m["trace_id"] for m in one_trace.messages if "trace_id" in m} == {"a1" * 16}
@@ -223,7 +232,7 @@ def test_project_b_never_receives_project_a_data(world: LiveWorld, live_redis: s
         assert a.of("alert")[0]["severity"] == "MEDIUM" and a.of("alert")[0]["excerpt"] == "mail <EMAIL_ADDRESS>"
         await asyncio.sleep(0.5)
         assert not b.of("alert") and len(b.of("span")) == 3
-        for r in (a, b, one_trace):
+        for r in (a, b, one_trace, compact):
             await r.ws.close()
 
     asyncio.run(main())
@@ -299,6 +308,47 @@ def test_a_slow_client_is_told_what_it_lost_and_others_are_not_affected(live_red
             await publish(live_redis, [span(world.project_a, "f" * 32, "e" * 16)])
             await fast.wait(lambda r: r.of("span")[-1]["span_id"] == "e" * 16)
             await stalled_ws.close()
+            await fast.ws.close()
+
+        asyncio.run(main())
+
+
+def test_a_client_that_never_reads_is_cut_off_and_bounded_while_the_others_get_everything(live_redis: str, tmp_path) -> None:
+    budget = 256 * 1024
+    options = LiveOptions(coalesce_s=0.1, heartbeat_s=1.0, idle_timeout_s=30, send_timeout_s=2.0)
+    for world in make_world(live_redis, tmp_path, options, live_socket_budget_bytes=budget):
+        async def main() -> None:
+            url = world.ws_url(project_id=world.project_a)
+            # never reads: its TCP buffers fill, it answers no ping, so nothing it was sent is ever confirmed
+            stalled = await websockets.connect(url, additional_headers={"X-API-Key": READ_A}, max_queue=1,
+                                               ping_interval=None)
+            fast = await connect(url, **{"X-API-Key": READ_A})
+            sent, most_in_flight = 0, 0
+            for round_ in range(80):  # ~3 MB of summaries, far more than the stalled socket's budget
+                spans = [span(world.project_a, f"{round_:032x}", f"{round_:08x}{i:08x}") for i in range(100)]
+                await publish(live_redis, spans)
+                sent += len(spans)
+                for _ in range(5):
+                    await asyncio.sleep(0.01)
+                    most_in_flight = max(most_in_flight, *(c.in_flight for cs in world.hub.clients.values() for c in cs))
+            await fast.wait(lambda r: len(r.of("span")) + sum(m["count"] for m in r.of("dropped")) >= sent, timeout=15)
+            assert len(fast.of("span")) >= 0.9 * sent  # the reader kept up (all but a burst at most)
+            # the bound: never more than the budget (plus the one frame that crossed it) held for any socket
+            assert most_in_flight < budget + 200_000
+            # the stalled socket was told it lost data (dropped) and then closed with a reason
+            deadline = time.monotonic() + 15
+            while sum(len(c) for c in world.hub.clients.values()) > 1:
+                assert time.monotonic() < deadline, "the stalled socket was not cut off"
+                await asyncio.sleep(0.1)
+            frames = []
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    frames.append(await asyncio.wait_for(stalled.recv(), timeout=10))
+            assert stalled.close_code == 1013 and (stalled.close_reason or "").startswith("slow_client")
+            assert sum(len(json.loads(f).get("messages", [])) for f in frames) < sent  # it got only part
+            # the fast client still gets data after the cut
+            await publish(live_redis, [span(world.project_a, "9" * 32, "e" * 16)])
+            await fast.wait(lambda r: r.of("span")[-1]["span_id"] == "e" * 16)
             await fast.ws.close()
 
         asyncio.run(main())

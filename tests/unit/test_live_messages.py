@@ -1,4 +1,4 @@
-"""The live feed's pure logic: filters, cursors, trace updates, per-client queues (no sockets, no Redis)."""
+"""The live feed's pure logic: filters, cursors, trace updates, frames, per-client byte budgets (no sockets, no Redis)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from actors.live_feed import item_summaries, span_summaries
 from actors.writer import SpanWriter
 from actors.pricing import PriceBook
 from cluster.streams import LIVE_SUMMARIES, LIVE_WRITTEN_MS
-from serve_apps.live_hub import LiveClient, LiveMetrics
+from serve_apps.live_hub import LiveClient, build_frame
 from serve_apps.live_messages import (
+    SPAN_COLUMNS,
     FilterError,
     LiveFilters,
     batch_frame,
@@ -66,19 +67,38 @@ def test_slices_keep_projects_apart_and_filters_apply_per_client() -> None:
     assert slices["p1"].messages(LiveFilters(trace_id="c" * 32)) == []
 
 
-def test_a_full_queue_drops_for_that_client_only_and_the_client_is_told() -> None:
+def test_a_frame_over_the_message_bound_says_how_many_it_dropped() -> None:
     fields = {LIVE_SUMMARIES: msgpack.packb([summary("a" * 32, str(i)) for i in range(8)]), LIVE_WRITTEN_MS: b"1000"}
-    piece = span_slices(fields)["p1"]
-    small, big = LiveClient("p1", LiveFilters(), max_queue=5), LiveClient("p1", LiveFilters(), max_queue=100)
-    small.offer(piece)
-    big.offer(piece)
-    assert len(small.queue) == 5 and small.dropped == 4 and len(big.queue) == 9
-    metrics = LiveMetrics("test")
-    frames = small.take_frames("1-0,0-0", metrics)
-    frame = json.loads(frames[-1])
+    entries = [("spans.live", "1-0", span_slices(fields)["p1"])]
+    small = build_frame(entries, LiveFilters(), "1-0,0-0", max_messages=5)
+    assert small is not None and small.messages == 5 and small.written_ms == 1000
+    frame = json.loads(small.text)
     assert frame["cursor"] == "1-0,0-0" and frame["messages"][-1] == {"type": "dropped", "count": 4}
-    assert metrics.dropped == 4 and small.dropped == 0 and not small.queue
-    assert small.take_frames("1-0,0-0", metrics) == []
+    whole = build_frame(entries, LiveFilters(), "1-0,0-0", max_messages=100)
+    assert whole is not None and whole.messages == 9 and len(json.loads(whole.text)["messages"]) == 9
+    assert build_frame(entries, LiveFilters(trace_id="b" * 32), "1-0,0-0", max_messages=100) is None
+
+
+def test_a_client_over_its_byte_budget_drops_until_its_pong_confirms_the_bytes() -> None:
+    client = LiveClient("p1", LiveFilters(), budget=1000, mark_bytes=300)
+    frame = "x" * 400
+    assert client.push(frame, 3, "c") and client.push(frame, 3, "c")
+    # each 300 bytes queued carry a ping: the client confirms the data before it by answering it
+    assert [f for f in client.outbox if f.startswith('{"type":"ping"')] and len(client.marks) == 2
+    assert not client.push(frame, 3, "c") and client.dropped == 3 and client.behind_since is not None
+    assert not client.push(frame, 4, "c") and client.dropped == 7
+    client.outbox.clear()
+    client.pong()  # the first ping answered: what was queued before it is off the books
+    assert client.in_flight < 1000 - 400
+    assert client.push(frame, 3, "c") and client.behind_since is None and client.dropped == 0
+    told = [json.loads(f) for f in client.outbox if f.startswith('{"type":"batch"')]
+    assert told[0]["messages"] == [{"type": "dropped", "count": 7}]
+    # a pong without a ping waiting (an unsolicited one) changes nothing
+    while client.marks:
+        client.pong()
+    acked = client.acked
+    client.pong()
+    assert client.acked == acked
 
 
 def test_batch_frame_is_valid_json_and_summaries_hold_no_payloads() -> None:
@@ -96,3 +116,22 @@ def test_summaries_from_the_writers_encoded_items_equal_those_from_spans() -> No
     tool = {**summary("a" * 32, "2", parent="1"), "attributes": {"tool.name": "search"}}
     spans = [llm, tool]
     assert item_summaries(SpanWriter.items(spans), PriceBook()) == span_summaries(spans, PriceBook())
+
+
+def test_compact_format_carries_each_span_as_a_row_inside_its_trace_message() -> None:
+    llm = {**summary("a" * 32, "2", parent="1", kind="llm"), "model": "gpt-4o", "input_tokens": 10, "output_tokens": 2, "cost_usd": 0.5}
+    llm["start_time"], llm["end_time"] = 1_500_000_000, 2_000_000_000
+    fields = {LIVE_SUMMARIES: msgpack.packb([summary("a" * 32, "1"), llm, summary("b" * 32, "3")]), LIVE_WRITTEN_MS: b"1"}
+    piece = span_slices(fields)["p1"]
+    compact = [json.loads(m) for m in piece.messages(LiveFilters(), compact=True)]
+    assert [(m["type"], m["trace_id"][0], m["new_spans"]) for m in compact] == [("trace", "a", 2), ("trace", "b", 1)]
+    rows = [dict(zip(SPAN_COLUMNS, row)) for row in compact[0]["spans"]]
+    assert rows[0] == {"span_id": "1", "parent_span_id": None, "name": "n1", "kind": "tool", "status": "OK",
+                       "service_name": "svc", "start": 0, "duration": 2_000_000_000}
+    assert rows[1]["start"] == 500_000_000 and rows[1]["duration"] == 500_000_000 and rows[1]["model"] == "gpt-4o"
+    assert compact[0]["start_time"] + rows[1]["start"] == llm["start_time"]
+    # filters apply to the rows; the trace message (what the entry adds to the trace) stays
+    only_llm = [json.loads(m) for m in piece.messages(LiveFilters(kinds=frozenset({"llm"})), compact=True)]
+    assert [[r[0] for r in m["spans"]] for m in only_llm] == [["2"], []]
+    # smaller than the full messages of the same spans
+    assert sum(map(len, piece.messages(LiveFilters(), compact=True))) < 0.8 * sum(map(len, piece.messages(LiveFilters())))

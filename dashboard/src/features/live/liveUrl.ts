@@ -5,6 +5,7 @@ export function liveUrl(projectId: string, filters: LiveFilters, cursor: string 
   const url = new URL('/ws/traces', origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('project_id', projectId);
+  url.searchParams.set('format', 'compact'); // spans as rows inside their trace message (compact.ts expands them)
   if (filters.trace_id) url.searchParams.set('trace_id', filters.trace_id);
   if (filters.kinds?.length) url.searchParams.set('kinds', filters.kinds.join(','));
   if (filters.statuses?.length) url.searchParams.set('statuses', filters.statuses.join(','));

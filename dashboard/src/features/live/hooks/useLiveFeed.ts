@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { expandCompact } from '../compact';
 import { liveUrl } from '../liveUrl';
 import type { LiveFilters, LiveMessage } from '../types';
 import { useWebSocket, type WebSocketHandle } from './useWebSocket';
@@ -40,7 +41,7 @@ export function useLiveFeed({ projectId, filters = {}, onMessages, onReset }: Li
     (frame: Record<string, unknown>) => {
       if (typeof frame.cursor === 'string') cursorRef.current = frame.cursor;
       if (frame.type === 'batch' && Array.isArray(frame.messages)) {
-        const messages = frame.messages as LiveMessage[];
+        const messages = expandCompact(frame.messages as LiveMessage[]);
         const lost = messages.reduce((n, m) => (m.type === 'dropped' ? n + m.count : n), 0);
         if (lost) setDropped((d) => d + lost);
         handlersRef.current.onMessages(messages);
