@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
+from agentstack import _ids
 from agentstack import capture as capture_module
 from agentstack import context
 from agentstack import tracer as tracer_module
@@ -31,6 +33,7 @@ R = TypeVar("R")
 _MAX_STREAM_ITEMS = 1000  # items of a stream kept for the captured output
 _SKIPPED_PARAMETERS = ("self", "cls")
 _CURRENT = context._CURRENT_SPAN
+_perf = time.perf_counter_ns
 logger = logging.getLogger(__name__)
 
 
@@ -175,12 +178,17 @@ def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[...,
                     _internal_error("recording an exception")
                 raise
             reset(token)
-            try:
-                if span.status == "UNSET":
-                    span.status = "OK"
-                span.end()
-            except Exception:
-                _internal_error("ending a span")
+            if span.status == "UNSET":
+                span.status = "OK"
+            if span.end_time is None:  # Span.end() written out (the function may have ended its span itself)
+                now = _perf() + _ids.clock_offset
+                span.end_time = now if now > span.start_time else span.start_time
+                on_end = span._on_end
+                if on_end is not None and span.sampled:
+                    try:
+                        on_end(span)
+                    except Exception:  # telemetry never raises into user code
+                        logger.exception("AgentStack: failed to hand span %r to the exporter", span.name)
             return result
         try:
             span, capture_output = _begin(options, args, kwargs)
