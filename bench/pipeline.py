@@ -166,6 +166,7 @@ async def cost_rows(redis: Any, client: Any, spans: list[dict[str, Any]]) -> lis
     from redis._parsers import _AsyncRESP2Parser
 
     python_parser = aioredis.from_url(_url_of(redis), parser_class=_AsyncRESP2Parser)
+    redis = aioredis.from_url(_url_of(redis))  # a fresh client for the default (hiredis) parser too: same footing
 
     async def measure(client_redis: Any, group: str, handler: Any, decode: Any) -> tuple[float, float]:
         await client.command("TRUNCATE TABLE cost_metrics")
@@ -187,6 +188,7 @@ async def cost_rows(redis: Any, client: Any, spans: list[dict[str, Any]]) -> lis
             rate = await measure(reader, f"cost-{label}-{round_}", handler, decode)
             best[label] = max(best.get(label, (0.0, 0.0)), rate)
     await python_parser.aclose()
+    await redis.aclose()
     totals = await client.query("SELECT sum(spans) AS s FROM cost_metrics")  # what the last pass (now) wrote
     llm = sum(1 for span in spans if "gen_ai.request.model" in span["attributes"])
     assert totals[0]["s"] == llm, f"cost_metrics counts {totals[0]['s']} LLM spans of {llm}"
@@ -209,6 +211,26 @@ async def cost_rows(redis: Any, client: Any, spans: list[dict[str, Any]]) -> lis
          f"target {TARGETS['cost']:,}/actor"),
         ("cost math only (extract + numpy price)", math_rate, "per CPU-s, no I/O"),
     ]
+
+
+def cost_only(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, str]]:
+    """The cost stage alone (`--cost-only`): no writer stage before it in this process."""
+    store = Store(f"chdb://{chdb_dir}")
+    client = DirectStoreClient(store)
+    asyncio.run(apply_migrations(client))
+    spans = make_spans(n)
+
+    async def run() -> list[tuple[str, float, str]]:
+        redis = connect_redis(redis_url)
+        await redis.flushdb()
+        await preload(redis, spans)
+        found = await cost_rows(redis, client, spans)
+        await redis.aclose()
+        return found
+
+    rows = asyncio.run(run())
+    store.close()
+    return rows
 
 
 def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, str]]:
@@ -429,6 +451,7 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--cost-only", action="store_true", help="only the in-process cost stage, in a fresh process")
     args = parser.parse_args()
 
     print(f"\nAgentStack pipeline benchmark — {args.spans:,} spans (~1 KB), {os.cpu_count()} cores (shared machine)\n")
@@ -443,6 +466,11 @@ def main() -> None:
 
     valkey = EmbeddedValkey(Path(tempfile.mkdtemp(prefix="bench-valkey-")), free_port())
     valkey.start()
+    if args.cost_only:
+        show(cost_only(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
+        valkey.stop()
+        print(f"(load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
+        return
     show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
     if not args.skip_ray:
         show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-")))
