@@ -180,6 +180,21 @@ class PriceBook:
         self._cache[key] = prices
         return prices
 
+    def rate_table(self, keys: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Rates of each (provider, model) key, one row per key in `TOKEN_KINDS` order, and which keys are unpriced.
+
+        An unpriced key's row is all zeros (its spans cost $0 and are counted as unpriced).
+        """
+        rates = np.zeros((len(keys), len(TOKEN_KINDS)), dtype=np.float64)
+        unpriced = np.zeros(len(keys), dtype=bool)
+        for i, (provider, model) in enumerate(keys):
+            found = self.resolve(provider, model)
+            if found is None:
+                unpriced[i] = True
+            else:
+                rates[i] = found.vector()
+        return rates, unpriced
+
     def price(self, usages: Sequence[LlmUsage | None]) -> BatchCosts:
         """Cost of each usage in USD: one matrix product over the batch."""
         n = len(usages)

@@ -33,7 +33,6 @@ __all__ = ["BatchExporter", "SpanExporter"]
 logger = logging.getLogger(__name__)
 
 _WireSpan = dict[str, Any]
-_Item = tuple[int, "Span | _WireSpan"]  # (sequence number, span): flush waits by sequence number
 
 
 class SpanExporter(Protocol):
@@ -54,9 +53,15 @@ class SpanExporter(Protocol):
 
 @dataclass
 class _FlushWaiter:
-    target: int  # the last sequence number queued when flush() was called
+    target: int  # the sequence number of the last span queued when flush() was called
     remaining: int  # spans with seq <= target not yet sent, dropped or failed
     ok: bool = True
+
+
+@dataclass
+class _Batch:
+    first: int  # the sequence number of its first span (the spans of a batch are consecutive)
+    items: list[Any]  # Span | _WireSpan
 
 
 class BatchExporter:
@@ -118,16 +123,25 @@ class BatchExporter:
         atexit.register(self._atexit_hook)
 
     def _init_state(self) -> None:
-        """Fresh locks, queue and counters (at start and in a forked child, where the old ones are unsafe)."""
+        """Fresh locks, queue and counters (at start and in a forked child, where the old ones are unsafe).
+
+        The producer side takes no lock: a span is appended to the deque (atomic under the GIL) and the
+        worker is woken through an event once a batch is waiting. Every removal from the queue (a batch
+        taken, or the oldest span dropped on overflow) happens under the lock and is counted in
+        ``_taken``, so the n-th span ever queued has sequence number n without storing one per span:
+        the queue is first in, first out. A burst from several threads at once can overshoot
+        ``max_queue_size`` by at most one span per thread before the next export trims it.
+        """
         # Re-entrant: garbage collection can finalise an observed generator (ending its span, so
         # calling export) in the middle of any allocation, including one made while holding this lock.
         self._lock = threading.RLock()
-        self._work_ready = threading.Condition(self._lock)
+        self._work_ready = threading.Event()  # set by producers (a full batch waits), flush and shutdown
+        self._wake_sent = False  # a producer already set _work_ready for the batch now filling
         self._settled = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._max_queue = self.settings.max_queue_size
-        self._queue: collections.deque[_Item] = collections.deque(maxlen=self._max_queue)
-        self._seq = 0
+        self._queue: collections.deque[Any] = collections.deque()
+        self._taken = 0  # spans ever removed from the queue (taken in a batch or dropped): lock held
         self._in_flight = 0
         self._waiters: list[_FlushWaiter] = []
         self._counts = {"sent": 0, "dropped": 0, "failed": 0}
@@ -144,24 +158,35 @@ class BatchExporter:
     def export(self, span: Span | _WireSpan) -> None:
         """Queue one finished span; when the queue is full the oldest queued span is dropped.
 
-        This is on the hot path of every observed call, so it only appends under the lock; turning
-        the span into its wire form happens on the export thread.
+        This is on the hot path of every observed call, so it only appends to the queue (no lock; see
+        :meth:`_init_state`); turning the span into its wire form happens on the export thread.
         """
+        queue = self._queue
+        if self._closed or len(queue) >= self._max_queue or self._worker is None:
+            self._export_slow(span)
+            return
+        queue.append(span)
+        if len(queue) >= self.batch_size and not self._wake_sent:
+            self._wake_sent = True
+            self._work_ready.set()
+
+    def _export_slow(self, span: Span | _WireSpan) -> None:
+        """:meth:`export` when the exporter is closed, the queue is full, or no worker was started yet."""
         overflowed = False
         with self._lock:
             queue = self._queue
             if self._closed:
                 self._counts["dropped"] += 1
                 return
-            if len(queue) == self._max_queue:
-                oldest, _ = queue.popleft()
+            while len(queue) >= self._max_queue:
+                queue.popleft()
+                self._taken += 1
                 self._counts["dropped"] += 1
-                self._settle([oldest], ok=False)
+                self._settle(self._taken, 1, ok=False)
                 overflowed, self._warned_full = not self._warned_full, True
-            self._seq = seq = self._seq + 1
-            queue.append((seq, span))
+            queue.append(span)
             if len(queue) >= self.batch_size:
-                self._work_ready.notify()
+                self._work_ready.set()
             if self._worker is None:
                 self._ensure_worker()
         if overflowed:  # logged outside the lock: a logging handler may itself create spans
@@ -183,12 +208,13 @@ class BatchExporter:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            pending = len(self._queue) + self._in_flight
+            queued = len(self._queue)  # read once: producers append without the lock
+            pending = queued + self._in_flight
             if pending == 0:
                 return True
-            waiter = _FlushWaiter(target=self._seq, remaining=pending)
+            waiter = _FlushWaiter(target=self._taken + queued, remaining=pending)
             self._waiters.append(waiter)
-            self._work_ready.notify()
+            self._work_ready.set()
             self._ensure_worker()
             inline = self._worker is None  # no thread can be started (interpreter shutting down)
         if inline:
@@ -218,7 +244,7 @@ class BatchExporter:
         with self._lock:  # whatever flush could not deliver in time now fails fast
             self._stopping = True
             self._deadline = time.monotonic()
-            self._work_ready.notify()
+            self._work_ready.set()
             worker = self._worker
         self._stop.set()
         if worker is not None and worker is not threading.current_thread():
@@ -258,7 +284,7 @@ class BatchExporter:
                 batch = self._next_batch()
                 if batch is None:
                     return
-                if batch:
+                if batch.items:
                     self._export_batch(batch)
                 else:  # nothing live to send: time to re-send from the offline store
                     self._resend()
@@ -266,10 +292,13 @@ class BatchExporter:
                 logger.exception("AgentStack: unexpected error in the export thread; continuing")
                 self._stop.wait(1.0)  # do not spin if the error repeats
 
-    def _next_batch(self) -> list[_Item] | None:
-        """Wait until a batch is due and take it; ``[]`` when an offline re-send is due; ``None`` once stopping."""
-        with self._lock:
-            while True:
+    def _next_batch(self) -> _Batch | None:
+        """Wait until a batch is due and take it; an empty one when an offline re-send is due; ``None`` once stopping."""
+        while True:
+            # Cleared before looking at the queue: a producer that fills a batch after this look sets it again.
+            self._work_ready.clear()
+            self._wake_sent = False
+            with self._lock:
                 now = time.monotonic()
                 due = len(self._queue) >= self.batch_size or self._waiters or self._stopping
                 if self._queue and (due or now >= self._next_export):
@@ -277,31 +306,34 @@ class BatchExporter:
                 if self._stopping:
                     return None
                 if self._outbox_pending and now >= self._next_resend:
-                    return []
+                    return _Batch(0, [])
                 if now >= self._next_export:
                     self._next_export = now + self.interval
                 wake = self._next_export
                 if self._outbox_pending:
                     wake = min(wake, self._next_resend)
-                self._work_ready.wait(max(0.0, wake - now))
+            self._work_ready.wait(max(0.0, wake - now))
 
-    def _take_batch(self, now: float) -> list[_Item]:
+    def _take_batch(self, now: float) -> _Batch:
         """Pop up to ``batch_size`` spans and mark them in flight. Lock held."""
-        batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
-        self._in_flight += len(batch)
+        popleft = self._queue.popleft
+        items = [popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+        batch = _Batch(self._taken + 1, items)
+        self._taken += len(items)
+        self._in_flight += len(items)
         self._next_export = now + self.interval
         return batch
 
-    def _export_batch(self, batch: list[_Item]) -> None:
+    def _export_batch(self, batch: _Batch) -> None:
         """Send one batch and account for every span in it, whatever happens."""
         from agentstack.transport import SendResult
 
         _ids.resync_clock()  # cheap, and keeps span timestamps on the wall clock if NTP stepped it
-        spans, unconvertible = _wire_spans(batch)
+        spans, unconvertible = _wire_spans(batch.items)
         try:
             result = self._transport.send(spans, self._deadline)
         except Exception:
-            logger.exception("AgentStack: unexpected error sending %d spans", len(batch))
+            logger.exception("AgentStack: unexpected error sending %d spans", len(batch.items))
             result = SendResult(failed=len(spans), failed_spans=tuple(spans))
         result = result + SendResult(dropped=unconvertible)
         if result.failed_spans and self._offline:
@@ -309,11 +341,11 @@ class BatchExporter:
         elif result.sent and self._outbox_pending:
             self._next_resend = time.monotonic()  # the collector answers again: re-send what waits
         with self._lock:
-            self._in_flight -= len(batch)
+            self._in_flight -= len(batch.items)
             self._counts["sent"] += result.sent
             self._counts["dropped"] += result.dropped
             self._counts["failed"] += result.failed
-            self._settle([seq for seq, _ in batch], ok=result.ok)
+            self._settle(batch.first, len(batch.items), ok=result.ok)
 
     def _keep_offline(self, spans: list[_WireSpan]) -> None:
         """Put spans the collector could not take into the outbox (a store failure is a counted drop)."""
@@ -368,10 +400,11 @@ class BatchExporter:
                 batch = self._take_batch(time.monotonic())
             self._export_batch(batch)
 
-    def _settle(self, seqs: list[int], ok: bool) -> None:
-        """Count spans as done for the flush waiters that wait for them. Lock held."""
+    def _settle(self, first: int, count: int, ok: bool) -> None:
+        """Count the spans with sequence numbers ``first`` … ``first + count - 1`` as done for the flush waiters
+        that wait for them. Lock held."""
         for waiter in list(self._waiters):
-            done = sum(1 for seq in seqs if seq <= waiter.target)
+            done = max(0, min(first + count - 1, waiter.target) - first + 1)
             if done:
                 waiter.remaining -= done
                 waiter.ok = waiter.ok and ok
@@ -391,11 +424,15 @@ class BatchExporter:
         self.shutdown(self.settings.timeout)
 
 
-def _wire_spans(batch: list[_Item]) -> tuple[list[_WireSpan], int]:
+def _wire_spans(items: list[Any]) -> tuple[list[_WireSpan], int]:
     """The batch's wire dicts, and how many spans could not be converted (logged, then dropped)."""
+    try:  # the common case: every item converts (one comprehension, no per-span try)
+        return [item.to_wire() if isinstance(item, Span) else item for item in items], 0
+    except Exception:  # noqa: BLE001 - find the broken ones below, one by one
+        pass
     spans: list[_WireSpan] = []
     broken = 0
-    for _, item in batch:
+    for item in items:
         try:
             spans.append(item.to_wire() if isinstance(item, Span) else item)
         except Exception:
