@@ -298,7 +298,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def serve_http(n_spans: int, seconds: float, concurrency: list[int]) -> None:
+def serve_http(n_spans: int, seconds: float, concurrency: list[int], serve_env: dict[str, str] | None = None) -> None:
     import ray
     import yaml
     from ray import serve
@@ -312,6 +312,7 @@ def serve_http(n_spans: int, seconds: float, concurrency: list[int]) -> None:
                       AGENTSTACK_BOOTSTRAP_API_KEY=KEY, AGENTSTACK_PARTITIONS=str(PARTITIONS))
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("CLICKHOUSE_URL", None)
+    os.environ.update(serve_env or {})  # Serve's own options (read by the proxy and replicas at start-up)
     raw = yaml.safe_load((ROOT / "configs" / "local.yaml").read_text())
     port = free_port()
     raw["http_options"]["port"] = port
@@ -339,7 +340,7 @@ def serve_http(n_spans: int, seconds: float, concurrency: list[int]) -> None:
                          f"{q[49] * 1000:.1f}", f"{q[98] * 1000:.1f}", f"{errors}"])
         table(
             f"real Serve deployment over keep-alive HTTP (1 ingest replica, {n_spans}-span protobuf batches, {seconds:.0f} s each; "
-            "proxy, writer pool, Valkey and this client share the host)",
+            f"proxy, writer pool, Valkey and this client share the host; Serve options: {serve_env or 'defaults'})",
             ["connections", "requests", "spans/s", "replica CPU s (% of a core)", "spans/s per replica core",
              "replica CPU ms/request", "proxy CPU ms/request", "p50 ms", "p99 ms", "errors"],
             rows,
@@ -383,11 +384,15 @@ def main() -> int:
     parser.add_argument("--http-seconds", type=float, default=15.0, help="HTTP load duration (default 15 s)")
     parser.add_argument("--concurrency", default="1,4", help="keep-alive connections, one run each (default 1,4)")
     parser.add_argument("--skip-serve", action="store_true", help="only the in-process stages")
+    parser.add_argument("--skip-in-process", action="store_true", help="only the Serve part")
+    parser.add_argument("--serve-env", default="", help="Serve options as K=V,K=V, e.g. RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD=0")
     args = parser.parse_args()
     print(f"host: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machine: numbers are noisy)")
-    asyncio.run(in_process(args.spans, args.seconds))
+    if not args.skip_in_process:
+        asyncio.run(in_process(args.spans, args.seconds))
     if not args.skip_serve:
-        serve_http(args.spans, args.http_seconds, [int(c) for c in args.concurrency.split(",")])
+        serve_env = dict(pair.split("=", 1) for pair in args.serve_env.split(",") if pair)
+        serve_http(args.spans, args.http_seconds, [int(c) for c in args.concurrency.split(",")], serve_env)
     print("\ntarget: ≥ 50,000 spans/s per replica core, p99 ≤ 50 ms")
     return 0
 
