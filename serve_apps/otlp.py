@@ -188,11 +188,14 @@ def _plain_attributes(pairs: Any) -> dict[str, Any] | None:
         if not key or len(key) > MAX_KEY_CHARS:
             return None
         value = pair.value
-        which = value.WhichOneof("value")
-        if which == "string_value":
-            text = value.string_value
+        text = value.string_value
+        if text:  # a non-empty string_value is the oneof's member: one accessor call for the commonest case
             if len(text) > MAX_VALUE_CHARS:
                 return None
+            out[key] = text
+            continue
+        which = value.WhichOneof("value")
+        if which == "string_value":
             out[key] = text
         elif which == "int_value":
             out[key] = value.int_value
