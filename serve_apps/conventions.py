@@ -127,18 +127,20 @@ def as_count(value: Any) -> int | None:
 #: Key prefixes of the indexed message attributes `chat_messages` reads, and of the tool lists `tool_definitions` reads.
 _MESSAGE_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
 _TOOL_PREFIXES = ("llm.tools.", "llm.request.functions.")
+_PREFIXES = _MESSAGE_PREFIXES + _TOOL_PREFIXES
 _OPERATION_DETAILS = "gen_ai.client.inference.operation.details"
 
 
-def _may_hold_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+def _may_hold_messages(attrs: dict[str, Any], events: list[dict[str, Any]], prefixed: list[str]) -> bool:
     """False only when :func:`chat_messages` surely finds no message (then it need not run: most spans).
 
-    A cheap superset of what it reads: the OTel GenAI message keys, indexed message keys, and the
-    events that carry content (a `gen_ai.choice` without a `message` carries none).
+    A cheap superset of what it reads: the OTel GenAI message keys, indexed message keys (among
+    `prefixed`, the keys with a message or tool prefix), and the events that carry content (a
+    `gen_ai.choice` without a `message` carries none).
     """
     if INPUT_MESSAGES in attrs or OUTPUT_MESSAGES in attrs or SYSTEM_INSTRUCTIONS in attrs:
         return True
-    for key in attrs:
+    for key in prefixed:
         if key.startswith(_MESSAGE_PREFIXES):
             return True
     for event in events:
@@ -153,9 +155,9 @@ def _may_hold_messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> b
     return False
 
 
-def _may_define_tools(attrs: dict[str, Any]) -> bool:
+def _may_define_tools(prefixed: list[str]) -> bool:
     """False only when :func:`tool_definitions` surely finds none (called when `gen_ai.tool.definitions` is absent)."""
-    for key in attrs:
+    for key in prefixed:
         if key.startswith(_TOOL_PREFIXES):
             return True
     return False
@@ -250,13 +252,14 @@ def _metadata(attrs: dict[str, Any]) -> None:
 def _llm_messages(span: dict[str, Any], attrs: dict[str, Any]) -> None:
     """An LLM span's prompt/completion as chat messages (JSON text) in input/output, and its tool definitions."""
     events = span.get("events") or []
-    if (span.get("input") is None or span.get("output") is None) and _may_hold_messages(attrs, events):
+    prefixed = [key for key in attrs if key.startswith(_PREFIXES)]  # one pass over the keys for both checks
+    if (span.get("input") is None or span.get("output") is None) and _may_hold_messages(attrs, events, prefixed):
         inputs, outputs = chat_messages(attrs, events)
         if span.get("input") is None and inputs:
             span["input"] = json.dumps(inputs, ensure_ascii=False)
         if span.get("output") is None and outputs:
             span["output"] = json.dumps(outputs, ensure_ascii=False)
-    if TOOL_DEFINITIONS not in attrs and _may_define_tools(attrs):
+    if TOOL_DEFINITIONS not in attrs and _may_define_tools(prefixed):
         tools = tool_definitions(attrs)
         if tools:
             attrs[TOOL_DEFINITIONS] = json.dumps(tools, ensure_ascii=False)

@@ -190,8 +190,8 @@ def test_fast_path_equals_slow_path_on_varied_spans(monkeypatch: pytest.MonkeyPa
     slow_results = {}
     with monkeypatch.context() as patch:  # the oracle: raw spans → validate_span → normalise without shortcuts
         patch.setattr(conventions, "_alias", _old_alias)
-        patch.setattr(conventions, "_may_hold_messages", lambda attrs, events: True)
-        patch.setattr(conventions, "_may_define_tools", lambda attrs: True)
+        patch.setattr(conventions, "_may_hold_messages", lambda attrs, events, prefixed: True)
+        patch.setattr(conventions, "_may_define_tools", lambda prefixed: True)
         for seed in SEEDS:
             body = _request(seed).SerializeToString()
             raw = otlp.raw_spans(otlp.decode_protobuf(body))
@@ -262,8 +262,8 @@ def test_normalise_shortcuts_change_nothing_on_native_spans(monkeypatch: pytest.
     fast = [conventions.normalise(json.loads(json.dumps(s))) for s in spans]
     with monkeypatch.context() as patch:
         patch.setattr(conventions, "_alias", _old_alias)
-        patch.setattr(conventions, "_may_hold_messages", lambda attrs, events: True)
-        patch.setattr(conventions, "_may_define_tools", lambda attrs: True)
+        patch.setattr(conventions, "_may_hold_messages", lambda attrs, events, prefixed: True)
+        patch.setattr(conventions, "_may_define_tools", lambda prefixed: True)
         slow = [conventions.normalise(json.loads(json.dumps(s))) for s in spans]
     assert len(spans) > 500
     assert msgpack.packb(fast) == msgpack.packb(slow)
