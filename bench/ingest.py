@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import os
 import random
 import statistics
@@ -298,7 +299,10 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def serve_http(n_spans: int, seconds: float, concurrency: list[int], serve_env: dict[str, str] | None = None) -> None:
+def serve_http(
+    sizes: list[int], seconds: float, concurrency: list[int], serve_env: dict[str, str] | None = None, gzip_too: bool = False
+) -> None:
+    """Drive one ingest replica through Serve's proxy, one row per (spans per request, encoding, connections)."""
     import ray
     import yaml
     from ray import serve
@@ -326,23 +330,27 @@ def serve_http(n_spans: int, seconds: float, concurrency: list[int], serve_env: 
         deploy(ServeDeploySchema.model_validate(raw))
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, timeout=240)
-        body = make_request(n_spans).SerializeToString()
-        headers = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf"}
         rows = []
-        for connections in concurrency:
-            requests, latencies, elapsed, cpu, proxy_cpu, errors = asyncio.run(
-                _drive(base, body, headers, seconds, connections, data_dir))
-            q = statistics.quantiles(latencies, n=100)
-            spans = requests * n_spans
-            rows.append([f"{connections}", f"{requests}", f"{spans / elapsed:,.0f}", f"{cpu:.1f} ({cpu / elapsed:.0%})",
-                         f"{spans / cpu:,.0f}" if cpu else "n/a", f"{cpu / requests * 1000:.1f}",
-                         f"{proxy_cpu / requests * 1000:.1f} ({proxy_cpu / spans * 1e6:.1f} µs/span)",
-                         f"{q[49] * 1000:.1f}", f"{q[98] * 1000:.1f}", f"{errors}"])
+        for n_spans in sizes:
+            plain = make_request(n_spans).SerializeToString()
+            for encoding in ("identity", "gzip") if gzip_too else ("identity",):
+                body = gzip.compress(plain, 6) if encoding == "gzip" else plain
+                headers = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf", "Content-Encoding": encoding}
+                for connections in concurrency:
+                    requests, latencies, elapsed, cpu, proxy_cpu, errors = asyncio.run(
+                        _drive(base, body, headers, seconds, connections, data_dir))
+                    q = statistics.quantiles(latencies, n=100)
+                    spans = requests * n_spans
+                    rows.append([f"{n_spans}", f"{encoding} ({len(body) // 1024} KiB)", f"{connections}", f"{requests}",
+                                 f"{spans / elapsed:,.0f}", f"{cpu:.1f} ({cpu / elapsed:.0%})",
+                                 f"{spans / cpu:,.0f}" if cpu else "n/a", f"{cpu / requests * 1000:.1f}",
+                                 f"{proxy_cpu / requests * 1000:.1f} ({proxy_cpu / spans * 1e6:.1f} µs/span)",
+                                 f"{q[49] * 1000:.1f}", f"{q[98] * 1000:.1f}", f"{errors}"])
         table(
-            f"real Serve deployment over keep-alive HTTP (1 ingest replica, {n_spans}-span protobuf batches, {seconds:.0f} s each; "
+            f"real Serve deployment over keep-alive HTTP (1 ingest replica, OTLP protobuf, {seconds:.0f} s each; "
             f"proxy, writer pool, Valkey and this client share the host; Serve options: {serve_env or 'defaults'})",
-            ["connections", "requests", "spans/s", "replica CPU s (% of a core)", "spans/s per replica core",
-             "replica CPU ms/request", "proxy CPU ms/request", "p50 ms", "p99 ms", "errors"],
+            ["spans/request", "encoding", "connections", "requests", "spans/s", "replica CPU s (% of a core)",
+             "spans/s per replica core", "replica CPU ms/request", "proxy CPU ms/request", "p50 ms", "p99 ms", "errors"],
             rows,
         )
     finally:
@@ -379,7 +387,8 @@ async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spans", type=int, default=512, help="spans per request (default 512)")
+    parser.add_argument("--spans", default="512", help="spans per request, e.g. 512,2048 (in-process: the first; default 512)")
+    parser.add_argument("--gzip", action="store_true", help="Serve part: also send each body gzip-compressed")
     parser.add_argument("--seconds", type=float, default=2.0, help="time per in-process stage (default 2 s, best of 5 rounds)")
     parser.add_argument("--http-seconds", type=float, default=15.0, help="HTTP load duration (default 15 s)")
     parser.add_argument("--concurrency", default="1,4", help="keep-alive connections, one run each (default 1,4)")
@@ -388,11 +397,12 @@ def main() -> int:
     parser.add_argument("--serve-env", default="", help="Serve options as K=V,K=V, e.g. RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD=0")
     args = parser.parse_args()
     print(f"host: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machine: numbers are noisy)")
+    sizes = [int(n) for n in args.spans.split(",")]
     if not args.skip_in_process:
-        asyncio.run(in_process(args.spans, args.seconds))
+        asyncio.run(in_process(sizes[0], args.seconds))
     if not args.skip_serve:
         serve_env = dict(pair.split("=", 1) for pair in args.serve_env.split(",") if pair)
-        serve_http(args.spans, args.http_seconds, [int(c) for c in args.concurrency.split(",")], serve_env)
+        serve_http(sizes, args.http_seconds, [int(c) for c in args.concurrency.split(",")], serve_env, args.gzip)
     print("\ntarget: ≥ 50,000 spans/s per replica core, p99 ≤ 50 ms")
     return 0
 
