@@ -289,6 +289,41 @@ def _replica_pids(data_dir: Path, title: bytes = b"ServeReplica:ingest:IngestDep
     return pids
 
 
+def _listening_port(pid: int, low: int = 30000, high: int = 31000) -> int | None:
+    """A TCP port in [low, high] the process listens on (Serve's direct-ingress HTTP port), from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    for table_path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table_path).read_text().splitlines()[1:]:
+            fields = line.split()
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            if fields[3] == "0A" and fields[9] in inodes and low <= port <= high:  # 0A: LISTEN
+                return port
+    return None
+
+
+def _direct_ingress_base(data_dir: Path, timeout: float = 240) -> str:
+    """With direct ingress there is no proxy: wait for the platform and the ingest replica's own HTTP port."""
+    from cluster.launcher import platform_ready
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = _replica_pids(data_dir)
+        port = _listening_port(pids[0]) if len(pids) == 1 else None
+        if port is not None and platform_ready():
+            base = f"http://127.0.0.1:{port}"
+            if httpx.get(f"{base}/v1/health", timeout=5).status_code == 200:
+                return base
+        time.sleep(1)
+    raise RuntimeError("the ingest replica never listened on a direct-ingress port")
+
+
 def _cpu_seconds(pids: list[int]) -> float:
     """utime + stime (all threads) of the given processes."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -328,8 +363,11 @@ def serve_http(
     start_ray(dashboard_port=None, object_store_mb=256)
     try:
         deploy(ServeDeploySchema.model_validate(raw))
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base, timeout=240)
+        if (serve_env or {}).get("RAY_SERVE_ENABLE_DIRECT_INGRESS") == "1":  # replicas serve HTTP themselves
+            base = _direct_ingress_base(data_dir)
+        else:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base, timeout=240)
         rows = []
         for n_spans in sizes:
             plain = make_request(n_spans).SerializeToString()
