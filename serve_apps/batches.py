@@ -110,7 +110,9 @@ def count_truncated(span: dict[str, Any]) -> int:
     return count
 
 
-def collect(raw_spans: list[Any], project_id: str, partitions: int, body_bytes: int | None = None) -> Batch:
+def collect(
+    raw_spans: list[Any], project_id: str, partitions: int, body_bytes: int | None = None, validated: list[bool] | None = None
+) -> Batch:
     """Validate and normalise raw spans, grouping the good ones per partition and listing the bad ones.
 
     Args:
@@ -119,12 +121,13 @@ def collect(raw_spans: list[Any], project_id: str, partitions: int, body_bytes: 
         partitions: P, the number of span streams.
         body_bytes: the decoded body's size; below the smallest cap nothing can have been truncated,
             so small bodies skip counting truncations.
+        validated: per span, True when it is already in validated form (its validation is skipped).
     """
     batch = Batch()
     check_truncation = body_bytes is None or body_bytes > MAX_VALUE_CHARS
     for index, raw in enumerate(raw_spans):
         try:
-            span = normalise(validate_span(raw))
+            span = normalise(raw if validated is not None and validated[index] else validate_span(raw))
         except SpanValidationError as exc:
             span_id = raw.get("span_id") if isinstance(raw, dict) else None
             batch.rejected.append({"index": index, "span_id": span_id, "field": exc.field, "error": exc.reason})

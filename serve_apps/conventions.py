@@ -30,7 +30,15 @@ from typing import Any
 
 from agentstack import genai
 from agentstack.schema import SPAN_KINDS
-from cluster.query.messages import INPUT_MESSAGES, OUTPUT_MESSAGES, TOOL_DEFINITIONS, chat_messages, tool_definitions
+from cluster.query.messages import (
+    INPUT_MESSAGES,
+    OUTPUT_MESSAGES,
+    SYSTEM_INSTRUCTIONS,
+    TOOL_DEFINITIONS,
+    chat_messages,
+    tool_definitions,
+)
+from cluster.query.messages import _ROLE_EVENTS  # the event names chat_messages reads as messages
 
 SESSION_ID, USER_ID, TAGS, METADATA = "session.id", "user.id", "tag.tags", "metadata"
 #: At most this many `metadata.<key>` attributes are added from a `metadata` JSON object.
@@ -68,6 +76,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     USER_ID: ("user_id", "enduser.id", "traceloop.association.properties.user_id", "langfuse.user.id"),
     TAGS: ("tags", "langfuse.trace.tags"),
 }
+#: Every alias source, and each target's sources as a set: a span sharing no key with them needs no aliasing.
+_ALIAS_SOURCES = frozenset(source for sources in ALIASES.values() for source in sources)
+_SOURCE_SETS = {target: frozenset(sources) for target, sources in ALIASES.items()}
 #: The normalised keys that hold token counts (whole numbers ≥ 0).
 COUNT_KEYS = frozenset({
     genai.USAGE_INPUT_TOKENS, genai.USAGE_OUTPUT_TOKENS, genai.USAGE_CACHE_READ_TOKENS,
@@ -113,6 +124,67 @@ def as_count(value: Any) -> int | None:
     return None
 
 
+#: Key prefixes of the indexed message attributes `chat_messages` reads, and of the tool lists `tool_definitions` reads.
+_MESSAGE_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
+_TOOL_PREFIXES = ("llm.tools.", "llm.request.functions.")
+_PREFIXES = _MESSAGE_PREFIXES + _TOOL_PREFIXES
+_OPERATION_DETAILS = "gen_ai.client.inference.operation.details"
+
+
+def _may_hold_messages(attrs: dict[str, Any], events: list[dict[str, Any]], prefixed: list[str]) -> bool:
+    """False only when :func:`chat_messages` surely finds no message (then it need not run: most spans).
+
+    A cheap superset of what it reads: the OTel GenAI message keys, indexed message keys (among
+    `prefixed`, the keys with a message or tool prefix), and the events that carry content (a
+    `gen_ai.choice` without a `message` carries none).
+    """
+    if INPUT_MESSAGES in attrs or OUTPUT_MESSAGES in attrs or SYSTEM_INSTRUCTIONS in attrs:
+        return True
+    for key in prefixed:
+        if key.startswith(_MESSAGE_PREFIXES):
+            return True
+    for event in events:
+        name = event.get("name", "")
+        if name in _ROLE_EVENTS:
+            return True
+        found = event.get("attributes") or {}
+        if (name == "gen_ai.choice" and found.get("message")) or (
+            name == _OPERATION_DETAILS and (INPUT_MESSAGES in found or OUTPUT_MESSAGES in found)
+        ):
+            return True
+    return False
+
+
+def _may_define_tools(prefixed: list[str]) -> bool:
+    """False only when :func:`tool_definitions` surely finds none (called when `gen_ai.tool.definitions` is absent)."""
+    for key in prefixed:
+        if key.startswith(_TOOL_PREFIXES):
+            return True
+    return False
+
+
+def _alias(attrs: dict[str, Any]) -> None:
+    """Copy the first usable alias onto each normalised key the span lacks (precedence rules 1–3)."""
+    present = set(_ALIAS_SOURCES.intersection(attrs))
+    if not present:
+        return
+    for target, sources in ALIASES.items():
+        if target in attrs or present.isdisjoint(_SOURCE_SETS[target]):
+            continue
+        for source in sources:
+            value = attrs.get(source)
+            if value is None or value == "":
+                continue
+            if target in COUNT_KEYS:
+                value = as_count(value)
+                if value is None:
+                    continue
+            attrs[target] = value
+            if target in _ALIAS_SOURCES:  # a later target may read it (gen_ai.system ← gen_ai.provider.name)
+                present.add(target)
+            break
+
+
 def _kind(attrs: dict[str, Any]) -> str | None:
     own = attrs.get("agentstack.span.kind")  # what our OTLP export writes, so a re-import keeps the kind
     if isinstance(own, str) and own in SPAN_KINDS:
@@ -150,19 +222,7 @@ def normalise(span: dict[str, Any]) -> dict[str, Any]:
     Follows the precedence of the module docstring: keys already present are never overwritten.
     """
     attrs = span["attributes"]
-    for target, sources in ALIASES.items():
-        if target in attrs:
-            continue
-        for source in sources:
-            value = attrs.get(source)
-            if value is None or value == "":
-                continue
-            if target in COUNT_KEYS:
-                value = as_count(value)
-                if value is None:
-                    continue
-            attrs[target] = value
-            break
+    _alias(attrs)
     if span.get("kind") in (None, "", "span"):
         span["kind"] = _kind(attrs) or "span"
     _metadata(attrs)
@@ -191,12 +251,15 @@ def _metadata(attrs: dict[str, Any]) -> None:
 
 def _llm_messages(span: dict[str, Any], attrs: dict[str, Any]) -> None:
     """An LLM span's prompt/completion as chat messages (JSON text) in input/output, and its tool definitions."""
-    inputs, outputs = chat_messages(attrs, span.get("events") or [])
-    if span.get("input") is None and inputs:
-        span["input"] = json.dumps(inputs, ensure_ascii=False)
-    if span.get("output") is None and outputs:
-        span["output"] = json.dumps(outputs, ensure_ascii=False)
-    if TOOL_DEFINITIONS not in attrs:
+    events = span.get("events") or []
+    prefixed = [key for key in attrs if key.startswith(_PREFIXES)]  # one pass over the keys for both checks
+    if (span.get("input") is None or span.get("output") is None) and _may_hold_messages(attrs, events, prefixed):
+        inputs, outputs = chat_messages(attrs, events)
+        if span.get("input") is None and inputs:
+            span["input"] = json.dumps(inputs, ensure_ascii=False)
+        if span.get("output") is None and outputs:
+            span["output"] = json.dumps(outputs, ensure_ascii=False)
+    if TOOL_DEFINITIONS not in attrs and _may_define_tools(prefixed):
         tools = tool_definitions(attrs)
         if tools:
             attrs[TOOL_DEFINITIONS] = json.dumps(tools, ensure_ascii=False)

@@ -3,7 +3,11 @@
 Decoding uses the official `opentelemetry-proto` messages. OTLP/JSON differs from protobuf's own
 JSON mapping in one place: trace and span ids are hex strings, not base64 (OTLP spec, "JSON
 Protobuf Encoding"), so they are re-encoded before `json_format` parses the document.
-The spans produced here are *raw*: :func:`agentstack.schema.validate_span` still checks each one.
+The spans :func:`raw_spans` produces are *raw*: :func:`agentstack.schema.validate_span` still checks
+each one. :func:`checked_spans` is the fast path for protobuf bodies: a span whose fields already fit
+the wire schema (no id, time, size or type to fix or reject — nearly every span a real SDK sends)
+becomes its validated form in one pass over the protobuf objects, without the intermediate raw dict;
+any other span is returned raw, so `validate_span` names what is wrong exactly as before.
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from agentstack.schema import OTEL_SPAN_KINDS, STATUSES
+from agentstack.schema import (
+    MAX_ATTRIBUTES,
+    MAX_EVENTS,
+    MAX_KEY_CHARS,
+    MAX_NAME_CHARS,
+    MAX_VALUE_CHARS,
+    OTEL_SPAN_KINDS,
+    STATUSES,
+)
+from agentstack.schema import _MAX_NS, _MIN_NS  # the one definition of a plausible timestamp
 from serve_apps.batches import BodyError
 
 PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
@@ -161,6 +174,137 @@ def raw_spans(request: ExportTraceServiceRequest) -> list[dict[str, Any]]:
             scope = {"name": scope_spans.scope.name, "version": scope_spans.scope.version}
             spans.extend(_span(span, service_name, resource, scope) for span in scope_spans.spans)
     return spans
+
+
+def _plain_attributes(pairs: Any) -> dict[str, Any] | None:
+    """`repeated KeyValue` → dict when validation would keep it unchanged (scalar values that fit, good keys).
+
+    None when any value is an array, a key/value list, bytes, empty, or too long, or any key is
+    empty or too long: the caller then takes the raw path, which converts or rejects it.
+    """
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key = pair.key
+        if not key or len(key) > MAX_KEY_CHARS:
+            return None
+        value = pair.value
+        text = value.string_value
+        if text:  # a non-empty string_value is the oneof's member: one accessor call for the commonest case
+            if len(text) > MAX_VALUE_CHARS:
+                return None
+            out[key] = text
+            continue
+        which = value.WhichOneof("value")
+        if which == "string_value":
+            out[key] = text
+        elif which == "int_value":
+            out[key] = value.int_value
+        elif which == "double_value":
+            out[key] = value.double_value
+        elif which == "bool_value":
+            out[key] = value.bool_value
+        else:
+            return None
+    return out if len(out) <= MAX_ATTRIBUTES else None
+
+
+def _id(raw: bytes, sizes: tuple[int, ...]) -> str | None:
+    """A span/trace id as validation returns it, or None when validation would fix or reject it."""
+    return raw.hex() if len(raw) in sizes and raw.strip(b"\0") else None
+
+
+def _checked_events(events: Any) -> list[dict[str, Any]] | None:
+    if len(events) > MAX_EVENTS:
+        return None
+    out = []
+    for event in events:
+        name, stamp = event.name, event.time_unix_nano
+        if len(name) > MAX_NAME_CHARS or (stamp and not _MIN_NS <= stamp <= _MAX_NS):
+            return None
+        attrs = _plain_attributes(event.attributes)
+        if attrs is None:
+            return None
+        out.append({"name": name, "timestamp": stamp or None, "attributes": attrs})
+    return out
+
+
+def _checked_span(span: Any, service_name: str, resource: dict[str, Any], scope: dict[str, str]) -> dict[str, Any] | None:
+    """`validate_span(_span(...))` for a span that needs no fixing, built straight from the protobuf; else None.
+
+    Same keys in the same order and the same values as the slow path (a unit test compares both on
+    varied spans), so the bus carries identical bytes either way.
+    """
+    name = span.name
+    start, end = span.start_time_unix_nano, span.end_time_unix_nano
+    if (not name or len(name) > MAX_NAME_CHARS or not name.strip() or not _MIN_NS <= start <= end <= _MAX_NS
+            or span.links):
+        return None
+    trace_id, span_id = _id(span.trace_id, (16,)), _id(span.span_id, (8, 16))
+    parent = span.parent_span_id
+    parent_id = _id(parent, (8, 16)) if parent else None
+    if trace_id is None or span_id is None or (parent and parent_id is None):
+        return None
+    status = span.status
+    message = status.message
+    attrs = _plain_attributes(span.attributes)
+    if len(message) > MAX_VALUE_CHARS or attrs is None:
+        return None
+    events = _checked_events(span.events) if span.events else []
+    if events is None:
+        return None
+    code, kind = status.code, span.kind
+    out: dict[str, Any] = {
+        "trace_id": trace_id,
+        "span_id": span_id,
+        "parent_span_id": parent_id,
+        "name": name,
+        "kind": "span",
+        "start_time": start,
+        "end_time": end,
+        "status": STATUSES[code] if 0 <= code < len(STATUSES) else "UNSET",
+        "status_message": message,
+        "service_name": service_name,
+        "attributes": attrs,
+        "events": events,
+        "input": None,
+        "output": None,
+    }
+    if 0 < kind < len(OTEL_SPAN_KINDS):
+        out["span_kind"] = OTEL_SPAN_KINDS[kind]
+    if resource:
+        out["resource"] = resource
+    out["scope"] = scope
+    return out
+
+
+def checked_spans(request: ExportTraceServiceRequest) -> tuple[list[dict[str, Any]], list[bool]]:
+    """Every span of an export request, validated where it needs no fixing, and which ones are.
+
+    Returns:
+        (spans, validated): `spans[i]` is the validated wire span when `validated[i]`, else the raw
+        span (:func:`raw_spans`' form) for :func:`agentstack.schema.validate_span` to fix or reject.
+        Resource and scope dicts are shared by the spans of one resource / scope (read-only after ingest).
+    """
+    spans: list[dict[str, Any]] = []
+    validated: list[bool] = []
+    for resource_spans in request.resource_spans:
+        raw_resource = attributes(resource_spans.resource.attributes)
+        service = raw_resource.get("service.name")
+        service_name = service if isinstance(service, str) and service else "default"
+        plain_resource = _plain_attributes(resource_spans.resource.attributes)
+        resource_ok = plain_resource is not None and len(service_name) <= MAX_KEY_CHARS
+        for scope_spans in resource_spans.scope_spans:
+            scope = {"name": scope_spans.scope.name, "version": scope_spans.scope.version}
+            scope_ok = resource_ok and len(scope["name"]) <= MAX_NAME_CHARS and len(scope["version"]) <= MAX_KEY_CHARS
+            for span in scope_spans.spans:
+                checked = _checked_span(span, service_name, plain_resource, scope) if scope_ok else None  # type: ignore[arg-type]
+                if checked is None:
+                    spans.append(_span(span, service_name, raw_resource, scope))
+                    validated.append(False)
+                else:
+                    spans.append(checked)
+                    validated.append(True)
+    return spans, validated
 
 
 def export_response(rejected: list[dict[str, Any]], as_json: bool) -> bytes:

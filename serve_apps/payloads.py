@@ -12,11 +12,15 @@ from serve_apps.batches import JSON_TYPES, MSGPACK_TYPES, BodyError, decode
 
 @dataclass
 class Payload:
-    """The raw spans of one body and how to answer: `otlp` is "protobuf", "json" or None (native)."""
+    """The raw spans of one body and how to answer: `otlp` is "protobuf", "json" or None (native).
+
+    `validated[i]` is True when `raw_spans[i]` is already in validated form (:func:`serve_apps.otlp.checked_spans`).
+    """
 
     raw_spans: list[Any]
     otlp: str | None
     body_bytes: int = 0
+    validated: list[bool] | None = None
 
 
 def media_type(content_type: str) -> str:
@@ -48,7 +52,8 @@ def parse(raw: bytes, content_type: str) -> Payload:
         BodyError: 400 undecodable, 415 unknown media type, 422 a native body that is not a batch.
     """
     if media_type(content_type) in otlp.PROTOBUF_TYPES:
-        return Payload(otlp.raw_spans(otlp.decode_protobuf(raw)), "protobuf", len(raw))
+        spans, validated = otlp.checked_spans(otlp.decode_protobuf(raw))
+        return Payload(spans, "protobuf", len(raw), validated)
     decoded = decode(raw, content_type)
     if otlp.is_otlp_json(decoded):
         return Payload(otlp.raw_spans(otlp.decode_json(decoded)), "json", len(raw))
