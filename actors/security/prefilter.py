@@ -28,8 +28,10 @@ from typing import Any
 
 from actors.security.gate import _INJECTION_HINTS, WHOLE_TEXT_TRIGGERS, WINDOWED_TRIGGERS, Gate
 from actors.security.injection import LEARNED_CUES, RULES
+from presidio_analyzer import PatternRecognizer
+
 from actors.security.matcher import MultiMatcher, PatternSpec
-from actors.security.normalize import ascii_view, decoded_payloads, foreign, rot13
+from actors.security.normalize import ascii_view, decoded_payloads, foreign
 from actors.security.pii import CONTEXT_CHARS, PHONE_CONTEXT, phone_candidates, phone_score
 
 #: A phone candidate of `pii.IntlPhoneRecognizer` (its `_CANDIDATE` without look-arounds, which
@@ -47,6 +49,24 @@ _JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 _RULE, _CUE, _PAYLOAD, _URL = "~rule", "~cue", "~payload", "~url"
+
+
+_ROT13_BYTES = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", b"NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"
+)
+
+
+def _quick_check(recognizer: Any) -> list[re.Pattern[str]] | None:
+    """A Presidio pattern recognizer's regexes compiled with Python's `re` and Presidio's flags: when none
+    matches a window the recognizer has nothing to report there (None: call the recognizer always)."""
+    patterns = getattr(recognizer, "patterns", None)
+    if not patterns or type(recognizer).analyze is not PatternRecognizer.analyze:
+        return None
+    flags = getattr(recognizer, "global_regex_flags", None) or (re.DOTALL | re.MULTILINE | re.IGNORECASE)
+    try:
+        return [re.compile(pattern.regex, flags) for pattern in patterns]
+    except re.error:
+        return None
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -95,6 +115,7 @@ class SpanPrefilter:
             else:
                 continue
             self.validators[entity] = recognizers.get(entity, ())
+        self._quick = {id(r): _quick_check(r) for rs in self.validators.values() for r in rs}
         self.injection = injection
         if injection:
             specs += _rule_specs(_RULE)
@@ -123,19 +144,26 @@ class SpanPrefilter:
                 scanned.append((ascii_view(view), index))  # same length and offsets as the view
             scanned.append((view, index))
         text = "\n".join(part for part, _ in scanned)
-        hits = self.matcher.scan(text)
+        data = text.encode("ascii", "replace")  # non-ASCII here is only benign symbols (one char, one "?")
+        hits = self.matcher.scan_ascii(data) if len(data) == len(text) else self.matcher.scan(text)
         keys = {key for key, _ in hits}
         if self.injection:
             if _RULE in keys or (learned and (_CUE in keys or _URL in keys)):
                 return False
             if _PAYLOAD in keys and any(decoded_payloads(view, max_payloads=1) for view in views):
                 return False
-            flipped = {key for key, _ in self.rot13_matcher.scan(rot13(text))}
+            flipped = {key for key, _ in self.rot13_matcher.scan_ascii(data.translate(_ROT13_BYTES))}
             if _RULE in flipped or (learned and _CUE in flipped):
                 return False
         if not keys & self.validators.keys():
             return True
         return not self._validated(views, scanned, hits)
+
+    def _finds(self, recognizer: Any, window: str, key: str) -> bool:
+        quick = self._quick.get(id(recognizer))
+        if quick is not None and not any(pattern.search(window) for pattern in quick):
+            return False
+        return bool(recognizer.analyze(window, [key], None))
 
     def _validated(self, views: list[str], scanned: list[tuple[str, int]], hits: list[tuple[str, int]]) -> bool:
         """Whether a PII / secret recognizer finds anything around the triggers `hits` (offsets in the
@@ -171,6 +199,6 @@ class SpanPrefilter:
                     if key == "PHONE_NUMBER":
                         if _phone_found(window):
                             return True
-                    elif any(recognizer.analyze(window, [key], None) for recognizer in self.validators[key]):
+                    elif any(self._finds(recognizer, window, key) for recognizer in self.validators[key]):
                         return True
         return False
