@@ -22,6 +22,7 @@ suite checks that scanning spans with and without the prefilter gives the same f
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -85,6 +86,26 @@ def _phone_found(text: str) -> bool:
     return False
 
 
+#: characters of a base64 (either alphabet, with padding) or hex run
+_RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=")
+
+
+def _starts(scanned: list[tuple[str, int]]) -> list[int]:
+    """Offsets of the scanned texts in their "\\n"-joined whole."""
+    starts = []
+    offset = 0
+    for part, _ in scanned:
+        starts.append(offset)
+        offset += len(part) + 1
+    return starts
+
+
+def _locate(starts: list[int], scanned: list[tuple[str, int]], end: int) -> tuple[int, int]:
+    """(view index, offset in that view) of a match ending at `end` in the joined text."""
+    segment = bisect.bisect_right(starts, max(0, end - 1)) - 1
+    return scanned[segment][1], end - starts[segment]
+
+
 def _rule_specs(key: str) -> list[PatternSpec]:
     return [PatternSpec(key, rule.pattern.pattern, caseless=bool(rule.pattern.flags & re.IGNORECASE)) for rule in RULES]
 
@@ -119,7 +140,7 @@ class SpanPrefilter:
         self.injection = injection
         if injection:
             specs += _rule_specs(_RULE)
-            specs += [PatternSpec(_PAYLOAD, hint, caseless=True) for hint in _INJECTION_HINTS[:2]]
+            specs += [PatternSpec(_PAYLOAD, hint, caseless=True, every=True) for hint in _INJECTION_HINTS[:2]]
             specs += [PatternSpec(_URL, hint, caseless=True) for hint in _INJECTION_HINTS[2:]]
             specs += [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES]
         self.matcher = MultiMatcher(specs, backend=backend)
@@ -150,7 +171,7 @@ class SpanPrefilter:
         if self.injection:
             if _RULE in keys or (learned and (_CUE in keys or _URL in keys)):
                 return False
-            if _PAYLOAD in keys and any(decoded_payloads(view, max_payloads=1) for view in views):
+            if _PAYLOAD in keys and self._payload(views, scanned, hits):
                 return False
             flipped = {key for key, _ in self.rot13_matcher.scan_ascii(data.translate(_ROT13_BYTES))}
             if _RULE in flipped or (learned and _CUE in flipped):
@@ -158,6 +179,25 @@ class SpanPrefilter:
         if not keys & self.validators.keys():
             return True
         return not self._validated(views, scanned, hits)
+
+    @staticmethod
+    def _payload(views: list[str], scanned: list[tuple[str, int]], hits: list[tuple[str, int]]) -> bool:
+        """Whether a base64 / hex run around a payload hint decodes to a sentence. A run is cut where
+        no base64 / hex character can continue it, so `decoded_payloads` reads it as in the whole text."""
+        runs: set[tuple[int, int, int]] = set()
+        starts = _starts(scanned)
+        for key, end in hits:
+            if key != _PAYLOAD:
+                continue
+            index, local = _locate(starts, scanned, end)
+            view = views[index]
+            lo, hi = local - 1, local
+            while lo > 0 and view[lo - 1] in _RUN_CHARS:
+                lo -= 1
+            while hi < len(view) and view[hi] in _RUN_CHARS:
+                hi += 1
+            runs.add((index, lo, hi))
+        return any(decoded_payloads(views[index][lo:hi], max_payloads=1) for index, lo, hi in runs)
 
     def _finds(self, recognizer: Any, window: str, key: str) -> bool:
         quick = self._quick.get(id(recognizer))
@@ -168,19 +208,13 @@ class SpanPrefilter:
     def _validated(self, views: list[str], scanned: list[tuple[str, int]], hits: list[tuple[str, int]]) -> bool:
         """Whether a PII / secret recognizer finds anything around the triggers `hits` (offsets in the
         joined `scanned` texts): windows snapped to whitespace, as the gate cuts them."""
-        starts = []
-        offset = 0
-        for part, _ in scanned:
-            starts.append(offset)
-            offset += len(part) + 1
+        starts = _starts(scanned)
         spots: dict[int, list[tuple[int, int, str]]] = {}
         whole: dict[int, set[str]] = {}
         for key, end in hits:
             if key not in self.validators:
                 continue
-            segment = max(i for i, start in enumerate(starts) if start <= end) if end else 0
-            index = scanned[segment][1]
-            local = end - starts[segment]
+            index, local = _locate(starts, scanned, end)
             view = views[index]
             if key == "PHONE_NUMBER":
                 spots.setdefault(index, []).append((max(0, local - _PHONE_REACH - _PHONE_MARGIN), min(len(view), local + _PHONE_MARGIN), key))
