@@ -177,6 +177,7 @@ class SecurityEngine:
         self.max_chars = max_chars
         self.overlap = 256
         self._cache: OrderedDict[bytes, tuple[Finding, ...]] = OrderedDict()
+        self._clean_fields: OrderedDict[bytes, None] = OrderedDict()  # hashes of raw span fields the prefilter found clean
         self._injection_recognizers: dict[str, Any] = {
             r.supported_entities[0]: r for r in self.analyzer.registry.recognizers
             if r.supported_entities and r.supported_entities[0] in (INJECTION, INDIRECT_INJECTION)
@@ -298,11 +299,23 @@ class SecurityEngine:
         assert self.prefilter is not None
         if len(raw.text) > self.max_chars:
             return False  # the exact path scans only the first max_chars of each leaf
-        # the learned tier never runs on text the model wrote; elsewhere its cues send a field on
-        if self.prefilter.clean(raw.text, learned=self.learned and not authored):
-            self.stats.fields_prefiltered += 1
-            return True
-        return False
+        learned = self.learned and not authored  # the learned tier never runs on text the model wrote
+        key = b""
+        if self.cache_size:  # a field seen clean before (a repeated prompt or tool call) is clean again
+            key = hashlib.blake2b(raw.text.encode("utf-8", "surrogatepass"), digest_size=16,
+                                  person=b"field" + (b"l" if learned else b"") + (b"i" if raw.indirect else b"")).digest()
+            if key in self._clean_fields:
+                self._clean_fields.move_to_end(key)
+                self.stats.fields_prefiltered += 1
+                return True
+        if not self.prefilter.clean(raw.text, learned=learned):
+            return False
+        self.stats.fields_prefiltered += 1
+        if self.cache_size:
+            self._clean_fields[key] = None
+            if len(self._clean_fields) > self.cache_size:
+                self._clean_fields.popitem(last=False)
+        return True
 
     def scan_texts(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
         """`scan_text` over many texts (the CLI's batch path)."""
