@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from actors.security.gate import _INJECTION_HINTS, WHOLE_TEXT_TRIGGERS, WINDOWED_TRIGGERS, Gate
@@ -120,7 +120,7 @@ class SpanPrefilter:
         backend: the matcher backend ("auto", "hyperscan", "re").
     """
 
-    def __init__(self, entities: Iterable[str], recognizers: dict[str, Sequence[Any]], injection: bool,
+    def __init__(self, entities: Iterable[str], recognizers: Mapping[str, Sequence[Any]], injection: bool,
                  backend: str = "auto") -> None:
         self.entities = set(entities)
         specs: list[PatternSpec] = []
