@@ -446,12 +446,55 @@ def end_to_end(n: int) -> tuple[list[tuple[str, float, str]], dict[str, list[flo
     return rows, {"under load": loaded, "idle": idle}
 
 
+def security_stage(n: int, redis_url: str) -> list[tuple[str, float, str]]:
+    """The security pool's work per actor without Ray: one consumer reading the real streams, loading and
+    saving monitor state in Valkey and scanning each batch (`SpanScanner.evaluate`), on this stage's
+    ~1 KB spans and on realistic agent spans (1–4 KB, 5 % sensitive: `bench.corpus.agent_spans`).
+    Baseline in the same run: the same consumer with the span prefilter off (leaf by leaf)."""
+    from actors.security import MonitorStateStore, SecurityEngine, SpanScanner
+    from bench.corpus import agent_spans
+
+    rows: list[tuple[str, float, str]] = []
+    analyzer = SecurityEngine(learned=False).analyzer
+    loads = [("pipeline spans", make_spans(n)), ("agent spans", agent_spans(n, seed=6))]
+
+    async def run(label: str, spans: list[dict[str, Any]], prefilter: bool, learned: bool) -> None:
+        redis = connect_redis(redis_url)
+        await redis.flushdb()
+        await preload(redis, spans)
+        scanner = SpanScanner(SecurityEngine(analyzer=None if learned else analyzer, prefilter=prefilter, learned=learned))
+        state = MonitorStateStore(redis)
+
+        async def handle(batch: list[dict[str, Any]]) -> None:
+            await state.load(scanner, batch)
+            scanner.evaluate(batch)
+            await state.save(scanner)
+
+        cpu = time.process_time()
+        wall = await consume_all(redis, f"security-{prefilter}-{learned}", handle, len(spans), 5000)
+        cpu = time.process_time() - cpu
+        tier = "rules + learned" if learned else "rules"
+        name = f"security {'prefilter' if prefilter else 'leaf by leaf'}, {tier}: {label}"
+        rows.append((name, len(spans) / wall, f"{len(spans) / cpu:,.0f} spans/cpu-s; "
+                     + ("same run baseline" if not prefilter else "target 30,000 per core (issue 16)")))
+
+    async def all_runs() -> None:
+        for label, spans in loads:
+            for prefilter in (False, True):
+                for learned in (False, True):
+                    await run(label, spans, prefilter, learned)
+
+    asyncio.run(all_runs())
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--cost-only", action="store_true", help="only the in-process cost stage, in a fresh process")
+    parser.add_argument("--security-only", action="store_true", help="only the security pool's stage (no Ray)")
     args = parser.parse_args()
 
     print(f"\nAgentStack pipeline benchmark — {args.spans:,} spans (~1 KB), {os.cpu_count()} cores (shared machine)\n")
@@ -471,7 +514,12 @@ def main() -> None:
         valkey.stop()
         print(f"(load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
         return
+    if args.security_only:
+        show(security_stage(args.spans, valkey.url))
+        valkey.stop()
+        return
     show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
+    show(security_stage(min(args.spans, 20_000), valkey.url))
     if not args.skip_ray:
         show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-")))
     valkey.stop()

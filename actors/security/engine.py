@@ -16,8 +16,9 @@ from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
-from actors.security.fields import TextField, text_fields
+from actors.security.fields import TextField, raw_fields, split_field
 from actors.security.gate import Gate
+from actors.security.prefilter import SpanPrefilter
 from actors.security.injection import LEARNED_ENABLED
 from actors.security.secrets import GENERIC_SECRET
 from actors.security.recognizers import (
@@ -64,6 +65,8 @@ class EngineStats:
     cache_hits: int = 0
     gated_out: int = 0
     presidio_calls: int = 0
+    fields: int = 0
+    fields_prefiltered: int = 0
     chars_scanned: int = 0
     chars_skipped: int = 0
     extra: dict[str, int] = field(default_factory=dict)
@@ -135,6 +138,8 @@ class SecurityEngine:
         analyzer: a prebuilt Presidio analyzer to share (must contain the engine's recognizers).
         backend: the gate's matcher backend, "auto" (Hyperscan if installed), "hyperscan" or "re".
         learned: the learned injection tier (a classifier deciding where the rules are unsure).
+        prefilter: decide span fields with nothing to find on their raw text in one pass
+            (`actors.security.prefilter`); only with the gate, and not on the NER tier.
     """
 
     def __init__(
@@ -148,6 +153,7 @@ class SecurityEngine:
         analyzer: AnalyzerEngine | None = None,
         backend: str = "auto",
         learned: bool = True,
+        prefilter: bool = True,
     ) -> None:
         if chunk_chars < 1024:
             raise ValueError(f"chunk_chars ({chunk_chars}) must be ≥ 1024")
@@ -171,10 +177,20 @@ class SecurityEngine:
         self.max_chars = max_chars
         self.overlap = 256
         self._cache: OrderedDict[bytes, tuple[Finding, ...]] = OrderedDict()
+        self._clean_fields: OrderedDict[bytes, None] = OrderedDict()  # hashes of raw span fields the prefilter found clean
         self._injection_recognizers: dict[str, Any] = {
             r.supported_entities[0]: r for r in self.analyzer.registry.recognizers
             if r.supported_entities and r.supported_entities[0] in (INJECTION, INDIRECT_INJECTION)
         }
+        self.learned = learned
+        self.prefilter: SpanPrefilter | None = None
+        if prefilter and self.gate is not None and not self.gate.always:
+            recognizers: dict[str, list[Any]] = {}
+            for recognizer in self.analyzer.registry.recognizers:
+                for entity in recognizer.supported_entities:
+                    if entity in self.entities and entity not in (INJECTION, INDIRECT_INJECTION):
+                        recognizers.setdefault(entity, []).append(recognizer)
+            self.prefilter = SpanPrefilter(self.entities, recognizers, self.gate.injection, backend=backend)
         self.stats = EngineStats()
 
     # -- texts ---------------------------------------------------------------------------------
@@ -268,11 +284,38 @@ class SecurityEngine:
         """Findings in every text-bearing field of a wire span (fields without findings left out)."""
         out = []
         kind = span.get("kind")
-        for text_field in text_fields(span):
-            findings = self.scan_text(text_field.text, text_field.indirect, model_authored(kind, text_field.name))
-            if findings:
-                out.append(FieldScan(text_field, findings))
+        for raw in raw_fields(span):
+            self.stats.fields += 1
+            authored = model_authored(kind, raw.name)
+            if self.prefilter is not None and self._prefiltered(raw, authored):
+                continue
+            for text_field in split_field(raw):
+                findings = self.scan_text(text_field.text, text_field.indirect, model_authored(kind, text_field.name))
+                if findings:
+                    out.append(FieldScan(text_field, findings))
         return out
+
+    def _prefiltered(self, raw: TextField, authored: bool) -> bool:
+        assert self.prefilter is not None
+        if len(raw.text) > self.max_chars:
+            return False  # the exact path scans only the first max_chars of each leaf
+        learned = self.learned and not authored  # the learned tier never runs on text the model wrote
+        key = b""
+        if self.cache_size:  # a field seen clean before (a repeated prompt or tool call) is clean again
+            key = hashlib.blake2b(raw.text.encode("utf-8", "surrogatepass"), digest_size=16,
+                                  person=b"field" + (b"l" if learned else b"") + (b"i" if raw.indirect else b"")).digest()
+            if key in self._clean_fields:
+                self._clean_fields.move_to_end(key)
+                self.stats.fields_prefiltered += 1
+                return True
+        if not self.prefilter.clean(raw.text, learned=learned):
+            return False
+        self.stats.fields_prefiltered += 1
+        if self.cache_size:
+            self._clean_fields[key] = None
+            if len(self._clean_fields) > self.cache_size:
+                self._clean_fields.popitem(last=False)
+        return True
 
     def scan_texts(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
         """`scan_text` over many texts (the CLI's batch path)."""

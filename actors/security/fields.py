@@ -70,17 +70,28 @@ def _split(name: str, text: str, indirect: bool) -> list[TextField]:
     return [TextField(name, text, indirect)]
 
 
-def text_fields(span: dict[str, Any]) -> list[TextField]:
-    """The text-bearing fields of a wire span, in a stable order (input, output, then attributes by name)."""
+def raw_fields(span: dict[str, Any]) -> list[TextField]:
+    """The text-bearing fields of a wire span as they arrive (JSON payloads not split), in a stable
+    order: input, output, then attributes by name."""
     kind = span.get("kind") or "span"
     fields: list[TextField] = []
     for name in ("input", "output"):
         value = span.get(name)
         if isinstance(value, str) and value:
-            fields += _split(name, value, name == "output" and kind in _INDIRECT_OUTPUT_KINDS)
+            fields.append(TextField(name, value, name == "output" and kind in _INDIRECT_OUTPUT_KINDS))
     attributes = span.get("attributes") or {}
     for key in sorted(attributes):
         value = attributes[key]
         if isinstance(value, str) and value and _TEXT_ATTRIBUTE.match(key):
-            fields += _split(f"attributes.{key}", value, bool(_INDIRECT_ATTRIBUTE.match(key)))
+            fields.append(TextField(f"attributes.{key}", value, bool(_INDIRECT_ATTRIBUTE.match(key))))
     return fields
+
+
+def split_field(field: TextField) -> list[TextField]:
+    """The texts to scan in one raw field: a JSON payload's string leaves, or the field itself."""
+    return _split(field.name, field.text, field.indirect)
+
+
+def text_fields(span: dict[str, Any]) -> list[TextField]:
+    """The text-bearing fields of a wire span, JSON payloads split into their leaves (`raw_fields` order)."""
+    return [leaf for field in raw_fields(span) for leaf in split_field(field)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from actors.security.injection import LEARNED_CUES, RULES
 from actors.security.matcher import MultiMatcher, PatternSpec
-from actors.security.normalize import rot13
+from actors.security.normalize import ascii_view, foreign, rot13
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION
 
 #: entity → (trigger regex (Hyperscan syntax, caseless), the trigger's longest match, margin) for windowed
@@ -105,7 +105,7 @@ WHOLE_TEXT_TRIGGERS: dict[str, tuple[str, bool]] = {
 
 _INJECTION_KEY = "~injection"
 #: Beyond the rules themselves, what makes the injection recognizer worth running: text that may hide
-#: a payload (a base64 or hex run). Non-ASCII text is checked separately (`str.isascii`), and the
+#: a payload (a base64 or hex run). Non-ASCII text is checked separately (`normalize.foreign`), and the
 #: rot13 reading of the text gets its own pass of the rule matcher.
 _INJECTION_HINTS = (
     r"[A-Za-z0-9+/_-]{24}", r"(?:[0-9a-f]{2}){12}",
@@ -178,8 +178,11 @@ class Gate:
     def decide(self, text: str, indirect: bool = False) -> GateDecision:
         """Which recognizers to run on `text` (a field or chunk); `indirect` picks the injection entity."""
         decision = GateDecision(whole=set(self.always))
-        if self.injection and not text.isascii():
-            decision.whole.add(INDIRECT_INJECTION if indirect else INJECTION)
+        if foreign(text):
+            if self.injection:
+                decision.whole.add(INDIRECT_INJECTION if indirect else INJECTION)
+        else:
+            text = ascii_view(text)  # the rules read typographic quotes and dashes as ASCII; same offsets
         spots: list[tuple[int, int, str]] = []
         phone_skip_until = -1
         for key, end in self.matcher.scan(text):

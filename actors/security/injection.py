@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actors.security.matcher import MultiMatcher, PatternSpec
-from actors.security.normalize import decoded_payloads, normalize, rot13
+from actors.security.normalize import decoded_payloads, foreign, normalize, rot13
 
 _I = re.IGNORECASE
 
@@ -324,7 +324,7 @@ def assess(text: str, indirect: bool = False, learned: bool = True) -> Injection
     from actors.security.classifier import canonical, get_classifier
 
     classifier = get_classifier()
-    if classifier is None or (not verdict.found and text.isascii() and not CUE_MATCHER.scan(canonical(text))):
+    if classifier is None or (not verdict.found and not foreign(text) and not CUE_MATCHER.scan(canonical(text))):
         return verdict
     p = classifier.probability(text)
     t = classifier.threshold

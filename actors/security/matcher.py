@@ -78,6 +78,19 @@ class MultiMatcher:
             return [(self.specs[i].key, end) for i, end in hits]
         return [(self.specs[i].key, len(data[:end].decode("utf-8", "ignore"))) for i, end in hits]
 
+    def scan_ascii(self, data: bytes) -> list[tuple[str, int]]:
+        """`scan` of ASCII text given as bytes (offsets are characters); no encoding step."""
+        if self._db is None:
+            return self._scan_re(data.decode("ascii"))
+        hits: list[tuple[str, int]] = []
+        specs = self.specs
+
+        def on_match(pattern_id: int, start: int, end: int, flags: int, context: object) -> None:
+            hits.append((specs[pattern_id].key, end))
+
+        self._db.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
+        return hits
+
     def _scan_re(self, text: str) -> list[tuple[str, int]]:
         out: list[tuple[str, int]] = []
         for spec, pattern in zip(self.specs, self._compiled):

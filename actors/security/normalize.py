@@ -65,6 +65,25 @@ class Normalized:
             shift = moved
 
 
+#: Non-ASCII characters that say nothing to any recognizer or rule (not letters, digits or spaces to
+#: Python's `re`, not homoglyphs or invisible characters): degrees, currency, ©, ×, arrows, ticks.
+BENIGN_SYMBOLS = "°€£¥¢©®™×÷±§¶·…•†‡‰′″←→↑↓✓✔✗✘★☆"
+_ASCII_VIEW = str.maketrans(
+    {**{c: "\x7f" for c in BENIGN_SYMBOLS}, **{k: v for k, v in _HOMOGLYPHS.items() if v.isascii() and not k.isalpha()}}
+)
+
+
+def ascii_view(text: str) -> str:
+    """`text` with typographic punctuation mapped to ASCII (as `normalize` does) and benign symbols to DEL."""
+    return text if text.isascii() else text.translate(_ASCII_VIEW)
+
+
+def foreign(text: str) -> bool:
+    """Whether `text` holds a character beyond ASCII, typographic punctuation and benign symbols
+    (another script, a homoglyph, an invisible character, a Unicode digit)."""
+    return not text.isascii() and not text.translate(_ASCII_VIEW).isascii()
+
+
 def normalize(text: str) -> Normalized:
     """Remove invisible characters and map homoglyphs / full-width forms to ASCII.
 

@@ -72,6 +72,19 @@ def phone_score(text: str, start: int, end: int) -> float:
     return 0.0
 
 
+def phone_candidates(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every phone candidate in `text` (an unbalanced bracket at either end left out)."""
+    out = []
+    for match in _CANDIDATE.finditer(text):
+        start, end = match.span()
+        if text[start] == "(" and ")" not in text[start:end]:
+            start += 1
+        if text[end - 1] == ")" and "(" not in text[start:end]:
+            end -= 1
+        out.append((start, end))
+    return out
+
+
 class IntlPhoneRecognizer(EntityRecognizer):
     """Phone numbers of PHONE_REGIONS and any number written with + / 00 (libphonenumber-validated)."""
 
@@ -83,12 +96,7 @@ class IntlPhoneRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         out = []
-        for match in _CANDIDATE.finditer(text):
-            start, end = match.span()
-            if text[start] == "(" and ")" not in text[start:end]:
-                start += 1
-            if text[end - 1] == ")" and "(" not in text[start:end]:
-                end -= 1
+        for start, end in phone_candidates(text):
             score = phone_score(text, start, end)
             if score:
                 out.append(RecognizerResult("PHONE_NUMBER", start, end, score, recognition_metadata={
