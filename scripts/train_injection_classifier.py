@@ -91,10 +91,11 @@ def main() -> None:
     assert not any(t.held_out for t in texts)
     train_rows = [(t.text, int(t.injection)) for t in texts if t.split == "train"]
     test_rows = [(t.text, int(t.injection)) for t in texts if t.split == "test"]
-    from scripts.injection_training_text import benign_mentions, benign_system_prompts, generated_v2, training_texts
+    from scripts.injection_training_text import benign_mentions, benign_system_prompts, generated_v2, multilingual_v2, training_texts
 
     train_rows += training_texts()
     train_rows += generated_v2()
+    train_rows += multilingual_v2()
     train_rows += [(text, 0) for text in benign_system_prompts()]
     train_rows += [(text, 0) for text in benign_mentions()]
     gen = generated_benign(2400)
