@@ -1,12 +1,16 @@
 """Train the learned injection tier (actors/security/classifier.py) and write its versioned weights.
 
 Data: the *training* sources of bench/corpora (their 70 % train split; held-out sources are never
-read here) plus generated benign agent text (bench/corpus.py) and Faker text in the eight
-languages the tier must not flag. Model: L2-regularised logistic regression over hashed
-character 3–5-grams, full-batch gradient descent with Adam, class-balanced. The operating
+read here, and a generated text equal to a held-out text is dropped) plus generated text
+(scripts/injection_training_text.py: templates in nine languages, the compositional v2 generator,
+benign mentions of rules and prompts), generated benign agent text (bench/corpus.py), Faker text in
+the eight languages the tier must not flag, and `--crops` random 150–600-char windows of every long
+training text. Model: logistic regression (L2 1e-5) over hashed character 3–5-grams and word
+unigrams / bigrams, full-batch gradient descent with Adam, class-balanced. The operating
 threshold is chosen for FPR ≤ 0.5 % on a validation split (20 % of the training rows, by hash), so the
 training sources' 30 % test split stays unseen.
-Run: `.venv/bin/python scripts/train_injection_classifier.py` (≈ 1 min on one core).
+Run: `.venv/bin/python scripts/train_injection_classifier.py` (≈ 2 min on an idle core; the defaults
+reproduce the shipped weights, bar float rounding).
 """
 
 from __future__ import annotations
