@@ -10,7 +10,8 @@ unigrams / bigrams, full-batch gradient descent with Adam, class-balanced. The o
 threshold is chosen for FPR ≤ 0.5 % on a validation split (20 % of the training rows, by hash), so the
 training sources' 30 % test split stays unseen.
 Run: `.venv/bin/python scripts/train_injection_classifier.py` (≈ 2 min on an idle core; the defaults
-reproduce the shipped weights, bar float rounding).
+reproduce the shipped weights up to small differences: the generated agent spans are
+not byte-for-byte stable between runs).
 """
 
 from __future__ import annotations
