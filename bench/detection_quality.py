@@ -27,7 +27,8 @@ from actors.security.recognizers import INDIRECT_INJECTION, INJECTION  # noqa: E
 from bench import corpora  # noqa: E402
 from bench.corpora.pii import pii_samples  # noqa: E402
 
-PII_HELD_OUT = {"faker_records"}
+PII_HELD_OUT = {"faker_records", "hard_forms"}
+FAKER = ("faker_agent", "faker_records")
 TARGET_PII = 0.97
 TARGET_TPR, TARGET_FPR = 0.90, 0.01
 
@@ -91,6 +92,8 @@ def pii_report(misses: int) -> dict[str, tuple[float, float]]:
     fp: Counter[tuple[str, str]] = Counter()
     fn: Counter[tuple[str, str]] = Counter()
     missed: dict[str, list[str]] = defaultdict(list)
+    forms: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    form_missed: dict[str, list[str]] = defaultdict(list)
     started = time.process_time()
     for sample in samples:
         findings = [f for f in engine.scan_text(sample.text) if f.entity_type not in (INJECTION, INDIRECT_INJECTION)
@@ -100,25 +103,32 @@ def pii_report(misses: int) -> dict[str, tuple[float, float]]:
             hit = next((i for i, (kind, lo, hi) in enumerate(sample.entities) if kind == f.entity_type and lo < f.end and f.start < hi), None)
             if hit is None:
                 fp[(f.entity_type, sample.source)] += 1
-                if len(missed[f"FP {f.entity_type}"]) < misses:
+                if sample.source in FAKER and len(missed[f"FP {f.entity_type}"]) < misses:
                     missed[f"FP {f.entity_type}"].append(f"{sample.text[f.start:f.end]!r} in {sample.text[:120]!r}")
             elif hit not in matched:
                 matched.add(hit)
                 tp[(f.entity_type, sample.source)] += 1
+        if sample.form:
+            forms[sample.form][0] += len(sample.entities)
+            forms[sample.form][1] += len(matched)
+            if len(matched) < len(sample.entities) and len(form_missed[sample.form]) < 2:
+                form_missed[sample.form].append(sample.text[:110])
         for i, (kind, lo, hi) in enumerate(sample.entities):
             if i not in matched:
                 fn[(kind, sample.source)] += 1
-                if len(missed[f"FN {kind}"]) < misses:
+                if sample.source in FAKER and len(missed[f"FN {kind}"]) < misses:
                     missed[f"FN {kind}"].append(f"{sample.text[lo:hi]!r} in {sample.text[:120]!r}")
     elapsed = time.process_time() - started
     print(f"PII / SECRETS — {len(samples)} texts ({sum(1 for s in samples if not s.entities)} negatives), {elapsed:.1f} cpu-s; "
-          f"min_score {rules.min_score}; source faker_records is HELD OUT")
+          f"min_score {rules.min_score}; sources faker_records and hard_forms are HELD OUT; the target applies to the Faker rows (ALL)")
     print(f"{'entity':<20} {'source':<14} {'labels':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'precision':>9} {'recall':>7}")
     entities = sorted({k[0] for k in (*tp, *fp, *fn)})
     result: dict[str, tuple[float, float]] = {}
     for entity in entities:
-        for source in ("faker_agent", "faker_records", "ALL"):
-            keys = [(entity, s) for s in ("faker_agent", "faker_records")] if source == "ALL" else [(entity, source)]
+        for source in ("faker_agent", "faker_records", "ALL", "hard_forms"):
+            keys = [(entity, s) for s in FAKER] if source == "ALL" else [(entity, source)]
+            if source == "hard_forms" and not any(tp[k] + fp[k] + fn[k] for k in keys):
+                continue
             t, f, n = sum(tp[k] for k in keys), sum(fp[k] for k in keys), sum(fn[k] for k in keys)
             precision = t / (t + f) if t + f else float("nan")
             recall = t / (t + n) if t + n else float("nan")
@@ -128,11 +138,15 @@ def pii_report(misses: int) -> dict[str, tuple[float, float]]:
             else:
                 flag = ""
             print(f"{entity if source == 'faker_agent' else '':<20} {source:<14} {t + n:>6} {t:>5} {f:>5} {n:>5} {precision:>9.3f} {recall:>7.3f}{flag}")
-    t, f, n = sum(tp.values()), sum(fp.values()), sum(fn.values())
-    print(f"{'ALL (micro)':<20} {'':<14} {t + n:>6} {t:>5} {f:>5} {n:>5} {t / max(1, t + f):>9.3f} {t / max(1, t + n):>7.3f}   "
+    t, f, n = (sum(c[k] for k in c if k[1] in FAKER) for c in (tp, fp, fn))
+    print(f"{'ALL Faker (micro)':<20} {'':<14} {t + n:>6} {t:>5} {f:>5} {n:>5} {t / max(1, t + f):>9.3f} {t / max(1, t + n):>7.3f}   "
           f"target: ≥ {TARGET_PII} per entity")
+    print("\nHARD FORMS (held out) — recall per form of writing the value; misses shown")
+    for form, (labels, found) in sorted(forms.items()):
+        example = f"   missed e.g. {form_missed[form][0]!r}" if form_missed[form] else ""
+        print(f"  {form:<40} {found:>4}/{labels:<4} {found / max(1, labels):.3f}{example}")
     if misses:
-        print("\nerrors (first per entity):")
+        print("\nerrors on the Faker sources (first per entity):")
         for key, items in sorted(missed.items()):
             for item in items:
                 print(f"  [{key}] {item[:200]}")

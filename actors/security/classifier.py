@@ -1,9 +1,10 @@
-"""The learned injection tier: logistic regression over hashed character n-grams, numpy only.
+"""The learned injection tier: logistic regression over hashed character n-grams and words, numpy only.
 
 Why this model: it needs no model download (the weights are a 2^18-entry float16 table versioned in
 `actors/security/models/`), it is language-agnostic (character 3–5-grams work for CJK and Cyrillic
-as well as Latin scripts), and featurising is a few vectorised numpy operations (≈ 50–150 µs for
-a 2 KB text), so it can decide the texts the rules are unsure of without a GPU or torch.
+as well as Latin scripts); word unigrams and bigrams add phrase-level evidence ("ignore previous",
+"system prompt") that 5-grams cannot span. Featurising is a few vectorised numpy operations (≈ 0.2–0.4 ms
+of CPU for a 1–2 KB text), so it can decide the texts the rules are unsure of without a GPU or torch.
 
 Text is canonicalised before featurising so obfuscation does not change the features: invisible
 characters and homoglyphs are undone (`normalize`), leetspeak inside words is mapped back to
@@ -14,6 +15,7 @@ URL-encoded payloads are appended. Training: `scripts/train_injection_classifier
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -25,11 +27,11 @@ from actors.security.normalize import decoded_payloads, normalize, rot13
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 WEIGHTS = MODEL_DIR / "injection_lr.npz"
-DIM_BITS = 18
+DIM_BITS = int(os.environ.get("AGENTSTACK_CLASSIFIER_BITS", "18"))  # hashed feature space (training-time choice)
 NGRAMS = (3, 4, 5)
+WORDS = True  # word unigram and bigram features besides the character n-grams
 MAX_CHARS = 2048
 _MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
-_MASK = np.uint64((1 << DIM_BITS) - 1)
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _LEET_WORD = re.compile(r"(?<![\w@$!])(?=[\w@$!]*[a-z])(?=[\w@$!]*[0-9@$!])[a-z0-9@$!]{3,}")
@@ -55,17 +57,49 @@ def canonical(text: str) -> str:
     return _SPACES.sub(" ", " ".join([base, *extra]))
 
 
-def features(text: str) -> np.ndarray:
-    """Feature indices (hashed character n-grams, with repeats) of `canonical(text)`."""
+_rng = np.random.default_rng(20261201)
+#: One random odd 64-bit multiplier per position inside a word (positions past 63 share the last).
+_POS = (_rng.integers(1, 2**63 - 1, size=64, dtype=np.uint64) | np.uint64(1)).astype(np.uint64)
+_WORD_MULT = (np.uint64(0xD6E8FEB86659FD93), np.uint64(0xA0761D6478BD642F))
+# Word characters: ASCII letters and digits, and everything above U+007F except common punctuation / spaces.
+_IS_WORD = np.zeros(128, dtype=bool)
+_IS_WORD[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]] = True
+
+
+def _word_hashes(codes: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per word (run of word characters) of the canonical text, in order."""
+    is_word = np.where(codes < 128, _IS_WORD[np.minimum(codes, 127)], (codes > 0x3000) | ((codes > 0xBF) & (codes < 0x2000)))
+    if not is_word.any():
+        return np.zeros(0, dtype=np.uint64)
+    starts = is_word & ~np.concatenate(([False], is_word[:-1]))
+    word_id = np.cumsum(starts) - 1
+    idx = np.flatnonzero(is_word)
+    first = np.flatnonzero(starts)
+    pos = np.minimum(idx - first[word_id[idx]], 63)
+    contrib = (codes[idx] + np.uint64(1)) * _POS[pos]
+    seg = np.searchsorted(idx, first)
+    return np.add.reduceat(contrib, seg).astype(np.uint64)
+
+
+def features(text: str, dim_bits: int = DIM_BITS) -> np.ndarray:
+    """Feature indices (hashed character 3-5-grams, word unigrams and bigrams, with repeats) of `canonical(text)`."""
     codes = np.frombuffer(canonical(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
+    shift = np.uint64(64 - dim_bits)
     for n, mult in zip(NGRAMS, _MULT):
         if len(codes) < n:
             continue
         h = np.zeros(len(codes) - n + 1, dtype=np.uint64)
         for i in range(n):
             h = h * np.uint64(1_000_003) + codes[i: len(codes) - n + 1 + i]
-        parts.append(((h * mult) >> np.uint64(64 - DIM_BITS)) & _MASK)
+        parts.append((h * mult) >> shift)
+    if WORDS:
+        words = _word_hashes(codes)
+        if len(words):
+            parts.append((words * _WORD_MULT[0]) >> shift)
+        if len(words) > 1:
+            pairs = words[:-1] * np.uint64(0x9E3779B97F4A7C15) + words[1:]
+            parts.append((pairs * _WORD_MULT[1]) >> shift)
     if not parts:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate(parts).astype(np.int64)
@@ -88,7 +122,7 @@ class InjectionClassifier:
         return cls(data["weights"].astype(np.float32), float(data["bias"]), float(meta["threshold"]), meta)
 
     def logit(self, text: str) -> float:
-        idx = features(text)
+        idx = features(text, int(self.meta.get("dim_bits", DIM_BITS)))  # type: ignore[call-overload]
         if not len(idx):
             return self.bias
         return float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))

@@ -8,8 +8,14 @@ shape. Templates are agent text: chat turns, tool-call JSON, logs, CSV rows, con
 in several languages. Negatives: number-rich benign text (orders, versions, timestamps, hashes,
 ids, prices, coordinates) where any finding is a false positive.
 
-Two sources: `faker_agent` (templates A) and `faker_records` (templates B: records, logs and
-non-English sentences) — the second is held out: recognizers were tuned on the first only.
+Three sources: `faker_agent` (templates A) and `faker_records` (templates B: records, logs and
+non-English sentences) — the second is held out: recognizers were tuned on the first only — and
+`hard_forms` (held out, written after the recognizers): every phone number of the ten regions in
+E.164, 00-prefixed, dotted, dashed, bracketed and separator-free national forms, with and without
+a word such as "phone" nearby; emails in less common shapes (sub-addresses, long TLDs, quoted in
+headers and URLs, non-ASCII); provider keys where they are less often seen (URLs, git remotes,
+escaped JSON, shell exports, admin and app-level variants). `form` names the shape, so misses can
+be reported per shape.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class PiiSample:
     text: str
     entities: list[tuple[str, int, int]] = field(default_factory=list)
     source: str = "faker_agent"
+    form: str = ""  # hard_forms: which less common form the value is written in
 
 
 def _rand(rng: random.Random, alphabet: str, n: int) -> str:
@@ -259,7 +266,7 @@ def _fill_negative(template: str, rng: random.Random, fake: Faker) -> str:
     return out
 
 
-def pii_samples(seed: int = 7, per_entity: int = 120, negatives: int = 1500) -> list[PiiSample]:
+def pii_samples(seed: int = 7, per_entity: int = 120, negatives: int = 1500, hard: bool = True) -> list[PiiSample]:
     rng = random.Random(seed)
     Faker.seed(seed)
     fake = Faker("en_US")
@@ -292,4 +299,120 @@ def pii_samples(seed: int = 7, per_entity: int = 120, negatives: int = 1500) -> 
             out.append(PiiSample(text, [(entity, start, start + len(value))], source))
     for i in range(negatives):
         out.append(PiiSample(_fill_negative(rng.choice(NEGATIVES), rng, fake), [], "faker_records" if i % 3 == 2 else "faker_agent"))
+    return out + (hard_samples() if hard else [])
+
+
+# --- hard_forms: less common shapes, held out ----------------------------------------------------------------------
+_EVIDENCE = {"US": "phone", "GB": "tel", "DE": "Telefon", "FR": "téléphone", "ES": "teléfono", "IT": "telefono",
+             "IN": "mobile", "BR": "celular", "JP": "電話", "AU": "mobile"}
+
+
+def _valid_number(rng: random.Random, region: str, fake: Faker) -> phonenumbers.PhoneNumber:
+    for _ in range(100):
+        try:
+            number = phonenumbers.parse(fake.phone_number(), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            number.extension = None  # Faker's "x123" extensions are not part of the number
+            return number
+    example = phonenumbers.example_number(region)
+    assert example is not None
+    return example
+
+
+def phone_forms(number: phonenumbers.PhoneNumber) -> dict[str, str]:
+    """The same number written the ways people and systems write it."""
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    digits = "".join(c for c in national if c.isdigit())
+    groups = [g for g in "".join(c if c.isdigit() else " " for c in intl[1:]).split() if g]
+    return {
+        "e164": e164,
+        "e164_00": "00" + e164[1:],
+        "intl_spaces": intl,
+        "intl_dots": "+" + ".".join(groups),
+        "intl_dashes": "+" + "-".join(groups),
+        "intl_no_plus_00_spaces": "00 " + " ".join(groups),
+        "national": national,
+        "national_digits": digits,
+        "national_dots": ".".join(g for g in "".join(c if c.isdigit() else " " for c in national).split() if g),
+        "national_dashes": "-".join(g for g in "".join(c if c.isdigit() else " " for c in national).split() if g),
+    }
+
+
+_EMAIL_FORMS = {
+    "subaddress": lambda r, f: f"{f.user_name()}+{f.word()}-{r.randint(1, 99)}@{f.domain_name()}",
+    "long_tld": lambda r, f: f"{f.user_name()}@{f.word()}.{r.choice(['technology', 'photography', 'international', 'consulting', 'museum'])}",
+    "deep_subdomain": lambda r, f: f"{f.first_name().lower()}@{f.word()}.{f.word()}.{f.domain_word()}.co.uk",
+    "uppercase": lambda r, f: f"{f.first_name().upper()}.{f.last_name().upper()}@{f.domain_name().upper()}",
+    "digits_hyphens": lambda r, f: f"{r.randint(10, 9999)}-{f.user_name()}@{f.domain_word()}-{r.randint(1, 99)}.net",
+    "single_char": lambda r, f: f"{r.choice(string.ascii_lowercase)}@{f.domain_name()}",
+    "non_ascii": lambda r, f: r.choice([f"josé.{f.last_name().lower()}@exemplo.com.br", f"müller{r.randint(1, 99)}@beispiel.de",
+                                         "françois@société.fr", "用户@例子.中国"]),
+}
+_EMAIL_CONTEXTS = ["Reply-To: {v}", "mailto:{v}?subject=Invoice", "\"email\":\"{v}\"", "cc={v}&bcc=", "<{v}>", "({v})", "contact {v}."]
+
+B64 = string.ascii_letters + string.digits + "+/"
+
+
+def _key_forms(r: random.Random) -> list[tuple[str, str, str, str]]:
+    """(form, entity, value, template with {v}) for one draw of each less common secret shape."""
+    oa = "sk-proj-" + _rand(r, B62 + "-_", 64)
+    return [
+        ("openai_in_url", "OPENAI_API_KEY", oa, "GET https://proxy.internal/v1/chat?api_key={v}&model=gpt-4o"),
+        ("openai_escaped_json", "OPENAI_API_KEY", "sk-" + _rand(r, B62, 48), '{{\\"headers\\": {{\\"Authorization\\": \\"Bearer {v}\\"}}}}'),
+        ("anthropic_admin", "ANTHROPIC_API_KEY", "sk-ant-admin01-" + _rand(r, B62 + "-_", 93) + "AA", "ANTHROPIC_ADMIN_KEY={v}"),
+        ("github_in_git_remote", "GITHUB_TOKEN", "ghp_" + _rand(r, B62, 36), "git remote add origin https://{v}@github.com/acme/infra.git"),
+        ("github_refresh", "GITHUB_TOKEN", "ghr_" + _rand(r, B62, 36), "refresh_token: {v}"),
+        ("aws_quoted_export", "AWS_ACCESS_KEY", r.choice(["ABIA", "ACCA", "AKIA"]) + _rand(r, string.ascii_uppercase + "234567", 16),
+         "export AWS_ACCESS_KEY_ID='{v}'"),
+        ("google_in_url", "GOOGLE_API_KEY", "AIza" + _rand(r, B62 + "-_", 35), "https://maps.googleapis.com/maps/api/geocode/json?address=Paris&key={v}"),
+        ("stripe_restricted_test", "STRIPE_KEY", "rk_test_" + _rand(r, B62, 99), "stripe.api_key = \"{v}\""),
+        ("slack_app_token", "SLACK_TOKEN", f"xapp-1-A{_rand(r, string.ascii_uppercase + string.digits, 10)}-{r.randint(10**12, 10**13)}-{_rand(r, '0123456789abcdef', 64)}",
+         "SLACK_APP_TOKEN={v}"),
+        ("slack_in_url", "SLACK_TOKEN", f"xoxb-{r.randint(10**10, 10**12)}-{r.randint(10**10, 10**12)}-{_rand(r, B62, 24)}",
+         "https://slack.com/api/chat.postMessage?token={v}&channel=C123"),
+        ("jwt_in_cookie", "JWT", _jwt(r), "Set-Cookie: session={v}; HttpOnly; Secure"),
+        ("pgp_private_key", "PRIVATE_KEY", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" + "\n".join(_rand(r, B64, 64) for _ in range(4))
+         + "\n-----END PGP PRIVATE KEY BLOCK-----", "{v}"),
+        ("encrypted_private_key", "PRIVATE_KEY", "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + "\n".join(_rand(r, B64, 64) for _ in range(4))
+         + "\n-----END ENCRYPTED PRIVATE KEY-----", "key.pem:\n{v}"),
+        ("hf_token_assigned", "GENERIC_SECRET", "hf_" + _rand(r, B62, 34), "HF_TOKEN={v}"),
+        ("aws_secret_yaml", "GENERIC_SECRET", _rand(r, B64, 40), "aws_secret_access_key: {v}"),
+        ("password_in_jdbc", "GENERIC_SECRET", _rand(r, B62, 10) + "#" + _rand(r, B62, 6), "jdbc:postgresql://db:5432/app?user=svc&password={v}"),
+    ]
+
+
+def hard_samples(seed: int = 23, per_form: int = 12) -> list[PiiSample]:
+    """The `hard_forms` source: each sample carries the name of its form."""
+    rng = random.Random(seed)
+    fakers = {region: Faker(loc) for region, loc in PHONE_LOCALES.items()}
+    for f in fakers.values():
+        f.seed_instance(seed)
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    out: list[PiiSample] = []
+
+    def add(prefix: str, value: str, suffix: str, entity: str, form: str) -> None:
+        out.append(PiiSample(prefix + value + suffix, [(entity, len(prefix), len(prefix) + len(value))], "hard_forms", form))
+
+    for region in PHONE_LOCALES:
+        for i in range(per_form // 2 + 1):
+            forms = phone_forms(_valid_number(rng, region, fakers[region]))
+            for form, value in forms.items():
+                if i % 2 == 0:
+                    add(f"{fake.name()}, {_EVIDENCE[region]}: ", value, ", ok", "PHONE_NUMBER", f"phone {form} evidence")
+                else:
+                    add(rng.choice([f"{fake.name()} | ", "contact=", f"{fake.city()} — "]), value, rng.choice(["", " |", ";"]),
+                        "PHONE_NUMBER", f"phone {form} no-evidence")
+    for form, make in _EMAIL_FORMS.items():
+        for _ in range(per_form):
+            before, after = rng.choice(_EMAIL_CONTEXTS).split("{v}")
+            add(before, make(rng, fake), after, "EMAIL_ADDRESS", f"email {form}")
+    for _ in range(per_form):
+        for form, entity, value, template in _key_forms(rng):
+            before, after = template.replace("{{", "{").replace("}}", "}").split("{v}")
+            add(before, value, after, entity, f"key {form}")
     return out
