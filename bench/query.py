@@ -36,6 +36,7 @@ from cluster.query.traces import get_span, get_trace, list_traces, trace_facets 
 from cluster.store import DirectStoreClient, Store  # noqa: E402
 
 PROJECTS = 100
+BIG_TRACE, MEDIUM_TRACE = "b" * 32, "c" * 32
 DAY_NS = 86_400 * 10**9
 WORDS = (
     "agent tool memory retrieve plan answer model token stream ray serve span trace cost weather paris "
@@ -118,7 +119,7 @@ def generate(store: Store, spans: int, now_ns: int, chunk: int) -> tuple[str, st
     for first in range(0, spans, chunk):
         store.command(_spans_sql(first, min(chunk, spans - first), now_ns, traces))
         print(f"  {min(first + chunk, spans):>11,} spans", flush=True)
-    big, medium = "b" * 32, "c" * 32
+    big, medium = BIG_TRACE, MEDIUM_TRACE
     store.command(_spans_sql(0, 20_000, now_ns - 3_600 * 10**9, 1, 20_000, f"'{big}'", "proj-0"))
     store.command(_spans_sql(0, 100, now_ns - 3_600 * 10**9, 1, 100, f"'{medium}'", "proj-0"))
     store.command(f"""
@@ -214,16 +215,27 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--chunk", type=int, default=1_000_000, help="spans per INSERT … SELECT")
     parser.add_argument("--path", type=Path, default=None, help="chDB data directory (default: a temporary one)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --path: query the data a previous run generated there (kept) instead of generating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
         path = args.path or Path(tmp)
+        marker = path / "bench-query-generated"
         store = Store(f"chdb://{path}")
         asyncio.run(apply_migrations(DirectStoreClient(store)))
-        now_ns = time.time_ns()
-        print(f"generating {args.spans:,} spans (+20,100 in two large traces) in {path} …", flush=True)
-        t0 = time.perf_counter()
-        big, medium = generate(store, args.spans, now_ns, args.chunk)
-        print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
+        if args.reuse and marker.exists():
+            now_ns, spans = (int(v) for v in marker.read_text().split())
+            if spans != args.spans:
+                parser.error(f"{path} holds {spans:,} generated spans, not {args.spans:,}")
+            big, medium = BIG_TRACE, MEDIUM_TRACE
+            print(f"reusing {spans:,} spans generated in {path}", flush=True)
+        else:
+            now_ns = time.time_ns()
+            print(f"generating {args.spans:,} spans (+20,100 in two large traces) in {path} …", flush=True)
+            t0 = time.perf_counter()
+            big, medium = generate(store, args.spans, now_ns, args.chunk)
+            print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
+            marker.write_text(f"{now_ns} {args.spans}")
         table = asyncio.run(bench(store, now_ns, big, medium, args.runs))
         print(f"\nexplore queries, {args.spans:,} spans, {args.runs} runs each (p50/p95 ms; baseline p95: skip indexes off)")
         print_table(("query", "p50", "p95", "baseline p95", "target p95", "met", "ClickHouse features"), table)
