@@ -4,8 +4,9 @@
     .venv/bin/python scripts/schemathesis_check.py --serve       # a local query app over chDB (no Ray)
 
 `--url`: a running stack (`make run`; pass a read key of a project). `--serve`: starts the query
-app alone (uvicorn, a temporary chDB store and SQLite metadata with a project, a read key and a
-few traces) on a free port of 127.0.0.1 and checks that. Exit status: schemathesis's (0: no failure).
+app alone (uvicorn, a temporary chDB store, SQLite metadata with a project, a read key and a few
+traces, and the Redis of AGENTSTACK_TEST_REDIS) on a free port of 127.0.0.1 and checks that. By
+default every path of the app's OpenAPI document is checked. Exit status: schemathesis's (0: no failure).
 `--max-examples` bounds each operation; `--paths` limits the run to matching paths (regex).
 """
 
@@ -25,8 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_KEY = "ak_schemathesis_read_key_0123456789"
-#: The explore API (traces, spans, sessions); accounts routes are checked by their own suite.
-EXPLORE_PATHS = r"^/api/v1/(traces|spans|sessions)"
+#: Every path of the OpenAPI document (`--paths` narrows it, e.g. `^/api/v1/(traces|spans|sessions)`).
+ALL_PATHS = ".*"
 
 
 def _free_port() -> int:
@@ -41,6 +42,7 @@ def serve_app(data_dir: Path, port: int) -> None:
     import uvicorn
 
     from agentstack.schema import validate_span
+    from cluster.bus import connect_redis
     from cluster.metadata import MetadataDB
     from cluster.metadata.bootstrap import bootstrap_accounts
     from cluster.metadata.projects import add_key
@@ -66,7 +68,9 @@ def serve_app(data_dir: Path, port: int) -> None:
               "end_time": now + i + 10**6, "attributes": {"session.id": f"s{i % 2}", "gen_ai.request.model": "gpt-4o"},
               "input": "hello world"} for i in range(1, 6)]
     asyncio.run(SpanWriter(store).write([{**normalise(validate_span(s)), "project_id": project} for s in spans]))
-    app = create_query_app(settings, store, None, data_dir / "no-ui", db)
+    # A real Redis (AGENTSTACK_TEST_REDIS, default db 15) for /health and the routes that read it.
+    redis = connect_redis(os.environ.get("AGENTSTACK_TEST_REDIS", "redis://127.0.0.1:6379/15"))
+    app = create_query_app(settings, store, redis, data_dir / "no-ui", db)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
@@ -107,7 +111,7 @@ def main() -> int:
     parser.add_argument("--key", default=READ_KEY, help="a read key of a project on that stack")
     parser.add_argument("--serve", action="store_true", help="check a local query app instead (no Ray)")
     parser.add_argument("--max-examples", type=int, default=30)
-    parser.add_argument("--paths", default=EXPLORE_PATHS, help=f"path regex (default {EXPLORE_PATHS!r})")
+    parser.add_argument("--paths", default=ALL_PATHS, help=f"path regex (default {ALL_PATHS!r}: the whole app)")
     parser.add_argument("--serve-only", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_only:

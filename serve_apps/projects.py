@@ -21,6 +21,7 @@ from cluster.metadata.database import MetadataDB
 from cluster.metadata.models import ApiKey, Member, Project, User
 from cluster.store import StoreClient
 from serve_apps.access import Caller, ProjectAccess, accounts_of, current_user, project_role
+from serve_apps.auth import NEW_EMAIL
 from serve_apps.errors import error_docs
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class MemberList(BaseModel):
 
 
 class MemberIn(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, json_schema_extra=NEW_EMAIL)
     role: Role = "viewer"
 
 

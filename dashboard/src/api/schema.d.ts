@@ -2015,9 +2015,7 @@ export interface components {
             /** End Time */
             end_time: string;
             /** Events */
-            events: {
-                [key: string]: unknown;
-            }[];
+            events: components["schemas"]["SpanEvent"][];
             /** Input */
             input: string | null;
             /**
@@ -2097,9 +2095,7 @@ export interface components {
             /** End Time */
             end_time: string;
             /** Events */
-            events: {
-                [key: string]: unknown;
-            }[];
+            events: components["schemas"]["SpanEvent"][];
             /** Input */
             input: string | null;
             /**
@@ -2162,6 +2158,27 @@ export interface components {
             /** Trace Id */
             trace_id: string;
             usage: components["schemas"]["SpanUsage"] | null;
+        };
+        /**
+         * SpanEvent
+         * @description A span event (OpenTelemetry): a named point in the span's time, e.g. `exception` or a GenAI
+         *     `gen_ai.user.message` event, with its own attributes.
+         */
+        SpanEvent: {
+            /**
+             * Attributes
+             * @description the event's attributes (values keep their JSON types)
+             */
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Timestamp
+             * @description ISO 8601 UTC with microseconds; null when the sender gave no time
+             */
+            timestamp: string | null;
         };
         /** SpanScope */
         SpanScope: {
