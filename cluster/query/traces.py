@@ -189,6 +189,11 @@ def usage_view(row: dict[str, Any]) -> dict[str, Any] | None:
     return {field: row[field] for field in SPAN_USAGE_COLUMNS}
 
 
+def _json_list(raw: str | None) -> list[Any]:
+    # Most spans have no events or links: skip the JSON parser for them (1,000 spans a page).
+    return json.loads(raw) if raw and raw != "[]" else []
+
+
 def span_view(row: dict[str, Any], trace_start_ns: int | None = None) -> dict[str, Any]:
     """The API view of one `spans` row (input/output are None when left out)."""
     start, end = int(row["start_ns"]), int(row["end_ns"])
@@ -196,7 +201,7 @@ def span_view(row: dict[str, Any], trace_start_ns: int | None = None) -> dict[st
         {"name": str(event.get("name", "")),
          "timestamp": iso(int(event["timestamp"])) if event.get("timestamp") else None,
          "attributes": event.get("attributes") or {}}
-        for event in json.loads(row["events"] or "[]")
+        for event in _json_list(row["events"])
     ]
     return {
         "trace_id": str(row["trace_id"]),
@@ -216,7 +221,7 @@ def span_view(row: dict[str, Any], trace_start_ns: int | None = None) -> dict[st
         "input": row["input"] or None,
         "output": row["output"] or None,
         "span_kind": row["span_kind"] or None,
-        "links": json.loads(row["links"] or "[]"),
+        "links": _json_list(row["links"]),
         "resource": dict(row["resource"]),
         "scope": {"name": row["scope_name"], "version": row["scope_version"]} if row["scope_name"] else None,
         "usage": usage_view(row),
