@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,8 @@ from serve_apps.insights_common import guarded, iso, require_role, who, window_p
 Status = Literal["open", "acknowledged", "resolved", "false_positive"]
 Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 _ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
+#: The alert id path parameter, its rule declared in the schema (checked by `_alert_id`, 422 naming it).
+AlertId = Annotated[str, Path(json_schema_extra={"pattern": _ALERT_ID.pattern})]
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -244,7 +246,7 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         return AlertPage.model_validate(page)
 
     @router.get("/alerts/{alert_id}", responses=errors)
-    async def alert(request: Request, alert_id: str, access: ProjectAccess = Depends(read_access)) -> AlertOut:
+    async def alert(request: Request, alert_id: AlertId, access: ProjectAccess = Depends(read_access)) -> AlertOut:
         row = await guarded(logic.get_alert_row(store, access.project_id, _alert_id(alert_id)), retry_after_s)
         if row is None:
             raise ApiError(404, "not_found", f"no alert {alert_id} in this project")
@@ -269,7 +271,7 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         ]
 
     @router.patch("/alerts/{alert_id}", responses=error_docs(401, 403, 404, 409, 422, 503))
-    async def change(request: Request, alert_id: str, body: StatusIn, access: ProjectAccess = Depends(read_access)) -> StatusChanged:
+    async def change(request: Request, alert_id: AlertId, body: StatusIn, access: ProjectAccess = Depends(read_access)) -> StatusChanged:
         require_role(access, "member")
         row = await guarded(logic.get_alert_row(store, access.project_id, _alert_id(alert_id)), retry_after_s)
         if row is None:
