@@ -1657,7 +1657,10 @@ export interface components {
         PasswordIn: {
             /** Current Password */
             current_password: string;
-            /** New Password */
+            /**
+             * New Password
+             * @description at least 8 characters
+             */
             new_password: string;
         };
         /** Pipeline */
@@ -1829,7 +1832,10 @@ export interface components {
         RegisterIn: {
             /** Email */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description at least 8 characters
+             */
             password: string;
             /**
              * Setup Code
@@ -2557,7 +2563,7 @@ export interface components {
             is_admin?: boolean | null;
             /**
              * Password
-             * @description a new password (ends the user's sessions)
+             * @description a new password, at least 8 characters (ends the user's sessions)
              */
             password?: string | null;
         };
