@@ -21,7 +21,7 @@ from cluster.query import security as logic
 from cluster.query.windows import TimeWindow
 from cluster.store import StoreClient
 from serve_apps.access import ProjectAccess, accounts_of, read_access
-from serve_apps.errors import ApiError, error_docs
+from serve_apps.errors import ApiError, error_docs, method_not_allowed
 from serve_apps.insights_common import guarded, iso, require_role, who, window_params
 
 Status = Literal["open", "acknowledged", "resolved", "false_positive"]
@@ -244,6 +244,11 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         with session(request) as db:
             page = await guarded(logic.list_alerts(store, db, flt, sort, limit, after), retry_after_s)
         return AlertPage.model_validate(page)
+
+    @router.api_route("/alerts/bulk-status", methods=["GET", "PATCH"], include_in_schema=False)
+    async def bulk_status_other_methods(request: Request) -> Any:
+        # Without this, `/alerts/{alert_id}` would take GET and PATCH of this path as an alert id.
+        return method_not_allowed(request)
 
     @router.get("/alerts/{alert_id}", responses=errors)
     async def alert(request: Request, alert_id: AlertId, access: ProjectAccess = Depends(read_access)) -> AlertOut:
