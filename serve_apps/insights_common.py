@@ -35,13 +35,13 @@ def window_params(
     end: IsoDateTime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
 ) -> TimeWindow:
     """Dependency: the `[start, end)` window of a read: ISO 8601 only (a number is 422 naming it), bounds
-    clamped to what the store can hold, and a window that ends before it starts is empty (as in the trace list)."""
+    clamped to what the store can hold; `start == end` is an empty window, `start` after `end` a 422 naming `start`."""
     start, end = _representable(start), _representable(end)
-    if start is not None and end is not None and start >= end:
+    if start is not None and start == end:
         return TimeWindow(start, start)
     try:
         return parse_window(start, end)
-    except ValueError as exc:  # only `start` given, after now
+    except ValueError as exc:
         raise ApiError(422, "invalid_window", str(exc), field="start") from None
 
 
