@@ -45,7 +45,9 @@ class AuthStatus(BaseModel):
 
 
 #: The address rule `normalize_email` applies (surrounding spaces are trimmed), declared in the schema.
-EMAIL_PATTERN = r"^\s*[^@\s]{1,64}@[^@\s]+\.[^@\s]+\s*$"
+#: `\x1c-\x1f\x85` are whitespace to Python's `\s` (the server's) but not to JSON Schema's (ECMA) `\s`.
+_ADDRESS_CHAR = r"[^@\s\x1c-\x1f\x85]"
+EMAIL_PATTERN = rf"^\s*{_ADDRESS_CHAR}{{1,64}}@{_ADDRESS_CHAR}+\.{_ADDRESS_CHAR}+\s*$"
 #: The schema declarations of a new address and password. The server checks both itself (422
 #: `invalid_email` / `weak_password` naming the field), so these only document the same rules.
 NEW_EMAIL: dict[str, Any] = {"pattern": EMAIL_PATTERN}
