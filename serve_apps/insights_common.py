@@ -35,13 +35,17 @@ def window_params(
     end: IsoDateTime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
 ) -> TimeWindow:
     """Dependency: the `[start, end)` window of a read: ISO 8601 only (a number is 422 naming it), bounds
-    clamped to what the store can hold; `start == end` is an empty window, `start` after `end` a 422 naming `start`."""
+    clamped to what the store can hold. A window that ends before it starts is empty, as in the trace
+    list (a schema cannot declare `start < end`, so refusing it would refuse requests the schema allows)."""
     start, end = _representable(start), _representable(end)
-    if start is not None and start == end:
+    if start is not None and end is not None and start >= end:
         return TimeWindow(start, start)
     try:
         return parse_window(start, end)
-    except ValueError as exc:
+    except ValueError as exc:  # only `start`, later than now: the window ends now
+        now = datetime.now(UTC)
+        if start is not None and start >= now:
+            return TimeWindow(start, start)
         raise ApiError(422, "invalid_window", str(exc), field="start") from None
 
 
