@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cluster.metadata import projects as logic
+from cluster.metadata.projects import MAX_NAME_CHARS
 from cluster.metadata.cleanup import delete_project_data
 from cluster.metadata.database import MetadataDB
 from cluster.metadata.models import ApiKey, Member, Project, User
@@ -48,7 +49,7 @@ class ProjectList(BaseModel):
 
 
 class ProjectIn(BaseModel):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=MAX_NAME_CHARS, description="1 to 100 printable characters (spaces collapsed)")
 
 
 class ApiKeyOut(BaseModel):
@@ -81,7 +82,7 @@ class ApiKeyList(BaseModel):
 
 
 class KeyIn(BaseModel):
-    name: str = Field("default", max_length=200)
+    name: str = Field("default", max_length=MAX_NAME_CHARS)
     scope: Scope = Field("ingest", description="ingest: may only send spans (agents); read: may call the read API")
 
 

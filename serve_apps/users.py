@@ -21,14 +21,14 @@ class UserList(BaseModel):
 class UserCreate(BaseModel):
     email: str = Field(max_length=320, json_schema_extra=NEW_EMAIL)
     password: str = Field(max_length=1024, json_schema_extra=NEW_PASSWORD, description="the initial password (at least 8 characters)")
-    is_admin: bool = False
+    is_admin: bool = Field(False, strict=True)
 
 
 class UserPatch(BaseModel):
-    disabled: bool | None = Field(None, description="true ends every session of the user at once")
+    disabled: bool | None = Field(None, strict=True, description="true ends every session of the user at once")
     password: str | None = Field(None, max_length=1024, json_schema_extra=NEW_PASSWORD,
                                  description="a new password, at least 8 characters (ends the user's sessions)")
-    is_admin: bool | None = None
+    is_admin: bool | None = Field(None, strict=True)
 
 
 @router.get("", response_model=UserList, responses=error_docs(401, 403))

@@ -1772,7 +1772,10 @@ export interface components {
         };
         /** ProjectIn */
         ProjectIn: {
-            /** Name */
+            /**
+             * Name
+             * @description 1 to 100 printable characters (spaces collapsed)
+             */
             name: string;
         };
         /** ProjectList */
