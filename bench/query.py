@@ -8,9 +8,11 @@ platform's migrations: 10 spans a trace, 100 projects, a session every 5 traces,
 models, ~1 KB inputs ("order <trace number>: " then words of an English/French/Russian vocabulary), 2 % error spans, alerts on
 1 % of traces, traces spread over 7 days; plus one 20,000-span and one 100-span trace. Then each
 query runs `--runs` times (rotating projects) through the same functions the API calls
-(`cluster.query.*`), p50/p95 in ms, against a baseline measured in the same run: the same query
-with ClickHouse's skip indexes switched off (`use_skip_indexes = 0`) and, for the trace list, the
-per-trace aggregate computed from `spans` instead of the `trace_summaries` view.
+(`cluster.query.*`): p50/p95 wall ms and the p50 of the process's CPU ms (the load average is
+printed), against a baseline measured in the same run: the same query with ClickHouse's skip
+indexes switched off (`use_skip_indexes = 0`) and, for the trace list, the per-trace aggregate
+computed from `spans` instead of the `trace_summaries` view. `--path DIR` keeps the data; a later
+`--path DIR --reuse` queries it again without generating.
 Targets (issue 11): list and detail p95 ≤ 100 ms, search and facets p95 ≤ 500 ms. Timings never gate tests.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -36,6 +39,7 @@ from cluster.query.traces import get_span, get_trace, list_traces, trace_facets 
 from cluster.store import DirectStoreClient, Store  # noqa: E402
 
 PROJECTS = 100
+BIG_TRACE, MEDIUM_TRACE = "b" * 32, "c" * 32
 DAY_NS = 86_400 * 10**9
 WORDS = (
     "agent tool memory retrieve plan answer model token stream ray serve span trace cost weather paris "
@@ -118,7 +122,7 @@ def generate(store: Store, spans: int, now_ns: int, chunk: int) -> tuple[str, st
     for first in range(0, spans, chunk):
         store.command(_spans_sql(first, min(chunk, spans - first), now_ns, traces))
         print(f"  {min(first + chunk, spans):>11,} spans", flush=True)
-    big, medium = "b" * 32, "c" * 32
+    big, medium = BIG_TRACE, MEDIUM_TRACE
     store.command(_spans_sql(0, 20_000, now_ns - 3_600 * 10**9, 1, 20_000, f"'{big}'", "proj-0"))
     store.command(_spans_sql(0, 100, now_ns - 3_600 * 10**9, 1, 100, f"'{medium}'", "proj-0"))
     store.command(f"""
@@ -138,15 +142,18 @@ def storage(store: Store) -> list[tuple[str, int, int]]:
     return [(r["table"], int(r["r"]), int(r["b"])) for r in rows]
 
 
-async def timed(fn: Callable[[int], Awaitable[Any]], runs: int) -> tuple[float, float]:
-    samples = []
+async def timed(fn: Callable[[int], Awaitable[Any]], runs: int) -> tuple[float, float, float]:
+    """(p50, p95) wall ms and the p50 of the process's CPU ms (chDB runs in this process: ClickHouse's
+    threads and Python's decoding both count), which a shared machine's load does not inflate."""
+    samples, cpu = [], []
     await fn(0)  # warm (first read of the parts' marks)
     for i in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         await fn(i + 1)
         samples.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)], statistics.median(cpu)
 
 
 def cases(now_ns: int, big: str, medium: str) -> list[tuple[str, str, float, Callable[[Any, int], Awaitable[Any]]]]:
@@ -193,12 +200,12 @@ async def bench(store: Store, now_ns: int, big: str, medium: str, runs: int) -> 
     fast, baseline = BenchClient(store), BenchClient(store, {"use_skip_indexes": 0})
     table = []
     for name, features, target, query in cases(now_ns, big, medium):
-        p50, p95 = await timed(lambda i: query(fast, i), runs)
-        b50, b95 = await timed(lambda i: query(baseline, i), runs)
+        p50, p95, c50 = await timed(lambda i: query(fast, i), runs)
+        b50, b95, _ = await timed(lambda i: query(baseline, i), runs)
         ok = "yes" if p95 <= target else "NO"
-        table.append((name, f"{p50:.1f}", f"{p95:.1f}", f"{b95:.1f}", f"{target:g}", ok, features))
-    s50, s95 = await timed(_spans_based_list(store, now_ns), runs)
-    table.append(("baseline: list aggregated from spans", f"{s50:.1f}", f"{s95:.1f}", "-", "-", "-", "no view"))
+        table.append((name, f"{p50:.1f}", f"{p95:.1f}", f"{c50:.1f}", f"{b95:.1f}", f"{target:g}", ok, features))
+    s50, s95, sc50 = await timed(_spans_based_list(store, now_ns), runs)
+    table.append(("baseline: list aggregated from spans", f"{s50:.1f}", f"{s95:.1f}", f"{sc50:.1f}", "-", "-", "-", "no view"))
     return table
 
 
@@ -214,19 +221,33 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--chunk", type=int, default=1_000_000, help="spans per INSERT … SELECT")
     parser.add_argument("--path", type=Path, default=None, help="chDB data directory (default: a temporary one)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --path: query the data a previous run generated there (kept) instead of generating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
         path = args.path or Path(tmp)
+        marker = path / "bench-query-generated"
         store = Store(f"chdb://{path}")
         asyncio.run(apply_migrations(DirectStoreClient(store)))
-        now_ns = time.time_ns()
-        print(f"generating {args.spans:,} spans (+20,100 in two large traces) in {path} …", flush=True)
-        t0 = time.perf_counter()
-        big, medium = generate(store, args.spans, now_ns, args.chunk)
-        print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
+        if args.reuse and marker.exists():
+            now_ns, spans = (int(v) for v in marker.read_text().split())
+            if spans != args.spans:
+                parser.error(f"{path} holds {spans:,} generated spans, not {args.spans:,}")
+            big, medium = BIG_TRACE, MEDIUM_TRACE
+            print(f"reusing {spans:,} spans generated in {path}", flush=True)
+        else:
+            now_ns = time.time_ns()
+            print(f"generating {args.spans:,} spans (+20,100 in two large traces) in {path} …", flush=True)
+            t0 = time.perf_counter()
+            big, medium = generate(store, args.spans, now_ns, args.chunk)
+            print(f"generated in {time.perf_counter() - t0:.0f} s", flush=True)
+            marker.write_text(f"{now_ns} {args.spans}")
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         table = asyncio.run(bench(store, now_ns, big, medium, args.runs))
         print(f"\nexplore queries, {args.spans:,} spans, {args.runs} runs each (p50/p95 ms; baseline p95: skip indexes off)")
-        print_table(("query", "p50", "p95", "baseline p95", "target p95", "met", "ClickHouse features"), table)
+        print(f"load average before: {load_before}, after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+              f"({os.cpu_count()} cores)")
+        print_table(("query", "p50", "p95", "cpu p50", "baseline p95", "target p95", "met", "ClickHouse features"), table)
         rows = storage(store)
         spans_rows = next((r for t, r, _ in rows if t == "spans"), 0)
         print(f"\nstorage (active parts), per million spans ({spans_rows:,} spans stored):")

@@ -441,6 +441,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        29,
+        "explore: build migration 23's skip indexes for the spans parts written before it",
+        (
+            # ADD INDEX indexes only new parts; old parts would wait for merges that may never rewrite
+            # them (large parts stop merging), and search and span lookup then read them whole. One
+            # mutation builds the missing indexes in the background (the ALTER returns at once; reads
+            # use the indexes part by part as they are built; parts that have them are not rewritten).
+            """
+            ALTER TABLE spans
+                MATERIALIZE INDEX idx_name_tokens, MATERIALIZE INDEX idx_input_tokens,
+                MATERIALIZE INDEX idx_output_tokens, MATERIALIZE INDEX idx_model, MATERIALIZE INDEX idx_kind,
+                MATERIALIZE INDEX idx_span_id, MATERIALIZE INDEX idx_attr_keys, MATERIALIZE INDEX idx_attr_values
+            """,
+        ),
+    ),
 )
 
 

@@ -4,8 +4,9 @@
     .venv/bin/python scripts/schemathesis_check.py --serve       # a local query app over chDB (no Ray)
 
 `--url`: a running stack (`make run`; pass a read key of a project). `--serve`: starts the query
-app alone (uvicorn, a temporary chDB store and SQLite metadata with a project, a read key and a
-few traces) on a free port of 127.0.0.1 and checks that. Exit status: schemathesis's (0: no failure).
+app alone (uvicorn, a temporary chDB store, SQLite metadata with a project, a read key and a few
+traces, and the Redis of AGENTSTACK_TEST_REDIS) on a free port of 127.0.0.1 and checks that. By
+default every path of the app's OpenAPI document is checked. Exit status: schemathesis's (0: no failure).
 `--max-examples` bounds each operation; `--paths` limits the run to matching paths (regex).
 """
 
@@ -14,19 +15,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_KEY = "ak_schemathesis_read_key_0123456789"
-#: The explore API (traces, spans, sessions); accounts routes are checked by their own suite.
-EXPLORE_PATHS = r"^/api/v1/(traces|spans|sessions)"
+#: The instance admin of `--serve` (`--as-admin` checks the app with its session token instead of the read key).
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@schemathesis.example", "schemathesis-admin-password"
+#: Every path of the OpenAPI document (`--paths` narrows it, e.g. `^/api/v1/(traces|spans|sessions)`).
+ALL_PATHS = ".*"
 
 
 def _free_port() -> int:
@@ -41,6 +46,7 @@ def serve_app(data_dir: Path, port: int) -> None:
     import uvicorn
 
     from agentstack.schema import validate_span
+    from cluster.bus import connect_redis
     from cluster.metadata import MetadataDB
     from cluster.metadata.bootstrap import bootstrap_accounts
     from cluster.metadata.projects import add_key
@@ -49,11 +55,14 @@ def serve_app(data_dir: Path, port: int) -> None:
     from cluster.store import DirectStoreClient, Store
     from serve_apps.conventions import normalise
     from serve_apps.query import create_query_app
+    from pydantic import SecretStr
 
     settings = PlatformSettings(data_dir=data_dir, api_key_cache_ttl_s=0)
     db = MetadataDB.from_settings(settings)
     db.migrate()
-    project = bootstrap_accounts(db, settings.model_copy(update={"bootstrap_api_key": "ak_schemathesis_ingest_0123456789"})).project_id
+    project = bootstrap_accounts(db, settings.model_copy(update={
+        "bootstrap_api_key": "ak_schemathesis_ingest_0123456789",
+        "init_user_email": ADMIN_EMAIL, "init_user_password": SecretStr(ADMIN_PASSWORD)})).project_id
     assert project is not None
     with db.session() as session:
         add_key(session, project, "schemathesis", "read", "schemathesis", READ_KEY)
@@ -66,7 +75,9 @@ def serve_app(data_dir: Path, port: int) -> None:
               "end_time": now + i + 10**6, "attributes": {"session.id": f"s{i % 2}", "gen_ai.request.model": "gpt-4o"},
               "input": "hello world"} for i in range(1, 6)]
     asyncio.run(SpanWriter(store).write([{**normalise(validate_span(s)), "project_id": project} for s in spans]))
-    app = create_query_app(settings, store, None, data_dir / "no-ui", db)
+    # A real Redis (AGENTSTACK_TEST_REDIS, default db 15) for /health and the routes that read it.
+    redis = connect_redis(os.environ.get("AGENTSTACK_TEST_REDIS", "redis://127.0.0.1:6379/15"))
+    app = create_query_app(settings, store, redis, data_dir / "no-ui", db)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
@@ -91,13 +102,23 @@ def local_app() -> Iterator[str]:
             child.wait(timeout=20)
 
 
-def run_schemathesis(url: str, key: str, max_examples: int, paths: str) -> int:
-    """`schemathesis run` with every check; returns its exit status."""
+def admin_token(url: str) -> str:
+    """A session token of the `--serve` app's instance admin (POST /api/v1/auth/login)."""
+    body = json.dumps({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).encode()
+    request = urllib.request.Request(f"{url}/api/v1/auth/login", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return str(json.loads(answer.read())["access_token"])
+
+
+def run_schemathesis(url: str, key: str, max_examples: int, paths: str, exclude: str | None = None,
+                     token: str | None = None) -> int:
+    """`schemathesis run` with every check, as the key (or the session `token`); returns its exit status."""
+    credential = f"Authorization: Bearer {token}" if token else f"X-API-Key: {key}"
     command = [
         str(Path(sys.executable).with_name("schemathesis")), "run", f"{url}/openapi.json", "--checks", "all",
-        "--header", f"X-API-Key: {key}", "--max-examples", str(max_examples), "--include-path-regex", paths,
+        "--header", credential, "--max-examples", str(max_examples), "--include-path-regex", paths,
         "--seed", "11", "--no-color", "--workers", "1", "--generation-database", "none",
-    ]
+    ] + (["--exclude-path-regex", exclude] if exclude else [])
     return subprocess.run(command, env={**os.environ, "SCHEMATHESIS_HOOKS": ""}).returncode
 
 
@@ -107,7 +128,9 @@ def main() -> int:
     parser.add_argument("--key", default=READ_KEY, help="a read key of a project on that stack")
     parser.add_argument("--serve", action="store_true", help="check a local query app instead (no Ray)")
     parser.add_argument("--max-examples", type=int, default=30)
-    parser.add_argument("--paths", default=EXPLORE_PATHS, help=f"path regex (default {EXPLORE_PATHS!r})")
+    parser.add_argument("--paths", default=ALL_PATHS, help=f"path regex (default {ALL_PATHS!r}: the whole app)")
+    parser.add_argument("--as-admin", action="store_true", help="with --serve: as the instance admin's session")
+    parser.add_argument("--exclude-paths", default=None, help="path regex left out of the run")
     parser.add_argument("--serve-only", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_only:
@@ -115,10 +138,11 @@ def main() -> int:
         return 0
     if args.serve:
         with local_app() as url:
-            return run_schemathesis(url, READ_KEY, args.max_examples, args.paths)
+            token = admin_token(url) if args.as_admin else None
+            return run_schemathesis(url, READ_KEY, args.max_examples, args.paths, args.exclude_paths, token)
     if not args.url:
         parser.error("pass --url of a running stack (with --key) or --serve")
-    return run_schemathesis(args.url.rstrip("/"), args.key, args.max_examples, args.paths)
+    return run_schemathesis(args.url.rstrip("/"), args.key, args.max_examples, args.paths, args.exclude_paths)
 
 
 if __name__ == "__main__":

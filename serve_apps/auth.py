@@ -7,13 +7,14 @@ and the same token in the body for API clients.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from cluster.metadata import accounts as users
+from cluster.metadata.credentials import MIN_PASSWORD_CHARS
 from cluster.metadata.errors import AccountError
 from cluster.metadata.models import User
 from cluster.metadata.projects import projects_of
@@ -43,12 +44,25 @@ class AuthStatus(BaseModel):
     signup_allowed: bool
 
 
+#: The address rule `normalize_email` applies (surrounding spaces are trimmed), declared in the schema.
+#: `\x1c-\x1f\x85` are whitespace to Python's `\s` (the server's) but not to JSON Schema's (ECMA) `\s`.
+_ADDRESS_CHAR = r"[^@\s\x1c-\x1f\x85]"
+EMAIL_PATTERN = rf"^\s*{_ADDRESS_CHAR}{{1,64}}@{_ADDRESS_CHAR}+\.{_ADDRESS_CHAR}+\s*$"
+#: The schema declarations of a new address and password. The server checks both itself (422
+#: `invalid_email` / `weak_password` naming the field), so these only document the same rules.
+NEW_EMAIL: dict[str, Any] = {"pattern": EMAIL_PATTERN}
+NEW_PASSWORD: dict[str, Any] = {"minLength": MIN_PASSWORD_CHARS}
+
+
 class Credentials(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
 
 
 class RegisterIn(Credentials):
+    email: str = Field(max_length=320, json_schema_extra=NEW_EMAIL)
+    password: str = Field(max_length=1024, json_schema_extra=NEW_PASSWORD,
+                          description=f"at least {MIN_PASSWORD_CHARS} characters")
     setup_code: str | None = Field(None, max_length=200, description="the one-time code printed at first start (first user only)")
 
 
@@ -74,7 +88,8 @@ class MeOut(BaseModel):
 
 class PasswordIn(BaseModel):
     current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024, json_schema_extra=NEW_PASSWORD,
+                              description=f"at least {MIN_PASSWORD_CHARS} characters")
 
 
 def _is_https(request: Request) -> bool:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,6 +60,43 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers)
 
 
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
+def _documented_paths(app: Any) -> list[tuple[re.Pattern[str], int, list[str]]]:
+    """(path regex, literal segments, methods) of every path in the app's OpenAPI document, built once per app."""
+    cached = getattr(app.state, "documented_paths", None)
+    if cached is None:
+        cached = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
+            cached.append((re.compile(f"^{pattern}$"), literal, sorted(m.upper() for m in operations)))
+        app.state.documented_paths = cached
+    return cached
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI document lists for this request's path: every route of the path, not only the
+    first (Starlette's `Allow`); of overlapping templates the most literal one (`/alerts/bulk-status`, not
+    `/alerts/{alert_id}`)."""
+    path = request.url.path
+    found = [(literal, methods) for pattern, literal, methods in _documented_paths(request.app) if pattern.match(path)]
+    best = max((literal for literal, _ in found), default=0)
+    return sorted({m for literal, methods in found if literal == best for m in methods})
+
+
+def method_not_allowed(request: Request) -> JSONResponse:
+    """405 with an `Allow` header listing every method of the path (Starlette lists only its first route's)."""
+    allowed = allowed_methods(request)
+    if not allowed:  # the path is not in the API at all
+        return error_response(404, "not_found", f"no route {request.url.path}")
+    return error_response(
+        405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}",
+        {"Allow": ", ".join(allowed)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route ApiError, FastAPI's own 404/405/422 and unexpected exceptions through the envelope."""
 
@@ -67,9 +105,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, exc.headers, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))  # e.g. 405's Allow
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            return method_not_allowed(request)
+        if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:
+            # FastAPI's answer to a body it cannot decode (e.g. not UTF-8): an invalid request like any other.
+            return error_response(422, "invalid_request", "the request body is not valid JSON", field="body")
+        code = {404: "not_found"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

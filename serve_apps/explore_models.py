@@ -101,6 +101,15 @@ class ChatMessage(BaseModel, extra="allow"):
     finish_reason: str | None = None
 
 
+class SpanEvent(BaseModel):
+    """A span event (OpenTelemetry): a named point in the span's time, e.g. `exception` or a GenAI
+    `gen_ai.user.message` event, with its own attributes."""
+
+    name: str
+    timestamp: str | None = Field(description="ISO 8601 UTC with microseconds; null when the sender gave no time")
+    attributes: dict[str, Any] = Field(description="the event's attributes (values keep their JSON types)")
+
+
 class Span(BaseModel):
     """One span. `input`/`output` are null when absent or left out (`fields=no_io`)."""
 
@@ -117,7 +126,7 @@ class Span(BaseModel):
     status: str
     status_message: str
     attributes: dict[str, str]
-    events: list[dict[str, Any]]
+    events: list[SpanEvent]
     input: str | None
     output: str | None
     span_kind: str | None = Field(description="OpenTelemetry span kind (INTERNAL, CLIENT, …)")

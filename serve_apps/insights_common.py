@@ -4,7 +4,7 @@ parameters, role checks on a read-authorised project, and turning store outages 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import Query
@@ -14,18 +14,38 @@ from cluster.query.windows import TimeWindow, parse_window
 from cluster.store import StoreUnavailable
 from serve_apps.access import ProjectAccess
 from serve_apps.errors import ApiError
+from serve_apps.traces import IsoDateTime
 
 _T = TypeVar("_T")
 
 
+#: The instants the store can hold (ClickHouse DateTime64 and Int64 nanoseconds): bounds outside are clamped.
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2262, 4, 11, tzinfo=UTC)
+
+
+def _representable(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return min(max(value, _EARLIEST), _LATEST)
+
+
 def window_params(
-    start: datetime | None = Query(None, description="window start (ISO 8601; default: end minus 24 h)"),
-    end: datetime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
+    start: IsoDateTime | None = Query(None, description="window start (ISO 8601; default: end minus 24 h)"),
+    end: IsoDateTime | None = Query(None, description="window end, exclusive (ISO 8601; default: now)"),
 ) -> TimeWindow:
-    """Dependency: the `[start, end)` window of a read (422 naming `start` when it is not before `end`)."""
+    """Dependency: the `[start, end)` window of a read: ISO 8601 only (a number is 422 naming it), bounds
+    clamped to what the store can hold. A window that ends before it starts is empty, as in the trace
+    list (a schema cannot declare `start < end`, so refusing it would refuse requests the schema allows)."""
+    start, end = _representable(start), _representable(end)
+    if start is not None and end is not None and start >= end:
+        return TimeWindow(start, start)
     try:
         return parse_window(start, end)
-    except ValueError as exc:
+    except ValueError as exc:  # only `start`, later than now: the window ends now
+        now = datetime.now(UTC)
+        if start is not None and start >= now:
+            return TimeWindow(start, start)
         raise ApiError(422, "invalid_window", str(exc), field="start") from None
 
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cluster.metadata import projects as logic
+from cluster.metadata.projects import MAX_NAME_CHARS
 from cluster.metadata.cleanup import delete_project_data
 from cluster.metadata.database import MetadataDB
 from cluster.metadata.models import ApiKey, Member, Project, User
 from cluster.store import StoreClient
 from serve_apps.access import Caller, ProjectAccess, accounts_of, current_user, project_role
+from serve_apps.auth import NEW_EMAIL
 from serve_apps.errors import error_docs
 
 logger = logging.getLogger(__name__)
@@ -46,8 +48,15 @@ class ProjectList(BaseModel):
     items: list[ProjectOut]
 
 
+#: A name holds a visible character and no control character (`clean_name` also refuses other unprintable
+#: Unicode, which a schema pattern cannot name). `\x1c-\x1f\x85` are whitespace to Python, not to JSON Schema.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+#: Declared only: `clean_name` checks names itself (422 `invalid_name`, a message a person can act on).
+NAME_RULE: dict[str, Any] = {"maxLength": MAX_NAME_CHARS, "pattern": NAME_PATTERN}
+
+
 class ProjectIn(BaseModel):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, json_schema_extra=NAME_RULE, description="1 to 100 printable characters (spaces collapsed)")
 
 
 class ApiKeyOut(BaseModel):
@@ -80,7 +89,7 @@ class ApiKeyList(BaseModel):
 
 
 class KeyIn(BaseModel):
-    name: str = Field("default", max_length=200)
+    name: str = Field("default", max_length=200, json_schema_extra=NAME_RULE)
     scope: Scope = Field("ingest", description="ingest: may only send spans (agents); read: may call the read API")
 
 
@@ -106,7 +115,7 @@ class MemberList(BaseModel):
 
 
 class MemberIn(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, json_schema_extra=NEW_EMAIL)
     role: Role = "viewer"
 
 

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from ray import serve
@@ -18,7 +18,7 @@ from cluster.settings import PROJECT_ROOT, PlatformSettings
 from cluster.store import StoreClient, connect_store
 from serve_apps import auth, projects, users, views
 from serve_apps.access import Accounts, install_accounts
-from serve_apps.errors import error_response, install_error_handlers
+from serve_apps.errors import allowed_methods, error_response, install_error_handlers, method_not_allowed
 from serve_apps.sessions import sessions_router
 from serve_apps.spans import spans_router
 from serve_apps.traces import traces_router
@@ -58,8 +58,10 @@ def mount_dashboard(app: FastAPI, dist: Path) -> None:
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> Any:
+    async def spa(path: str, request: Request) -> Any:
         if path.startswith(("api/", "v1/")):
+            if allowed_methods(request):  # an API path that takes other methods (e.g. GET on a POST route)
+                return method_not_allowed(request)
             return error_response(404, "not_found", f"no route /{path}")
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and dist.resolve() in candidate.parents:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -21,12 +21,14 @@ from cluster.query import security as logic
 from cluster.query.windows import TimeWindow
 from cluster.store import StoreClient
 from serve_apps.access import ProjectAccess, accounts_of, read_access
-from serve_apps.errors import ApiError, error_docs
+from serve_apps.errors import ApiError, error_docs, method_not_allowed
 from serve_apps.insights_common import guarded, iso, require_role, who, window_params
 
 Status = Literal["open", "acknowledged", "resolved", "false_positive"]
 Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 _ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
+#: The alert id path parameter, its rule declared in the schema (checked by `_alert_id`, 422 naming it).
+AlertId = Annotated[str, Path(json_schema_extra={"pattern": _ALERT_ID.pattern})]
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -243,8 +245,13 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
             page = await guarded(logic.list_alerts(store, db, flt, sort, limit, after), retry_after_s)
         return AlertPage.model_validate(page)
 
+    @router.api_route("/alerts/bulk-status", methods=["GET", "PATCH"], include_in_schema=False)
+    async def bulk_status_other_methods(request: Request) -> Any:
+        # Without this, `/alerts/{alert_id}` would take GET and PATCH of this path as an alert id.
+        return method_not_allowed(request)
+
     @router.get("/alerts/{alert_id}", responses=errors)
-    async def alert(request: Request, alert_id: str, access: ProjectAccess = Depends(read_access)) -> AlertOut:
+    async def alert(request: Request, alert_id: AlertId, access: ProjectAccess = Depends(read_access)) -> AlertOut:
         row = await guarded(logic.get_alert_row(store, access.project_id, _alert_id(alert_id)), retry_after_s)
         if row is None:
             raise ApiError(404, "not_found", f"no alert {alert_id} in this project")
@@ -269,7 +276,7 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
         ]
 
     @router.patch("/alerts/{alert_id}", responses=error_docs(401, 403, 404, 409, 422, 503))
-    async def change(request: Request, alert_id: str, body: StatusIn, access: ProjectAccess = Depends(read_access)) -> StatusChanged:
+    async def change(request: Request, alert_id: AlertId, body: StatusIn, access: ProjectAccess = Depends(read_access)) -> StatusChanged:
         require_role(access, "member")
         row = await guarded(logic.get_alert_row(store, access.project_id, _alert_id(alert_id)), retry_after_s)
         if row is None:

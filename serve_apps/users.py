@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from cluster.metadata import accounts as users
 from cluster.metadata.models import User
 from serve_apps.access import Caller, accounts_of, instance_admin
-from serve_apps.auth import UserOut
+from serve_apps.auth import NEW_EMAIL, NEW_PASSWORD, UserOut
 from serve_apps.errors import error_docs
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -19,15 +19,16 @@ class UserList(BaseModel):
 
 
 class UserCreate(BaseModel):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1024, description="the initial password (at least 8 characters)")
-    is_admin: bool = False
+    email: str = Field(max_length=320, json_schema_extra=NEW_EMAIL)
+    password: str = Field(max_length=1024, json_schema_extra=NEW_PASSWORD, description="the initial password (at least 8 characters)")
+    is_admin: bool = Field(False, strict=True)
 
 
 class UserPatch(BaseModel):
-    disabled: bool | None = Field(None, description="true ends every session of the user at once")
-    password: str | None = Field(None, max_length=1024, description="a new password (ends the user's sessions)")
-    is_admin: bool | None = None
+    disabled: bool | None = Field(None, strict=True, description="true ends every session of the user at once")
+    password: str | None = Field(None, max_length=1024, json_schema_extra=NEW_PASSWORD,
+                                 description="a new password, at least 8 characters (ends the user's sessions)")
+    is_admin: bool | None = Field(None, strict=True)
 
 
 @router.get("", response_model=UserList, responses=error_docs(401, 403))

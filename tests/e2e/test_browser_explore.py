@@ -1,6 +1,8 @@
-"""Explore in the browser: LLM spans read as chat (the OpenTelemetry GenAI, OpenInference and OpenLLMetry
-forms, sent as OTLP/JSON the way those instrumentations send them), tool calls linked to the spans that ran
-them, markdown rendered without raw HTML, the agent graph, and a 20,000-span trace in a virtualised waterfall."""
+"""Explore in the browser: LLM spans read as chat — spans exported by the three real instrumentation
+libraries (OpenInference, OpenLLMetry and OpenTelemetry's `openai-v2`, each calling a stub LLM; see
+tests/instrumented/capture.py) and a hand-built current OTel GenAI trace (markdown rendered without raw
+HTML) —, tool calls linked to the spans that ran them, the agent graph, and a 20,000-span trace in a
+virtualised waterfall."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ import urllib.request
 from typing import Any
 
 import pytest
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from tests.instrumented.capture import capture
 
 from .browser import admin, browser, log_in, new_page, shot  # noqa: F401 - fixtures
 
@@ -107,35 +113,24 @@ def _otel_genai_trace() -> OtlpTrace:
     return t
 
 
-def _openinference_trace() -> OtlpTrace:
-    """The flattened attributes OpenInference's OpenAI instrumentation sets on a chat completion span."""
-    t = OtlpTrace("e2" * 16, "oi-agent")
-    request = {"model": "gpt-4o", "messages": [{"role": "system", "content": "Be brief."},
-                                                {"role": "user", "content": "Name a prime"}]}
-    t.span("ChatCompletion", None, 0, 500, {
-        "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o", "llm.provider": "openai",
-        "input.value": json.dumps(request), "input.mime_type": "application/json",
-        "llm.input_messages.0.message.role": "system", "llm.input_messages.0.message.content": "Be brief.",
-        "llm.input_messages.1.message.role": "user", "llm.input_messages.1.message.content": "Name a prime",
-        "llm.output_messages.0.message.role": "assistant", "llm.output_messages.0.message.content": "**7** is prime.",
-        "llm.tools.0.tool.json_schema": json.dumps({"type": "function", "function": {"name": "is_prime", "parameters": {}}}),
-        "llm.token_count.prompt": 20, "llm.token_count.completion": 5,
-    })
-    return t
+LIBRARIES = ("openinference", "openllmetry", "openai-v2")
 
 
-def _openllmetry_trace() -> OtlpTrace:
-    """The indexed `gen_ai.prompt.N` / `gen_ai.completion.N` attributes of OpenLLMetry's OpenAI instrumentation."""
-    t = OtlpTrace("e3" * 16, "traceloop-agent")
-    t.span("openai.chat", None, 0, 400, {
-        "llm.request.type": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
-        "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Translate 'bonjour'",
-        "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "Hello",
-        "gen_ai.completion.0.finish_reason": "stop",
-        "llm.request.functions.0.name": "translate", "llm.request.functions.0.description": "Translate text",
-        "gen_ai.usage.prompt_tokens": 11, "gen_ai.usage.completion_tokens": 2,
-    })
-    return t
+class CapturedTrace:
+    """The spans one real instrumentation library exported (tests/instrumented/capture.py), as OTLP protobuf."""
+
+    def __init__(self, library: str) -> None:
+        self.body = capture(library)
+        request = ExportTraceServiceRequest.FromString(self.body)
+        self.spans = [s for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans]
+        self.trace_id = self.spans[0].trace_id.hex()
+
+    def send(self, stack) -> None:
+        request = urllib.request.Request(
+            f"{stack.base_url}/v1/traces", data=self.body, method="POST",
+            headers={"X-API-Key": stack.api_key, "Content-Type": "application/x-protobuf"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
 
 
 QUESTIONS = ["Plan a 3-day trip to Lisbon", "Make day 2 about food", "Add a **budget** for each day"]
@@ -182,12 +177,13 @@ def _big_trace() -> OtlpTrace:
 
 @pytest.fixture(scope="module")
 def explore_traces(stack):
-    traces = {"otel": _otel_genai_trace(), "oi": _openinference_trace(), "ll": _openllmetry_trace(), "big": _big_trace()}
+    traces: dict[str, OtlpTrace | CapturedTrace] = {"otel": _otel_genai_trace(), "big": _big_trace()}
     traces.update({f"turn{i}": t for i, t in enumerate(_session_turns())})
+    traces.update({library: CapturedTrace(library) for library in LIBRARIES})
     for t in traces.values():
         t.send(stack)
 
-    def stored(t: OtlpTrace) -> bool:
+    def stored(t: OtlpTrace | CapturedTrace) -> bool:
         status, body = stack.get(f"/api/v1/traces/{t.trace_id}")
         return status == 200 and body["span_count"] == len(t.spans)
 
@@ -250,13 +246,59 @@ def test_llm_spans_read_as_chat_with_linked_tool_calls(stack, admin, explore_tra
     page.get_by_test_id("span-filter-llm").click()
     assert page.get_by_test_id("span-match-count").inner_text() == "2 of 4"
 
-    for name, text in (("oi", "is prime"), ("ll", "Hello")):
-        _open_trace(page, stack, explore_traces[name])
-        chat = page.get_by_test_id("chat-view")
-        chat.wait_for()
-        assert text in chat.get_by_test_id("chat-message").last.inner_text()
-        assert chat.get_by_test_id("chat-message").first.get_attribute("data-role") in ("system", "user")
-        shot(page, artifacts_dir, f"explore-trace-chat-{name}")
+    page.context.close()
+
+
+def _roles(chat) -> list[str | None]:
+    return [m.get_attribute("data-role") for m in chat.get_by_test_id("chat-message").all()]
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_real_instrumentations_read_as_chat(stack, admin, explore_traces, browser, artifacts_dir, library):  # noqa: F811
+    """Spans the real library exported (calling a stub LLM: system + user prompt with a tool, a tool call,
+    the app's tool span, the tool result and the answer) read as chat messages in the trace view."""
+    page = new_page(browser, stack.base_url)
+    page.goto("/login")
+    log_in(page, admin.email, admin.password)
+    page.get_by_test_id("nav-traces").click()
+    page.get_by_test_id("trace-list-page").wait_for()
+
+    _open_trace(page, stack, explore_traces[library])
+    assert page.get_by_test_id("trace-models").inner_text() == "gpt-4o-2024-08-06"
+    llm_rows = page.locator('[data-testid="span-row"][data-kind="llm"]')
+    assert llm_rows.count() == 2
+
+    # the first call: system and user prompt, the tools offered, answered with a tool call linked to its span
+    llm_rows.first.click()
+    chat = page.get_by_test_id("chat-view")
+    chat.wait_for()
+    assert _roles(chat) == ["system", "user", "assistant"]
+    messages = chat.get_by_test_id("chat-message")
+    assert "You are a weather bot." in messages.nth(0).inner_text()
+    assert "Weather in Paris?" in messages.nth(1).inner_text()
+    call = messages.nth(2).get_by_test_id("chat-tool-call")
+    assert call.get_attribute("data-tool-name") == "get_weather" and "Paris" in call.inner_text()
+    if library != "openai-v2":  # openai-v2 does not record the tools offered
+        assert "get_weather" in chat.get_by_test_id("chat-tool-definitions").inner_text()
+    shot(page, artifacts_dir, f"explore-{library}-tool-call")
+    link = chat.get_by_test_id("chat-tool-link")
+    tool_span_id = link.get_attribute("data-span-id")
+    link.click()
+    page.wait_for_url(f"**span={tool_span_id}**")
+    assert page.get_by_test_id("span-detail-name").inner_text() == "execute_tool get_weather"
+
+    # the second call: the whole conversation, the tool's result, the final answer
+    llm_rows.nth(1).click()
+    chat = page.get_by_test_id("chat-view")
+    chat.wait_for()
+    page.wait_for_function("document.querySelectorAll('[data-testid=chat-message]').length === 5")
+    assert _roles(chat) == ["system", "user", "assistant", "tool", "assistant"]
+    messages = chat.get_by_test_id("chat-message")
+    assert "sunny, 21 C" in messages.nth(3).inner_text()
+    assert "Paris is sunny." in messages.nth(4).inner_text()
+    messages.nth(4).scroll_into_view_if_needed()
+    shot(page, artifacts_dir, f"explore-{library}-answer")
+    assert not page.page_errors  # type: ignore[attr-defined]
     page.context.close()
 
 
@@ -337,10 +379,10 @@ def test_trace_list_filters_and_a_session(stack, admin, explore_traces, browser,
     page.get_by_test_id("clear-filters").click()
 
     # full-text search over inputs and outputs
-    page.get_by_test_id("trace-search").fill("prime")
-    page.wait_for_url("**q=prime**")
+    page.get_by_test_id("trace-search").fill("wind")
+    page.wait_for_url("**q=wind**")
     page.wait_for_function("document.querySelectorAll('[data-testid=trace-row]').length === 1")
-    assert rows.first.get_attribute("data-trace-id") == explore_traces["oi"]
+    assert rows.first.get_attribute("data-trace-id") == explore_traces["otel"]
     page.get_by_test_id("trace-search").fill("")
     page.wait_for_function("!location.search.includes('q=')")
 

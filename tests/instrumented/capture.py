@@ -2,15 +2,18 @@
 
 `python -m tests.instrumented.capture LIBRARY` where LIBRARY is `openinference`, `openllmetry` or
 `openai-v2`; prints the base64 of an `ExportTraceServiceRequest` (one chat call with a system and a
-user message and a tool definition, answered with a tool call; then the tool result and the final
-answer). Each library patches the OpenAI client globally, so each runs in its own process.
+user message and a tool definition, answered with a tool call; the tool's own `execute_tool` span; then
+the tool result and the final answer). Each library patches the OpenAI client globally, so each runs in its own process: tests call
+:func:`capture`, which runs this module as a subprocess and returns the request bytes.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -63,11 +66,25 @@ def main(library: str) -> None:
         with trace.get_tracer("app").start_as_current_span("weather-agent"):
             first = client.chat.completions.create(model="gpt-4o", messages=messages, tools=TOOLS)
             call = first.choices[0].message.tool_calls[0]
+            # The application runs the tool in its own span (OTel GenAI `execute_tool`), which the
+            # trace view links to the model's tool call by the call id.
+            with trace.get_tracer("app").start_as_current_span("execute_tool get_weather", attributes={
+                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+                    "gen_ai.tool.call.id": call.id, "gen_ai.tool.call.arguments": call.function.arguments}):
+                pass
             messages += [first.choices[0].message.model_dump(exclude_none=True),
                          {"role": "tool", "tool_call_id": call.id, "content": "sunny, 21 C"}]
             client.chat.completions.create(model="gpt-4o", messages=messages, tools=TOOLS)
     provider.force_flush()
     sys.stdout.write(base64.b64encode(encode_spans(exporter.get_finished_spans()).SerializeToString()).decode() + "\n")
+
+
+def capture(library: str) -> bytes:
+    """The OTLP protobuf body (`ExportTraceServiceRequest`) of `library`'s spans, run in a fresh process."""
+    done = subprocess.run([sys.executable, "-m", "tests.instrumented.capture", library],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return base64.b64decode(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -7,10 +7,14 @@ test that it narrows the list, and a bad value gets 422 naming the parameter.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from tests.integration.explore_helpers import OTHER_READ_KEY, client, make_app, span, write
+from cluster import migrations
+from cluster.query.traces import iso
+
+from tests.integration.explore_helpers import NOW, OTHER_READ_KEY, client, make_app, span, write
 
 T1, T2, T3 = "a1" * 16, "b2" * 16, "c3" * 16
 FAR = "d4" * 16  # two days old: outside the default window
@@ -26,7 +30,9 @@ def seed(store, project: str, other: str) -> None:
         span(T1, "1" * 16, "support-agent", kind="agent", service_name="web", input="Где мой заказ? order 42",
              output="Your order ships tomorrow", attributes={"session.id": "S1", "user.id": "u1", "tag.tags": ["vip", "eu"],
                                                             "customer.tier": "gold"}),
-        span(T1, "2" * 16, "chat gpt-4o", parent="1" * 16, at_ms=1, dur_ms=5, **_llm(model="gpt-4o", inp=100, out=20)),
+        span(T1, "2" * 16, "chat gpt-4o", parent="1" * 16, at_ms=1, dur_ms=5, **_llm(model="gpt-4o", inp=100, out=20),
+             events=[{"name": "exception", "timestamp": NOW + 2_000_000,
+                      "attributes": {"exception.type": "RateLimitError", "retry": 2}}, {"name": "no time"}]),
         span(T2, "3" * 16, "billing-agent", kind="agent", service_name="billing", at_ms=1000, dur_ms=300,
              status="ERROR", input="refund please", resource={"deployment.environment": "prod"},
              attributes={"session.id": "S1", "user.id": "u1"}),
@@ -181,6 +187,9 @@ def test_trace_detail_pages_spans_and_can_leave_out_payloads(api):
 def test_span_detail(api):
     body = get(api, f"/api/v1/spans/{'2' * 16}").json()
     assert body["trace_id"] == T1 and body["usage"]["input_tokens"] == 100 and body["alerts"] == []
+    assert body["events"] == [
+        {"name": "exception", "timestamp": iso(NOW + 2_000_000), "attributes": {"exception.type": "RateLimitError", "retry": 2}},
+        {"name": "no time", "timestamp": None, "attributes": {}}]
     assert get(api, f"/api/v1/spans/{'0' * 16}").status_code == 404
     assert get(api, "/api/v1/spans/nothex").json()["error"]["field"] == "span_id"
 
@@ -206,3 +215,32 @@ def test_another_projects_data_stays_invisible(api):
     assert get(api, "/api/v1/sessions/S1", OTHER_READ_KEY).json()["trace_count"] == 1
     assert {r["session_id"] for r in get(api, "/api/v1/sessions", OTHER_READ_KEY).json()["items"]} == {"S1"}
     assert get(api, "/api/v1/traces?project_id=someone-else").status_code == 404
+
+
+def test_migration_29_indexes_the_parts_written_before_the_skip_indexes(store):
+    """Parts without migration 23's skip indexes (written before it) get them from migration 29."""
+    from bench.query import _spans_sql
+
+    store.command(_spans_sql(0, 20_000, time.time_ns(), 2_000))
+    partitions = [r["partition"] for r in store.query(
+        "SELECT DISTINCT partition FROM system.parts WHERE active AND database = currentDatabase() AND table = 'spans'")]
+    for partition in partitions:  # as a part written before migration 23 has it: no index built
+        store.command(f"ALTER TABLE spans CLEAR INDEX idx_input_tokens IN PARTITION '{partition}' SETTINGS mutations_sync = 1")
+    search = "SELECT count() FROM spans WHERE project_id = 'proj-1' AND hasToken(lowerUTF8(input), 'absentword')"
+
+    def granules_read() -> tuple[int, int]:
+        plan = [next(iter(r.values())) for r in store.query(f"EXPLAIN indexes = 1 {search}")]
+        at = next(i for i, line in enumerate(plan) if "idx_input_tokens" in line)
+        read, total = next(line for line in plan[at:] if "Granules:" in line).split("Granules:")[1].strip().split("/")
+        return int(read), int(total)
+
+    read, total = granules_read()
+    assert read == total > 0  # no index: every granule is read
+    [migration] = [m for m in migrations.MIGRATIONS if m.version == 29]
+    for statement in migration.statements:
+        store.command(statement)
+    deadline = time.monotonic() + 60
+    while store.query("SELECT count() AS n FROM system.mutations WHERE table = 'spans' AND NOT is_done")[0]["n"]:
+        assert time.monotonic() < deadline, "the index mutation did not finish"
+        time.sleep(0.2)
+    assert granules_read()[0] == 0  # the token index now skips every granule

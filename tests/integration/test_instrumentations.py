@@ -6,23 +6,10 @@ and the query API shows the LLM spans' prompts and completions as messages with 
 
 from __future__ import annotations
 
-import base64
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.instrumented.capture import capture
 from tests.integration.test_http_apps import KEY, READ_KEY, run_with_apps
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def capture(library: str) -> bytes:
-    done = subprocess.run([sys.executable, "-m", "tests.instrumented.capture", library], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return base64.b64decode(done.stdout.strip().splitlines()[-1])
 
 
 def texts(message: dict) -> list[str]:

@@ -1657,7 +1657,10 @@ export interface components {
         PasswordIn: {
             /** Current Password */
             current_password: string;
-            /** New Password */
+            /**
+             * New Password
+             * @description at least 8 characters
+             */
             new_password: string;
         };
         /** Pipeline */
@@ -1769,7 +1772,10 @@ export interface components {
         };
         /** ProjectIn */
         ProjectIn: {
-            /** Name */
+            /**
+             * Name
+             * @description 1 to 100 printable characters (spaces collapsed)
+             */
             name: string;
         };
         /** ProjectList */
@@ -1829,7 +1835,10 @@ export interface components {
         RegisterIn: {
             /** Email */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description at least 8 characters
+             */
             password: string;
             /**
              * Setup Code
@@ -2015,9 +2024,7 @@ export interface components {
             /** End Time */
             end_time: string;
             /** Events */
-            events: {
-                [key: string]: unknown;
-            }[];
+            events: components["schemas"]["SpanEvent"][];
             /** Input */
             input: string | null;
             /**
@@ -2097,9 +2104,7 @@ export interface components {
             /** End Time */
             end_time: string;
             /** Events */
-            events: {
-                [key: string]: unknown;
-            }[];
+            events: components["schemas"]["SpanEvent"][];
             /** Input */
             input: string | null;
             /**
@@ -2162,6 +2167,27 @@ export interface components {
             /** Trace Id */
             trace_id: string;
             usage: components["schemas"]["SpanUsage"] | null;
+        };
+        /**
+         * SpanEvent
+         * @description A span event (OpenTelemetry): a named point in the span's time, e.g. `exception` or a GenAI
+         *     `gen_ai.user.message` event, with its own attributes.
+         */
+        SpanEvent: {
+            /**
+             * Attributes
+             * @description the event's attributes (values keep their JSON types)
+             */
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Timestamp
+             * @description ISO 8601 UTC with microseconds; null when the sender gave no time
+             */
+            timestamp: string | null;
         };
         /** SpanScope */
         SpanScope: {
@@ -2540,7 +2566,7 @@ export interface components {
             is_admin?: boolean | null;
             /**
              * Password
-             * @description a new password (ends the user's sessions)
+             * @description a new password, at least 8 characters (ends the user's sessions)
              */
             password?: string | null;
         };

@@ -35,15 +35,8 @@ export type ViewIn = Schemas['ViewIn'];
 export type ViewList = Schemas['ViewList'];
 export type ServerChatMessage = Schemas['ChatMessage'];
 
-/**
- * A span event. The server declares events as free-form objects; OTLP events always carry these three
- * fields, so the UI reads them with this narrowing (the generated type stays the source).
- */
-export type SpanEvent = Span['events'][number] & {
-  name: string;
-  timestamp: string;
-  attributes?: Record<string, unknown>;
-};
+/** A span event (name, ISO timestamp or null, attributes). */
+export type SpanEvent = Schemas['SpanEvent'];
 
 /**
  * A trace as the trace view holds it: every page of its spans fetched, and which spans were fetched without

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { formatDateTimeMs, formatDuration } from '../../../lib/format';
-import type { Span, SpanEvent } from '../../../api/types';
+import type { Span } from '../../../api/types';
 import { AttributesTable } from '../../../components/AttributesTable';
 import { CopyButton } from '../../../components/CopyButton';
 import { DetailSection } from '../../../components/DetailSection';
@@ -62,7 +62,7 @@ export function SpanDetail({
   const attributes = span.attributes ?? {};
   const conversation = useMemo(() => readConversation(span), [span]);
   const [raw, setRaw] = useState(false);
-  const events = (span.events ?? []) as SpanEvent[];
+  const events = span.events;
   const isError = span.status === 'ERROR';
   const flags = span.security_flags ?? [];
 

@@ -10,7 +10,8 @@ interface SpanEventsProps {
 
 const EXCEPTION_KEYS = new Set(['exception.type', 'exception.message', 'exception.stacktrace', 'exception.escaped']);
 
-function relativeMs(ts: string, start: string): number | null {
+function relativeMs(ts: string | null, start: string): number | null {
+  if (!ts) return null;
   const a = parseTimestamp(ts);
   const b = parseTimestamp(start);
   return a && b ? a.getTime() - b.getTime() : null;
@@ -27,7 +28,7 @@ export function SpanEvents({ events, spanStartTime }: SpanEventsProps) {
   return (
     <ul className="event-list" data-testid="span-events">
       {events.map((ev, i) => {
-        const attrs = ev.attributes ?? {};
+        const attrs = ev.attributes;
         const isException = ev.name === 'exception' || 'exception.type' in attrs;
         const rel = relativeMs(ev.timestamp, spanStartTime);
         const otherAttrs = isException
@@ -38,9 +39,11 @@ export function SpanEvents({ events, spanStartTime }: SpanEventsProps) {
           <li key={i} className={`event${isException ? ' event-exception' : ''}`} data-testid="span-event">
             <div className="event-header">
               <span className="event-name">{ev.name}</span>
-              <span className="muted small" title={formatDateTimeMs(ev.timestamp)}>
-                {rel !== null ? `+${formatDuration(rel)}` : formatDateTimeMs(ev.timestamp)}
-              </span>
+              {ev.timestamp ? (
+                <span className="muted small" title={formatDateTimeMs(ev.timestamp)}>
+                  {rel !== null ? `+${formatDuration(rel)}` : formatDateTimeMs(ev.timestamp)}
+                </span>
+              ) : null}
             </div>
             {isException ? (
               <div className="exception">

@@ -51,6 +51,7 @@ export const WaterfallRow = memo(forwardRef<HTMLDivElement, WaterfallRowProps>(f
       data-testid="span-row"
       data-span-id={span.span_id}
       data-depth={depth}
+      data-kind={span.kind}
       onClick={() => onSelect(span.span_id)}
     >
       <div className="wf-label" style={{ paddingLeft: 8 + depth * INDENT_PX }}>
