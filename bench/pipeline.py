@@ -32,7 +32,7 @@ import msgpack  # noqa: E402
 from actors.consumer import StreamConsumer, decode_entry  # noqa: E402
 from actors.cost import CostCalculator  # noqa: E402
 from actors.pricing import PriceBook  # noqa: E402
-from actors.writer import WRITE_COLUMNS, SpanWriter  # noqa: E402
+from actors.writer import INSERT_SETTINGS, WRITE_COLUMNS, SpanWriter  # noqa: E402
 from cluster.bus import connect_redis, publish_spans  # noqa: E402
 from cluster.migrations import apply_migrations  # noqa: E402
 from cluster.store import DirectStoreClient, Store  # noqa: E402
@@ -112,13 +112,19 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
         store.insert("spans", prebuilt[i:i + 10_000], WRITE_COLUMNS)
     rows.append(("floor (before): chDB insert of pre-built row tuples", len(prebuilt) / (time.perf_counter() - t), "floor"))
     store.command("TRUNCATE TABLE spans")
-    blocks = [writer.block_of(writer.items(spans[i:i + 10_000])) for i in range(0, 20_000, 10_000)]
-    t = time.perf_counter()
-    for block in blocks:
-        store.insert_block("spans", block, 10_000, WRITE_COLUMNS)
-    rows.append(("floor (now): chDB insert of a pre-built MsgPack block", 20_000 / (time.perf_counter() - t), "floor"))
-    store.command("TRUNCATE TABLE spans")
-    store.command("TRUNCATE TABLE trace_summaries")
+    # The insert floor at the writer's block size (5,000: the batches below), with and without its settings.
+    blocks = [writer.block_of(writer.items(spans[i:i + 5_000])) for i in range(0, 20_000, 5_000)]
+    for label, settings in (("floor (before): chDB insert of a MsgPack block", None),
+                            ("floor (now): chDB insert of a MsgPack block", INSERT_SETTINGS)):
+        for table in ("spans", "trace_summaries", "span_metrics_minute"):
+            store.command(f"TRUNCATE TABLE {table}")
+        t, cpu = time.perf_counter(), time.process_time()
+        for block in blocks:
+            store.insert_block("spans", block, 5_000, WRITE_COLUMNS, settings)
+        wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+        rows.append((label, 20_000 / wall, f"{cpu / 20_000 * 1e6:.1f} µs CPU/span ({20_000 / cpu:,.0f}/CPU-s)"))
+    for table in ("spans", "trace_summaries", "span_metrics_minute"):
+        store.command(f"TRUNCATE TABLE {table}")
 
     async def streams() -> None:
         redis = connect_redis(redis_url)
@@ -139,9 +145,13 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
         t_before = await consume_all(redis, "writer-before", write_before, n, 5000)
         rows.append(("writer before: spans → row tuples → insert", n / t_before, "same run"))
         store.command("TRUNCATE TABLE spans")
+        cpu = time.process_time()
         t_write = await consume_all(redis, "writer", writer.write_items, n, 5000, writer.decode_entry)
+        cpu = time.process_time() - cpu
+        floor_cpu = next(note for name, _, note in rows if name.startswith("floor (now): chDB"))
         rows.append(("writer now, 1 consumer in-process", n / t_write,
-                     f"×{t_before / t_write:.1f}; target {TARGETS['writer']:,}/actor"))
+                     f"×{t_before / t_write:.1f}; {cpu / n * 1e6:.1f} µs CPU/span ({n / cpu:,.0f}/CPU-s) vs floor "
+                     f"{floor_cpu.split(' (')[0]}; target {TARGETS['writer']:,}/actor, ≤ 1.5× floor"))
         calc = CostCalculator(client, PriceBook.from_config(PRICING))
         t_cost_before = await consume_all(redis, "cost-before", calc.write, n, 10_000)
         rows.append(("cost before: decode spans → usage → sums", n / t_cost_before, "same run"))
@@ -164,8 +174,13 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
     return rows
 
 
-def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, str]]:
-    """1 vs 2 actors of each kind as real Ray actors, through the embedded store-owner actor."""
+def ray_pools(n: int, redis_url: str, data_dir: str, kinds: tuple[str, ...] = ("writer_floor", "writer", "cost")
+              ) -> list[tuple[str, float, str]]:
+    """1 vs 2 actors of each kind as real Ray actors, through the embedded store-owner actor.
+
+    `writer_floor` is the writer with its store write stubbed to a fixed wait (`bench.writer_floor`): the
+    consumer side's own scaling, as with an external ClickHouse that takes inserts in parallel.
+    """
     import ray
 
     from actors.pool import ActorPool
@@ -174,7 +189,9 @@ def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, s
     from cluster.store import ActorStoreClient
     from cluster.store_owner import start_store_owner
 
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024, logging_level="WARNING")
+    # bench.writer_floor: the `writer_floor` kind (the writer with its store write stubbed to a floor)
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024, logging_level="WARNING",
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "AGENTSTACK_HANDLER_MODULES": "bench.writer_floor"}})
     settings = PlatformSettings(data_dir=Path(data_dir), redis_url=redis_url, partitions=PARTITIONS,
                                 namespace="bench", pricing_config=PRICING)
     owner = start_store_owner(settings)
@@ -204,11 +221,22 @@ def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, s
         await redis.aclose()
         return n / elapsed
 
-    for kind in ("writer", "cost"):
+    for kind in kinds:
+        before = ray.get(owner.status.remote())
         one = asyncio.run(measure(kind, 1))
+        mid = ray.get(owner.status.remote())
         two = asyncio.run(measure(kind, 2))
-        rows.append((f"{kind} pool, 1 Ray actor (incl. actor start)", one, f"target {TARGETS[kind]:,}/actor"))
-        rows.append((f"{kind} pool, 2 Ray actors", two, f"scaling ×{two / one:.2f}"))
+        after = ray.get(owner.status.remote())
+        target = TARGETS.get(kind.split("_")[0], 0)
+        note = "store stubbed: fixed wait per insert, no CPU" if kind == "writer_floor" else f"target {target:,}/actor"
+        if kind == "writer":
+            note += f"; {mid['blocks_stored'] - before['blocks_stored']} blocks in {mid['block_inserts'] - before['block_inserts']} inserts"
+        rows.append((f"{kind} pool, 1 Ray actor (incl. actor start)", one, note))
+        note = f"scaling ×{two / one:.2f}"
+        if kind == "writer":
+            note += (f"; group commit: {after['blocks_stored'] - mid['blocks_stored']} blocks in "
+                     f"{after['block_inserts'] - mid['block_inserts']} inserts")
+        rows.append((f"{kind} pool, 2 Ray actors", two, note))
     ray.shutdown()
     return rows
 
@@ -327,6 +355,8 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument("--kinds", default="writer_floor,writer,cost", help="pool kinds for the Ray stage")
     args = parser.parse_args()
 
     print(f"\nAgentStack pipeline benchmark — {args.spans:,} spans (~1 KB), {os.cpu_count()} cores (shared machine)\n")
@@ -341,9 +371,10 @@ def main() -> None:
 
     valkey = EmbeddedValkey(Path(tempfile.mkdtemp(prefix="bench-valkey-")), free_port())
     valkey.start()
-    show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
+    if not args.skip_in_process:
+        show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
     if not args.skip_ray:
-        show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-")))
+        show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-"), tuple(args.kinds.split(","))))
     valkey.stop()
     latencies: dict[str, list[float]] = {}
     if not args.skip_e2e:
@@ -360,7 +391,7 @@ def main() -> None:
     per_core = {name: rate for name, rate, _ in rows}
     print("\ncores for 100k spans/s at the measured per-core rates:")
     for label, key in (("writer", "writer now, 1 consumer in-process"), ("cost", "cost now, 1 consumer in-process"),
-                       ("chDB insert floor", "floor (now): chDB insert of a pre-built MsgPack block"),
+                       ("chDB insert floor", "floor (now): chDB insert of a MsgPack block"),
                        ("stream read floor", "floor (now): XREADGROUP+rows/usage fields+XACK")):
         if key in per_core:
             print(f"  {label:<20} {100_000 / per_core[key]:5.1f} cores  ({per_core[key]:,.0f} spans/s per core)")
