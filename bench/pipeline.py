@@ -201,40 +201,64 @@ def ray_pools(n: int, redis_url: str, data_dir: str, kinds: tuple[str, ...] = ("
     spans = make_spans(n, offset=10_000_000)
     rows = []
 
-    async def measure(kind: str, actors: int) -> float:
+    def actor_cpu_s(pids: list[int]) -> float:
+        total = 0.0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    owner_pid = int(ray.get(owner.status.remote())["pid"])
+    owner_cpu: dict[tuple[str, int], float] = {}
+
+    async def measure(kind: str, actors: int) -> tuple[float, float]:
+        """(spans/s drained from the first acknowledged batch on, CPU µs per span in the pool's actors).
+
+        The backlog is in the streams before the actors start, and the clock starts at their first
+        acknowledged batch, so actor start-up is not counted; 100 spans per entry (`preload`).
+        """
         redis = connect_redis(redis_url)
         await redis.flushdb()
         await store.command("TRUNCATE TABLE spans")
-        await preload(redis, spans)
         spec = PoolSpec(name=f"{kind}", kind=kind, min_actors=actors, max_actors=actors, max_spans=5000, linger_ms=100,
                         count=50, block_ms=50, num_cpus=0.5)
         pool = ActorPool(settings, spec)
-        t = time.perf_counter()
+        await pool.ensure_group(redis)
+        await preload(redis, spans)
+        total = sum((await pool.backlog(redis)).values())
         await pool.start()
-        while True:
-            backlog = await pool.backlog(redis)
-            if backlog and sum(backlog.values()) == 0:
-                break
-            await asyncio.sleep(0.05)
-        elapsed = time.perf_counter() - t
+        while (first := sum((await pool.backlog(redis)).values())) >= total:
+            await asyncio.sleep(0.01)
+        t = time.perf_counter()
+        pids = [int(a["pid"]) for a in (await pool.status())["actors"] if "pid" in a]
+        cpu, cpu_owner = actor_cpu_s(pids), actor_cpu_s([owner_pid])
+        while sum((await pool.backlog(redis)).values()) > 0:
+            await asyncio.sleep(0.02)
+        elapsed, cpu = time.perf_counter() - t, actor_cpu_s(pids) - cpu
+        owner_cpu[(kind, actors)] = (actor_cpu_s([owner_pid]) - cpu_owner) / (first * 100) * 1e6
         await pool.stop()
         await redis.aclose()
-        return n / elapsed
+        drained = first * 100
+        return drained / elapsed, cpu / drained * 1e6
 
     for kind in kinds:
         before = ray.get(owner.status.remote())
-        one = asyncio.run(measure(kind, 1))
+        one, cpu_one = asyncio.run(measure(kind, 1))
         mid = ray.get(owner.status.remote())
-        two = asyncio.run(measure(kind, 2))
+        two, cpu_two = asyncio.run(measure(kind, 2))
         after = ray.get(owner.status.remote())
         target = TARGETS.get(kind.split("_")[0], 0)
-        note = "store stubbed: fixed wait per insert, no CPU" if kind == "writer_floor" else f"target {target:,}/actor"
+        note = f"{cpu_one:.1f} µs CPU/span in the actor ({1e6 / cpu_one:,.0f}/actor-core)"
+        note += "; store stubbed (fixed wait, no CPU)" if kind == "writer_floor" else f"; target {target:,}/actor"
         if kind == "writer":
-            note += f"; {mid['blocks_stored'] - before['blocks_stored']} blocks in {mid['block_inserts'] - before['block_inserts']} inserts"
-        rows.append((f"{kind} pool, 1 Ray actor (incl. actor start)", one, note))
-        note = f"scaling ×{two / one:.2f}"
+            note += (f"; store owner {owner_cpu[(kind, 1)]:.1f} µs/span, {mid['block_rows_stored'] - before['block_rows_stored']:,}"
+                     f" rows in {mid['block_inserts'] - before['block_inserts']} inserts")
+        rows.append((f"{kind} pool, 1 Ray actor", one, note))
+        note = f"scaling ×{two / one:.2f}; {cpu_two:.1f} µs CPU/span in the actors"
         if kind == "writer":
-            note += (f"; group commit: {after['blocks_stored'] - mid['blocks_stored']} blocks in "
+            note += (f"; store owner {owner_cpu[(kind, 2)]:.1f} µs/span; group commit: "
+                     f"{after['blocks_stored'] - mid['blocks_stored']} blocks in "
                      f"{after['block_inserts'] - mid['block_inserts']} inserts")
         rows.append((f"{kind} pool, 2 Ray actors", two, note))
     ray.shutdown()

@@ -122,6 +122,7 @@ class GroupCommit:
         self.max_rows = max_rows
         self.inserts = 0  # chDB inserts made (shared or alone)
         self.blocks = 0  # caller blocks stored
+        self.rows = 0  # rows stored
         self._cond = threading.Condition()
         self._queues: dict[Any, list[_Part]] = {}
         self._busy: set[Any] = set()
@@ -175,6 +176,7 @@ class GroupCommit:
                 write(b"".join(part.block for part in batch), sum(part.rows for part in batch))
             self.inserts += 1
             self.blocks += len(batch)
+            self.rows += sum(part.rows for part in batch)
             return
         except BaseException as exc:  # noqa: BLE001 - handed to the callers below
             if len(batch) == 1:
@@ -186,6 +188,7 @@ class GroupCommit:
                 write(part.block, part.rows)
                 self.inserts += 1
                 self.blocks += 1
+                self.rows += part.rows
             except BaseException as exc:  # noqa: BLE001 - this caller's own error
                 part.error = exc
 
@@ -291,6 +294,7 @@ class StoreOwner:
             "stuck_after_s": self._stuck_s,
             "block_inserts": self._group_commit.inserts,
             "blocks_stored": self._group_commit.blocks,
+            "block_rows_stored": self._group_commit.rows,
         }
 
 
