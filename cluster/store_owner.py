@@ -95,11 +95,12 @@ class InFlight:
 class _Part:
     """One caller's block waiting in a `GroupCommit` queue, and the outcome of its insert."""
 
-    __slots__ = ("block", "rows", "done", "error")
+    __slots__ = ("block", "rows", "taken", "done", "error")
 
     def __init__(self, block: bytes, rows: int) -> None:
         self.block = block
         self.rows = rows
+        self.taken = False  # a leader is inserting it
         self.done = False
         self.error: BaseException | None = None
 
@@ -107,25 +108,29 @@ class _Part:
 class GroupCommit:
     """Concurrent inserts of blocks into the same target share one insert (group commit).
 
-    A caller queues its block; if no insert into that target runs, it becomes the leader: it takes
-    the queued blocks in arrival order (up to `max_rows` rows, at least its own), joins them into one
-    block (MsgPack blocks are consecutive values, so joining is concatenation) and inserts it. Callers
-    arriving meanwhile wait and are taken by the next leader, so under load inserts grow by
-    themselves and an idle store inserts at once, with no timer. Every caller returns only after the
+    A caller queues its block; if fewer than `parallel` inserts into that target run, it becomes a
+    leader: it takes the queued blocks in arrival order (up to `max_rows` rows, at least its own), joins
+    them into one block (MsgPack blocks are consecutive values, so joining is concatenation) and
+    inserts it. Callers arriving while `parallel` inserts run wait and are taken by the next leader, so
+    under load inserts grow by themselves and an idle store inserts at once, with no timer. Two
+    inserts may run at once (as two write threads did before), so two writers never wait on each other. Every caller returns only after the
     insert holding its block returned. If a shared insert fails, each block is inserted again alone,
     so one caller's bad block never fails another caller's good one.
     """
 
-    def __init__(self, max_rows: int = GROUP_COMMIT_MAX_ROWS) -> None:
+    def __init__(self, max_rows: int = GROUP_COMMIT_MAX_ROWS, parallel: int = 2) -> None:
         if max_rows < 1:
             raise ValueError(f"max_rows ({max_rows}) must be ≥ 1")
+        if parallel < 1:
+            raise ValueError(f"parallel ({parallel}) must be ≥ 1")
         self.max_rows = max_rows
+        self.parallel = parallel
         self.inserts = 0  # chDB inserts made (shared or alone)
         self.blocks = 0  # caller blocks stored
         self.rows = 0  # rows stored
         self._cond = threading.Condition()
         self._queues: dict[Any, list[_Part]] = {}
-        self._busy: set[Any] = set()
+        self._busy: dict[Any, int] = {}  # target → inserts running into it
 
     def insert(self, key: Any, block: bytes, rows: int, write: Callable[[bytes, int], object]) -> int:
         """Store `rows` rows of `block` into the target `key` via `write(block, rows)`; returns `rows`.
@@ -138,11 +143,11 @@ class GroupCommit:
             self._queues.setdefault(key, []).append(mine)
         while True:
             with self._cond:
-                while not mine.done and key in self._busy:
+                while not mine.done and (mine.taken or self._busy.get(key, 0) >= self.parallel):
                     self._cond.wait()
                 if mine.done:
                     break
-                self._busy.add(key)
+                self._busy[key] = self._busy.get(key, 0) + 1
                 batch = self._take(key)
             try:
                 self._write(batch, write)
@@ -150,7 +155,9 @@ class GroupCommit:
                 with self._cond:
                     for part in batch:
                         part.done = True
-                    self._busy.discard(key)
+                    self._busy[key] -= 1
+                    if not self._busy[key]:
+                        del self._busy[key]
                     if not self._queues.get(key):
                         self._queues.pop(key, None)
                     self._cond.notify_all()
@@ -166,6 +173,8 @@ class GroupCommit:
             part = queue.pop(0)
             batch.append(part)
             rows += part.rows
+        for part in batch:
+            part.taken = True
         return batch
 
     def _write(self, batch: list[_Part], write: Callable[[bytes, int], object]) -> None:

@@ -121,3 +121,26 @@ def test_targets_do_not_share_inserts() -> None:
 def test_max_rows_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_rows"):
         GroupCommit(max_rows=0)
+
+
+def test_up_to_parallel_inserts_run_at_once_and_the_rest_queue() -> None:
+    running, peak = 0, 0
+    lock = threading.Lock()
+
+    def write(block: bytes, rows: int) -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return rows
+
+    commit = GroupCommit(parallel=2)
+    with ThreadPoolExecutor(10) as pool:
+        assert sum(pool.map(lambda i: commit.insert("spans", _block([str(i)]), 1, write), range(30))) == 30
+    assert peak == 2  # two writers never wait on each other, a third shares
+    assert commit.blocks == 30 and commit.inserts < 30
+    with pytest.raises(ValueError, match="parallel"):
+        GroupCommit(parallel=0)
