@@ -178,6 +178,69 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
     return rows
 
 
+def steady_writer(redis_url: str, chdb_dir: str, rate: int = 3_000, seconds: float = 10.0) -> list[tuple[str, float, str]]:
+    """The writer under a steady stream (ingest's 128-span entries at `rate` spans/s): inserts and CPU per span.
+
+    `linger 0` is what the consumer did before `linger_ms` counted from a batch's first entry (a batch
+    took what was in the stream: one insert per round trip); `linger 200 ms` is the writer pool's
+    default now. CPU is this process's (reads, the writer, and chDB's insert and merge threads).
+    """
+    from cluster.bus import entry_fields
+
+    store = Store(f"chdb://{chdb_dir}")
+    client = DirectStoreClient(store)
+    asyncio.run(apply_migrations(client))
+    writer = SpanWriter(client, PriceBook.from_config(PRICING))
+    n = int(rate * seconds)
+    rows: list[tuple[str, float, str]] = []
+    per_entry = 128
+
+    async def run(linger_ms: int, offset: int) -> tuple[float, int, float]:
+        redis = connect_redis(redis_url)
+        await redis.flushdb()
+        spans = make_spans(n, offset=offset)
+        entries = [(ingest_stream(i % PARTITIONS), entry_fields(spans[j:j + per_entry]))
+                   for i, j in enumerate(range(0, n, per_entry))]
+        inserts = 0
+
+        async def counted(items: list[Any]) -> None:
+            nonlocal inserts
+            inserts += 1
+            await writer.write_items(items)
+
+        consumer = StreamConsumer(redis, "steady", "w0", [ingest_stream(p) for p in range(PARTITIONS)], counted,
+                                  count=100, block_ms=200, max_spans=20_000, linger_ms=linger_ms,
+                                  decode=writer.decode_entry)
+        await consumer.ensure_groups()
+
+        async def produce() -> None:
+            started = time.perf_counter()
+            for i, (stream, fields) in enumerate(entries):
+                await asyncio.sleep(max(0.0, started + i * per_entry / rate - time.perf_counter()))
+                await redis.xadd(stream, fields)  # type: ignore[arg-type]
+
+        cpu, t = time.process_time(), time.perf_counter()
+        producing = asyncio.ensure_future(produce())
+        done = 0
+        while done < n:
+            done += await consumer.poll_once()
+        await producing
+        await asyncio.sleep(3.0)  # the merges the inserts left behind
+        cpu = time.process_time() - cpu
+        await redis.aclose()
+        return cpu / n * 1e6, inserts, time.perf_counter() - t
+
+    for label, linger, offset in (("linger 0 (before)", 0, 40_000_000), ("linger 200 ms (now)", 200, 50_000_000),
+                                  ("linger 500 ms", 500, 60_000_000)):
+        for table in ("spans", "trace_summaries", "span_metrics_minute"):
+            store.command(f"TRUNCATE TABLE {table}")
+        cpu_us, inserts, _ = asyncio.run(run(linger, offset))
+        rows.append((f"writer at {rate:,} spans/s steady, {label}", 1e6 / cpu_us,
+                     f"spans/CPU-s; {cpu_us:.1f} µs CPU/span, {inserts} inserts ({n / inserts:,.0f} spans each)"))
+    store.close()
+    return rows
+
+
 def ray_pools(n: int, redis_url: str, data_dir: str, kinds: tuple[str, ...] = ("writer_floor", "writer", "cost")
               ) -> list[tuple[str, float, str]]:
     """1 vs 2 actors of each kind as real Ray actors, through the embedded store-owner actor.
@@ -384,6 +447,7 @@ def main() -> None:
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument("--skip-steady", action="store_true", help="skip the steady-rate writer stage")
     parser.add_argument("--kinds", default="writer_floor,writer,cost", help="pool kinds for the Ray stage")
     args = parser.parse_args()
 
@@ -401,6 +465,8 @@ def main() -> None:
     valkey.start()
     if not args.skip_in_process:
         show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
+    if not args.skip_steady:
+        show(steady_writer(valkey.url, tempfile.mkdtemp(prefix="bench-steady-")))
     if not args.skip_ray:
         show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-"), tuple(args.kinds.split(","))))
     valkey.stop()
