@@ -201,11 +201,13 @@ class StreamConsumer:
         return claimed
 
     async def _fill(self) -> _Batch | None:
-        """Read entries until `max_spans` spans or `linger_ms` after the first one (own pending entries first).
+        """Read entries until `max_spans` spans or `linger_ms` after the first one arrived (own pending first).
 
         Once the batch holds an entry, reads wait (XREADGROUP BLOCK) at most until that deadline for more,
         so a steady trickle becomes one batch per `linger_ms` rather than one per round trip: fewer, larger
-        inserts downstream, each costing far less per span.
+        inserts downstream, each costing far less per span. The deadline counts from when the first
+        entry reached the stream (its id's milliseconds), never later than `linger_ms` from now: entries
+        that already waited while the previous batch was handled are not held back again.
         """
         batch = _Batch([], [])
         n_spans = 0
@@ -220,7 +222,7 @@ class StreamConsumer:
                 wait_ms = left_ms if left_ms > 0 else None  # BLOCK 0 would wait forever
             entries = await self._read(own, block=wait_ms is not None, count=count, block_ms=wait_ms)
             if deadline is None and entries:
-                deadline = time.monotonic() + self.linger_ms / 1000
+                deadline = time.monotonic() + self.linger_ms / 1000 - _waited_s(entries[0][1])
             if not entries:
                 if own:
                     self._own_pending = False
@@ -340,6 +342,15 @@ class StreamConsumer:
         record.update({b"field:" + key: value for key, value in fields.items()})
         await self.redis.xadd(self.dead_letter_stream, record)
         self.stats.dead_lettered += 1
+
+
+def _waited_s(entry_id: bytes | str) -> float:
+    """How long ago an entry reached its stream, from the milliseconds in its id (0 if unknown or ahead)."""
+    try:
+        added_ms = int(entry_id.split(b"-" if isinstance(entry_id, bytes) else "-", 1)[0])  # type: ignore[arg-type]
+    except ValueError:
+        return 0.0
+    return min(max(time.time() - added_ms / 1000, 0.0), 3600.0)
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
