@@ -195,18 +195,22 @@ def steady_writer(redis_url: str, chdb_dir: str, rate: int = 3_000, seconds: flo
     rows: list[tuple[str, float, str]] = []
     per_entry = 128
 
-    async def run(linger_ms: int, offset: int) -> tuple[float, int, float]:
+    async def run(linger_ms: int, offset: int) -> tuple[float, int, float, float]:
         redis = connect_redis(redis_url)
         await redis.flushdb()
         spans = make_spans(n, offset=offset)
         entries = [(ingest_stream(i % PARTITIONS), entry_fields(spans[j:j + per_entry]))
                    for i, j in enumerate(range(0, n, per_entry))]
-        inserts = 0
+        inserts, handled = 0, 0
+        published: list[float] = []  # when each entry was added
+        handled_at: list[tuple[int, float]] = []  # (spans handled so far, when)
 
         async def counted(items: list[Any]) -> None:
-            nonlocal inserts
+            nonlocal inserts, handled
             inserts += 1
             await writer.write_items(items)
+            handled += len(items)
+            handled_at.append((handled, time.perf_counter()))
 
         consumer = StreamConsumer(redis, "steady", "w0", [ingest_stream(p) for p in range(PARTITIONS)], counted,
                                   count=100, block_ms=200, max_spans=20_000, linger_ms=linger_ms,
@@ -217,9 +221,10 @@ def steady_writer(redis_url: str, chdb_dir: str, rate: int = 3_000, seconds: flo
             started = time.perf_counter()
             for i, (stream, fields) in enumerate(entries):
                 await asyncio.sleep(max(0.0, started + i * per_entry / rate - time.perf_counter()))
+                published.append(time.perf_counter())
                 await redis.xadd(stream, fields)  # type: ignore[arg-type]
 
-        cpu, t = time.process_time(), time.perf_counter()
+        cpu = time.process_time()
         producing = asyncio.ensure_future(produce())
         done = 0
         while done < n:
@@ -228,15 +233,25 @@ def steady_writer(redis_url: str, chdb_dir: str, rate: int = 3_000, seconds: flo
         await asyncio.sleep(3.0)  # the merges the inserts left behind
         cpu = time.process_time() - cpu
         await redis.aclose()
-        return cpu / n * 1e6, inserts, time.perf_counter() - t
+        # an entry's latency: from its XADD until the batch that made the handled count cover it was stored
+        # (entries are read in about the order they were added; good to a batch)
+        latencies, k = [], 0
+        for i, at in enumerate(published):
+            need = min((i + 1) * per_entry, n)
+            while handled_at[k][0] < need:
+                k += 1
+            latencies.append(handled_at[k][1] - at)
+        latencies.sort()
+        return cpu / n * 1e6, inserts, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
 
     for label, linger, offset in (("linger 0 (before)", 0, 40_000_000), ("linger 200 ms (now)", 200, 50_000_000),
                                   ("linger 500 ms", 500, 60_000_000)):
         for table in ("spans", "trace_summaries", "span_metrics_minute"):
             store.command(f"TRUNCATE TABLE {table}")
-        cpu_us, inserts, _ = asyncio.run(run(linger, offset))
+        cpu_us, inserts, p50, p99 = asyncio.run(run(linger, offset))
         rows.append((f"writer at {rate:,} spans/s steady, {label}", 1e6 / cpu_us,
-                     f"spans/CPU-s; {cpu_us:.1f} µs CPU/span, {inserts} inserts ({n / inserts:,.0f} spans each)"))
+                     f"spans/CPU-s; {cpu_us:.1f} µs CPU/span, {inserts} inserts ({n / inserts:,.0f} spans each); "
+                     f"XADD → stored p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"))
     store.close()
     return rows
 
