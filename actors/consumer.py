@@ -201,14 +201,28 @@ class StreamConsumer:
         return claimed
 
     async def _fill(self) -> _Batch | None:
-        """Read entries until `max_spans` spans or `linger_ms` (own pending entries first)."""
+        """Read entries until `max_spans` spans or `linger_ms` after the first one arrived (own pending first).
+
+        Once the batch holds an entry, reads wait (XREADGROUP BLOCK) at most until that deadline for more,
+        so a steady trickle becomes one batch per `linger_ms` rather than one per round trip: fewer, larger
+        inserts downstream, each costing far less per span. The deadline counts from when the first
+        entry reached the stream (its id's milliseconds), never later than `linger_ms` from now: entries
+        that already waited while the previous batch was handled are not held back again.
+        """
         batch = _Batch([], [])
         n_spans = 0
-        deadline = time.monotonic() + self.linger_ms / 1000
+        deadline: float | None = None
         while True:
             own = self._own_pending
             count = self._read_count(n_spans)
-            entries = await self._read(own, block=not batch.entries and not batch.empty, count=count)
+            if not batch.entries and not batch.empty:
+                wait_ms: int | None = self.block_ms
+            else:
+                left_ms = int(((deadline or 0.0) - time.monotonic()) * 1000)
+                wait_ms = left_ms if left_ms > 0 else None  # BLOCK 0 would wait forever
+            entries = await self._read(own, block=wait_ms is not None, count=count, block_ms=wait_ms)
+            if deadline is None and entries:
+                deadline = time.monotonic() + self.linger_ms / 1000 - _waited_s(entries[0][1])
             if not entries:
                 if own:
                     self._own_pending = False
@@ -231,7 +245,7 @@ class StreamConsumer:
                 n_spans += len(spans)
             if entries:
                 self._spans_per_entry = 0.7 * self._spans_per_entry + 0.3 * max(1.0, (n_spans - before) / len(entries))
-            if own or self.max_spans is None or n_spans >= self.max_spans or time.monotonic() >= deadline:
+            if own or self.max_spans is None or n_spans >= self.max_spans or time.monotonic() >= (deadline or 0.0):
                 break
         return batch if batch.entries or batch.empty else None
 
@@ -243,13 +257,13 @@ class StreamConsumer:
         per_stream = remaining / self._spans_per_entry / len(self.streams)
         return max(1, min(self.count, int(per_stream + 0.999)))
 
-    async def _read(self, own: bool, block: bool, count: int | None = None) -> list[Entry]:
+    async def _read(self, own: bool, block: bool, count: int | None = None, block_ms: int | None = None) -> list[Entry]:
         response: Any = await self.redis.xreadgroup(
             self.group,
             self.consumer,
             {stream: "0" if own else ">" for stream in self.streams},
             count=count or self.count,
-            block=None if own or not block else self.block_ms,
+            block=None if own or not block else (block_ms or self.block_ms),
         )
         return [
             (stream.decode() if isinstance(stream, bytes) else stream, entry_id, fields)
@@ -328,6 +342,15 @@ class StreamConsumer:
         record.update({b"field:" + key: value for key, value in fields.items()})
         await self.redis.xadd(self.dead_letter_stream, record)
         self.stats.dead_lettered += 1
+
+
+def _waited_s(entry_id: bytes | str) -> float:
+    """How long ago an entry reached its stream, from the milliseconds in its id (0 if unknown or ahead)."""
+    try:
+        added_ms = int(entry_id.split(b"-" if isinstance(entry_id, bytes) else "-", 1)[0])  # type: ignore[arg-type]
+    except ValueError:
+        return 0.0
+    return min(max(time.time() - added_ms / 1000, 0.0), 3600.0)
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

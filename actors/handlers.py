@@ -7,6 +7,7 @@ own module and lists that module in `HANDLER_MODULES`, so pool actors can build 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,11 @@ class HandlerContext:
 #: (`actors.consumer.decode_entry`), one item per span.
 HandlerFactory = Callable[[HandlerContext], tuple[SpanHandler, object]]
 _FACTORIES: dict[str, HandlerFactory] = {}
-#: Modules imported on first use so that their `register_handler` calls run (other pool kinds).
-HANDLER_MODULES: list[str] = ["actors.security.pool_kind"]
+#: Modules imported on first use so that their `register_handler` calls run (other pool kinds), and any
+#: listed (comma-separated) in AGENTSTACK_HANDLER_MODULES, e.g. a benchmark's kind (`bench.writer_floor`).
+HANDLER_MODULES: list[str] = ["actors.security.pool_kind"] + [
+    name.strip() for name in os.environ.get("AGENTSTACK_HANDLER_MODULES", "").split(",") if name.strip()
+]
 
 
 def register_handler(kind: str, factory: HandlerFactory) -> None:

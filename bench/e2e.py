@@ -426,6 +426,8 @@ def main() -> int:
         recording = asyncio.ensure_future(record())
         if args.profile:
             result["profiles"] = start_profiles(procs, args.profile, max(args.seconds - 5, 5))
+        owner = ray.get_actor("store", namespace=settings.namespace)
+        inserts0 = await owner.status.remote()
         cpu0 = procs.sample()
         t0 = time.perf_counter()
         result["max"] = await drive_max(base, bodies, args.connections, args.seconds)
@@ -437,6 +439,9 @@ def main() -> int:
         procs.refresh_actor_pids()  # pools may have grown during the load
         result["cpu"] = {k: v - cpu0.get(k, 0.0) for k, v in procs.sample().items()}
         result["cpu_elapsed"] = time.perf_counter() - t0
+        inserts1 = await owner.status.remote()
+        result["inserts"] = {k: inserts1.get(k, 0) - inserts0.get(k, 0)
+                             for k in ("block_inserts", "blocks_stored", "block_rows_stored")}
         result["t0"] = t0
         await redis.aclose()
 
@@ -515,6 +520,11 @@ def main() -> int:
     for stage, cpu in sorted(result["cpu"].items(), key=lambda kv: -kv[1]):
         print(f"{stage:<34} {cpu:8.1f} {cpu / elapsed:7.2f} {cpu / max(accepted_max, 1) * 1e6:9.1f}")
     print(f"{'total (this stack)':<34} {total:8.1f} {total / elapsed:7.2f} {total / max(accepted_max, 1) * 1e6:9.1f}")
+    ins = result["inserts"]
+    if ins["block_inserts"]:
+        print(f"writer → store owner: {ins['blocks_stored']:,} blocks in {ins['block_inserts']:,} chDB inserts, "
+              f"{ins['block_rows_stored'] / ins['block_inserts']:,.0f} rows per insert "
+              f"({ins['block_inserts'] / elapsed:.1f} inserts/s)")
     for stage, path, job in result.get("profiles", []):
         job.wait(timeout=60)
         if path.exists():

@@ -32,7 +32,7 @@ import msgpack  # noqa: E402
 from actors.consumer import StreamConsumer, decode_entry  # noqa: E402
 from actors.cost import CostCalculator  # noqa: E402
 from actors.pricing import PriceBook  # noqa: E402
-from actors.writer import WRITE_COLUMNS, SpanWriter  # noqa: E402
+from actors.writer import INSERT_SETTINGS, WRITE_COLUMNS, SpanWriter  # noqa: E402
 from cluster.bus import connect_redis, publish_spans  # noqa: E402
 from cluster.migrations import apply_migrations  # noqa: E402
 from cluster.store import DirectStoreClient, Store  # noqa: E402
@@ -43,6 +43,8 @@ PRICING = ROOT / "configs" / "pricing.yaml"
 T0 = time.time_ns() - 3_600 * 10**9  # an hour ago: inside any retention window
 PARTITIONS = 4
 TARGETS = {"writer": 150_000, "cost": 300_000, "e2e": 20_000}
+#: Spans per CPU-second of the stages measured in CPU time (wall rates on a shared machine mislead).
+CPU_RATES: dict[str, float] = {}
 
 
 def free_port() -> int:
@@ -248,13 +250,20 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
         store.insert("spans", prebuilt[i:i + 10_000], WRITE_COLUMNS)
     rows.append(("floor (before): chDB insert of pre-built row tuples", len(prebuilt) / (time.perf_counter() - t), "floor"))
     store.command("TRUNCATE TABLE spans")
-    blocks = [writer.block_of(writer.items(spans[i:i + 10_000])) for i in range(0, 20_000, 10_000)]
-    t = time.perf_counter()
-    for block in blocks:
-        store.insert_block("spans", block, 10_000, WRITE_COLUMNS)
-    rows.append(("floor (now): chDB insert of a pre-built MsgPack block", 20_000 / (time.perf_counter() - t), "floor"))
-    store.command("TRUNCATE TABLE spans")
-    store.command("TRUNCATE TABLE trace_summaries")
+    # The insert floor at the writer's block size (5,000: the batches below), with and without its settings.
+    blocks = [writer.block_of(writer.items(spans[i:i + 5_000])) for i in range(0, 20_000, 5_000)]
+    for label, settings in (("floor (before): chDB insert of a MsgPack block", None),
+                            ("floor (now): chDB insert of a MsgPack block", INSERT_SETTINGS)):
+        for table in ("spans", "trace_summaries", "span_metrics_minute"):
+            store.command(f"TRUNCATE TABLE {table}")
+        t, cpu = time.perf_counter(), time.process_time()
+        for block in blocks:
+            store.insert_block("spans", block, 5_000, WRITE_COLUMNS, settings)
+        wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+        rows.append((label, 20_000 / wall, f"{cpu / 20_000 * 1e6:.1f} µs CPU/span ({20_000 / cpu:,.0f}/CPU-s)"))
+        CPU_RATES[label] = 20_000 / cpu
+    for table in ("spans", "trace_summaries", "span_metrics_minute"):
+        store.command(f"TRUNCATE TABLE {table}")
 
     async def streams() -> None:
         redis = connect_redis(redis_url)
@@ -275,9 +284,14 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
         t_before = await consume_all(redis, "writer-before", write_before, n, 5000)
         rows.append(("writer before: spans → row tuples → insert", n / t_before, "same run"))
         store.command("TRUNCATE TABLE spans")
+        cpu = time.process_time()
         t_write = await consume_all(redis, "writer", writer.write_items, n, 5000, writer.decode_entry)
+        cpu = time.process_time() - cpu
+        CPU_RATES["writer now, 1 consumer in-process"] = n / cpu
+        floor_cpu = next(note for name, _, note in rows if name.startswith("floor (now): chDB"))
         rows.append(("writer now, 1 consumer in-process", n / t_write,
-                     f"×{t_before / t_write:.1f}; target {TARGETS['writer']:,}/actor"))
+                     f"×{t_before / t_write:.1f}; {cpu / n * 1e6:.1f} µs CPU/span ({n / cpu:,.0f}/CPU-s) vs floor "
+                     f"{floor_cpu.split(' (')[0]}; target {TARGETS['writer']:,}/actor, ≤ 1.5× floor"))
         rows.extend(await cost_rows(redis, client, spans))
         await redis.aclose()
 
@@ -288,8 +302,91 @@ def in_process(n: int, redis_url: str, chdb_dir: str) -> list[tuple[str, float, 
     return rows
 
 
-def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, str]]:
-    """1 vs 2 actors of each kind as real Ray actors, through the embedded store-owner actor."""
+def steady_writer(redis_url: str, chdb_dir: str, rate: int = 3_000, seconds: float = 10.0) -> list[tuple[str, float, str]]:
+    """The writer under a steady stream (ingest's 128-span entries at `rate` spans/s): inserts and CPU per span.
+
+    `linger 0` is what the consumer did before `linger_ms` counted from a batch's first entry (a batch
+    took what was in the stream: one insert per round trip); `linger 200 ms` is the writer pool's
+    default now. CPU is this process's (reads, the writer, and chDB's insert and merge threads).
+    """
+    from cluster.bus import entry_fields
+
+    store = Store(f"chdb://{chdb_dir}")
+    client = DirectStoreClient(store)
+    asyncio.run(apply_migrations(client))
+    writer = SpanWriter(client, PriceBook.from_config(PRICING))
+    n = int(rate * seconds)
+    rows: list[tuple[str, float, str]] = []
+    per_entry = 128
+
+    async def run(linger_ms: int, offset: int) -> tuple[float, int, float, float]:
+        redis = connect_redis(redis_url)
+        await redis.flushdb()
+        spans = make_spans(n, offset=offset)
+        entries = [(ingest_stream(i % PARTITIONS), entry_fields(spans[j:j + per_entry]))
+                   for i, j in enumerate(range(0, n, per_entry))]
+        inserts, handled = 0, 0
+        published: list[float] = []  # when each entry was added
+        handled_at: list[tuple[int, float]] = []  # (spans handled so far, when)
+
+        async def counted(items: list[Any]) -> None:
+            nonlocal inserts, handled
+            inserts += 1
+            await writer.write_items(items)
+            handled += len(items)
+            handled_at.append((handled, time.perf_counter()))
+
+        consumer = StreamConsumer(redis, "steady", "w0", [ingest_stream(p) for p in range(PARTITIONS)], counted,
+                                  count=100, block_ms=200, max_spans=20_000, linger_ms=linger_ms,
+                                  decode=writer.decode_entry)
+        await consumer.ensure_groups()
+
+        async def produce() -> None:
+            started = time.perf_counter()
+            for i, (stream, fields) in enumerate(entries):
+                await asyncio.sleep(max(0.0, started + i * per_entry / rate - time.perf_counter()))
+                published.append(time.perf_counter())
+                await redis.xadd(stream, fields)  # type: ignore[arg-type]
+
+        cpu = time.process_time()
+        producing = asyncio.ensure_future(produce())
+        done = 0
+        while done < n:
+            done += await consumer.poll_once()
+        await producing
+        await asyncio.sleep(3.0)  # the merges the inserts left behind
+        cpu = time.process_time() - cpu
+        await redis.aclose()
+        # an entry's latency: from its XADD until the batch that made the handled count cover it was stored
+        # (entries are read in about the order they were added; good to a batch)
+        latencies, k = [], 0
+        for i, at in enumerate(published):
+            need = min((i + 1) * per_entry, n)
+            while handled_at[k][0] < need:
+                k += 1
+            latencies.append(handled_at[k][1] - at)
+        latencies.sort()
+        return cpu / n * 1e6, inserts, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+
+    for label, linger, offset in (("linger 0 (before)", 0, 40_000_000), ("linger 200 ms (now)", 200, 50_000_000),
+                                  ("linger 500 ms", 500, 60_000_000)):
+        for table in ("spans", "trace_summaries", "span_metrics_minute"):
+            store.command(f"TRUNCATE TABLE {table}")
+        cpu_us, inserts, p50, p99 = asyncio.run(run(linger, offset))
+        rows.append((f"writer at {rate:,} spans/s steady, {label}", 1e6 / cpu_us,
+                     f"spans/CPU-s; {cpu_us:.1f} µs CPU/span, {inserts} inserts ({n / inserts:,.0f} spans each); "
+                     f"XADD → stored p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"))
+    store.close()
+    return rows
+
+
+def ray_pools(n: int, redis_url: str, data_dir: str, kinds: tuple[str, ...] = ("writer_floor", "writer", "cost")
+              ) -> list[tuple[str, float, str]]:
+    """1 vs 2 actors of each kind as real Ray actors, through the embedded store-owner actor.
+
+    `writer_floor` is the writer with its store write stubbed to a fixed wait (`bench.writer_floor`): the
+    consumer side's own scaling, as with an external ClickHouse that takes inserts in parallel.
+    """
     import ray
 
     from actors.pool import ActorPool
@@ -298,7 +395,9 @@ def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, s
     from cluster.store import ActorStoreClient
     from cluster.store_owner import start_store_owner
 
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024, logging_level="WARNING")
+    # bench.writer_floor: the `writer_floor` kind (the writer with its store write stubbed to a floor)
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024, logging_level="WARNING",
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "AGENTSTACK_HANDLER_MODULES": "bench.writer_floor"}})
     settings = PlatformSettings(data_dir=Path(data_dir), redis_url=redis_url, partitions=PARTITIONS,
                                 namespace="bench", pricing_config=PRICING)
     owner = start_store_owner(settings)
@@ -308,31 +407,66 @@ def ray_pools(n: int, redis_url: str, data_dir: str) -> list[tuple[str, float, s
     spans = make_spans(n, offset=10_000_000)
     rows = []
 
-    async def measure(kind: str, actors: int) -> float:
+    def actor_cpu_s(pids: list[int]) -> float:
+        total = 0.0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    owner_pid = int(ray.get(owner.status.remote())["pid"])
+    owner_cpu: dict[tuple[str, int], float] = {}
+
+    async def measure(kind: str, actors: int) -> tuple[float, float]:
+        """(spans/s drained from the first acknowledged batch on, CPU µs per span in the pool's actors).
+
+        The backlog is in the streams before the actors start, and the clock starts at their first
+        acknowledged batch, so actor start-up is not counted; 100 spans per entry (`preload`).
+        """
         redis = connect_redis(redis_url)
         await redis.flushdb()
         await store.command("TRUNCATE TABLE spans")
-        await preload(redis, spans)
         spec = PoolSpec(name=f"{kind}", kind=kind, min_actors=actors, max_actors=actors, max_spans=5000, linger_ms=100,
                         count=50, block_ms=50, num_cpus=0.5)
         pool = ActorPool(settings, spec)
-        t = time.perf_counter()
+        await pool.ensure_group(redis)
+        await preload(redis, spans)
+        total = sum((await pool.backlog(redis)).values())
         await pool.start()
-        while True:
-            backlog = await pool.backlog(redis)
-            if backlog and sum(backlog.values()) == 0:
-                break
-            await asyncio.sleep(0.05)
-        elapsed = time.perf_counter() - t
+        while (first := sum((await pool.backlog(redis)).values())) >= total:
+            await asyncio.sleep(0.01)
+        t = time.perf_counter()
+        pids = [int(a["pid"]) for a in (await pool.status())["actors"] if "pid" in a]
+        cpu, cpu_owner = actor_cpu_s(pids), actor_cpu_s([owner_pid])
+        while sum((await pool.backlog(redis)).values()) > 0:
+            await asyncio.sleep(0.02)
+        elapsed, cpu = time.perf_counter() - t, actor_cpu_s(pids) - cpu
+        owner_cpu[(kind, actors)] = (actor_cpu_s([owner_pid]) - cpu_owner) / (first * 100) * 1e6
         await pool.stop()
         await redis.aclose()
-        return n / elapsed
+        drained = first * 100
+        return drained / elapsed, cpu / drained * 1e6
 
-    for kind in ("writer", "cost"):
-        one = asyncio.run(measure(kind, 1))
-        two = asyncio.run(measure(kind, 2))
-        rows.append((f"{kind} pool, 1 Ray actor (incl. actor start)", one, f"target {TARGETS[kind]:,}/actor"))
-        rows.append((f"{kind} pool, 2 Ray actors", two, f"scaling ×{two / one:.2f}"))
+    for kind in kinds:
+        before = ray.get(owner.status.remote())
+        one, cpu_one = asyncio.run(measure(kind, 1))
+        mid = ray.get(owner.status.remote())
+        two, cpu_two = asyncio.run(measure(kind, 2))
+        after = ray.get(owner.status.remote())
+        target = TARGETS.get(kind.split("_")[0], 0)
+        note = f"{cpu_one:.1f} µs CPU/span in the actor ({1e6 / cpu_one:,.0f}/actor-core)"
+        note += "; store stubbed (fixed wait, no CPU)" if kind == "writer_floor" else f"; target {target:,}/actor"
+        if kind == "writer":
+            note += (f"; store owner {owner_cpu[(kind, 1)]:.1f} µs/span, {mid['block_rows_stored'] - before['block_rows_stored']:,}"
+                     f" rows in {mid['block_inserts'] - before['block_inserts']} inserts")
+        rows.append((f"{kind} pool, 1 Ray actor", one, note))
+        note = f"scaling ×{two / one:.2f}; {cpu_two:.1f} µs CPU/span in the actors"
+        if kind == "writer":
+            note += (f"; store owner {owner_cpu[(kind, 2)]:.1f} µs/span; group commit: "
+                     f"{after['blocks_stored'] - mid['blocks_stored']} blocks in "
+                     f"{after['block_inserts'] - mid['block_inserts']} inserts")
+        rows.append((f"{kind} pool, 2 Ray actors", two, note))
     ray.shutdown()
     return rows
 
@@ -495,6 +629,9 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--cost-only", action="store_true", help="only the in-process cost stage, in a fresh process")
     parser.add_argument("--security-only", action="store_true", help="only the security pool's stage (no Ray)")
+    parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument("--skip-steady", action="store_true", help="skip the steady-rate writer stage")
+    parser.add_argument("--kinds", default="writer_floor,writer,cost", help="pool kinds for the Ray stage")
     args = parser.parse_args()
 
     print(f"\nAgentStack pipeline benchmark — {args.spans:,} spans (~1 KB), {os.cpu_count()} cores (shared machine)\n")
@@ -518,10 +655,13 @@ def main() -> None:
         show(security_stage(args.spans, valkey.url))
         valkey.stop()
         return
-    show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
-    show(security_stage(min(args.spans, 20_000), valkey.url))
+    if not args.skip_in_process:
+        show(in_process(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-chdb-")))
+        show(security_stage(min(args.spans, 20_000), valkey.url))
+    if not args.skip_steady:
+        show(steady_writer(valkey.url, tempfile.mkdtemp(prefix="bench-steady-")))
     if not args.skip_ray:
-        show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-")))
+        show(ray_pools(args.spans, valkey.url, tempfile.mkdtemp(prefix="bench-ray-"), tuple(args.kinds.split(","))))
     valkey.stop()
     latencies: dict[str, list[float]] = {}
     if not args.skip_e2e:
@@ -536,9 +676,10 @@ def main() -> None:
         print(f"\nvisibility latency {label} (accepted → readable via query API): p50 {p50 * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms (target p99 < 2000 ms; {len(values)} probes)")
     per_core = {name: rate for name, rate, _ in rows}
-    print("\ncores for 100k spans/s at the measured per-core rates:")
+    per_core.update(CPU_RATES)
+    print("\ncores for 100k spans/s at the measured per-core rates (CPU time where measured, else wall):")
     for label, key in (("writer", "writer now, 1 consumer in-process"), ("cost", "cost now, 1 consumer in-process"),
-                       ("chDB insert floor", "floor (now): chDB insert of a pre-built MsgPack block"),
+                       ("chDB insert floor", "floor (now): chDB insert of a MsgPack block"),
                        ("stream read floor", "floor (now): XREADGROUP+rows/usage fields+XACK")):
         if key in per_core:
             print(f"  {label:<20} {100_000 / per_core[key]:5.1f} cores  ({per_core[key]:,.0f} spans/s per core)")

@@ -179,3 +179,42 @@ def test_a_call_cancelled_at_its_deadline_never_stalls_the_callers_later_calls(r
         assert after == [{"three": 3}] and after_s < 1.0, after_s
     finally:
         stop(config)
+
+
+def test_concurrent_block_inserts_share_chdb_inserts_and_each_caller_gets_its_own_outcome(ray_running, tmp_path):
+    """Group commit in the real owner: callers at the same time share inserts; a bad block fails alone."""
+    from cluster.store import pack_block
+
+    config, owner = owner_of(tmp_path)
+
+    async def run():
+        client = ActorStoreClient(config.namespace)
+        await client.command("CREATE TABLE gc (k String, v UInt64) ENGINE = MergeTree ORDER BY k")
+
+        def block(i: int) -> bytes:
+            return b"".join(pack_block((f"c{i}-{j}", j)) for j in range(200))
+
+        async def call(i: int) -> str:
+            data = b"\xc1" if i == 7 else block(i)  # 0xc1: never valid MsgPack, so this block cannot be parsed
+            try:
+                await client.insert_block("gc", data, 200, ("k", "v"))
+                return "ok"
+            except Exception as exc:  # noqa: BLE001 - the failing caller's own error
+                return type(exc).__name__
+
+        before = await owner.status.remote()
+        await asyncio.gather(*(client.insert_block("gc", block(100 + i), 200, ("k", "v")) for i in range(24)))
+        shared = await owner.status.remote()
+        outcomes = await asyncio.gather(*(call(i) for i in range(24)))
+        rows = await client.query("SELECT count() AS n, uniqExact(k) AS keys, countIf(startsWith(k, 'c7-')) AS bad FROM gc")
+        return before, shared, outcomes, rows[0], await owner.status.remote()
+
+    try:
+        before, shared, outcomes, counts, status = asyncio.run(run())
+    finally:
+        stop(config)
+    assert shared["blocks_stored"] - before["blocks_stored"] == 24
+    assert shared["block_inserts"] - before["block_inserts"] < 24  # calls at the same time shared inserts
+    assert outcomes[7] != "ok" and all(o == "ok" for i, o in enumerate(outcomes) if i != 7)
+    assert counts == {"n": 47 * 200, "keys": 47 * 200, "bad": 0}  # every good block stored once, nothing of the bad
+    assert status["blocks_stored"] - shared["blocks_stored"] == 23

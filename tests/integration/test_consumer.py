@@ -161,3 +161,67 @@ def test_an_entry_whose_encoded_rows_are_broken_is_dead_lettered(redis_url, stor
         return dead, pending
 
     assert asyncio.run(run()) == (1, 0)
+
+
+@pytest.mark.parametrize("linger_ms", [0, 1500])
+def test_a_trickle_of_entries_becomes_one_batch_per_linger(redis_url, linger_ms):
+    """With `linger_ms`, a batch waits that long after its first entry for more; without it, it takes what is there."""
+    batches: list[int] = []
+
+    async def record(spans):
+        batches.append(len(spans))
+
+    async def run():
+        redis = connect_redis(redis_url)
+        consumer = StreamConsumer(redis, "linger", "w0", [ingest_stream(0)], record, block_ms=2000,
+                                  max_spans=10_000, linger_ms=linger_ms)
+        await consumer.ensure_groups()
+
+        async def trickle():
+            for i in range(8):  # one entry every 40 ms: 320 ms in all
+                await publish_spans(redis, {0: spans_of(f"{i + 1:032x}", T0 + i)})
+                await asyncio.sleep(0.04)
+
+        feeding = asyncio.ensure_future(trickle())
+        started = asyncio.get_running_loop().time()
+        handled = await consumer.poll_once()
+        took = asyncio.get_running_loop().time() - started
+        await feeding
+        while handled < 16:
+            handled += await consumer.poll_once()
+        pending = await redis.xpending(ingest_stream(0), "linger")
+        await redis.aclose()
+        return took, pending
+
+    took, pending = asyncio.run(run())
+    assert sum(batches) == 16 and pending["pending"] == 0  # every span handled once and acknowledged
+    if linger_ms:
+        assert batches[0] == 16 and took < 3.0  # all eight entries in the first batch, within the linger
+    else:
+        assert batches[0] == 2  # the first entry alone (two spans), handled at once
+
+
+def test_entries_that_already_waited_longer_than_linger_are_not_held_back(redis_url):
+    """The linger counts from an entry's arrival in the stream, so a backlog is handled at once."""
+    batches: list[int] = []
+
+    async def record(spans):
+        batches.append(len(spans))
+
+    async def run():
+        redis = connect_redis(redis_url)
+        consumer = StreamConsumer(redis, "waited", "w0", [ingest_stream(0)], record, block_ms=2000,
+                                  max_spans=10_000, linger_ms=800)
+        await consumer.ensure_groups()
+        await publish_spans(redis, {0: spans_of("a" * 32, T0)})
+        await publish_spans(redis, {0: spans_of("b" * 32, T0 + 1)})
+        await asyncio.sleep(1.0)  # longer than the linger: the batch is due
+        started = asyncio.get_running_loop().time()
+        handled = await consumer.poll_once()
+        took = asyncio.get_running_loop().time() - started
+        await redis.aclose()
+        return handled, took
+
+    handled, took = asyncio.run(run())
+    assert handled == 4 and batches == [4]
+    assert took < 0.5  # not another 800 ms
