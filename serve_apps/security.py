@@ -32,6 +32,34 @@ AlertId = Annotated[str, Path(json_schema_extra={"pattern": _ALERT_ID.pattern})]
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def _list_of(item: str) -> re.Pattern[str]:
+    """One value of a repeatable filter: a comma-separated list of `item` (spaces and empty parts allowed)."""
+    return re.compile(rf"^ *(?:{item})? *(?:, *(?:{item})? *)*$")
+
+
+def _words(values: tuple[str, ...] | list[str]) -> str:
+    return "|".join(_any_case(v) for v in sorted(values, key=len, reverse=True))
+
+
+#: What each filter accepts, declared in the schema and checked by `_filter` (422 naming the parameter), so
+#: the schema and the server agree on every value: known names in any case, comma lists, repeats.
+FILTER_PATTERNS: dict[str, re.Pattern[str]] = {
+    "severity": _list_of(_words(logic.SEVERITIES)),
+    "rule": _list_of(_words([*logic.RULES, *logic.RULE_ALIASES])),
+    "entity": _list_of("[A-Za-z_]{2,40}"),
+    "status": _list_of(_words(ALERT_STATUSES)),
+}
+_TRACE_ID_PARAM = re.compile(r"^-*(?:[0-9a-fA-F]-*){32}$")
+
+
+def _items(name: str) -> dict[str, Any]:
+    return {"items": {"type": "string", "pattern": FILTER_PATTERNS[name].pattern}}
+
+
 class AlertOut(BaseModel):
     """One security alert with what people decided about it."""
 
@@ -170,6 +198,10 @@ class RulesIn(BaseModel):
 def _filter(access: ProjectAccess, window: TimeWindow, severity: list[str] | None, rule: list[str] | None,
             entity: list[str] | None, status: list[str] | None, trace_id: str | None, service: str | None) -> logic.AlertFilter:
     try:
+        for name, given in (("severity", severity), ("rule", rule), ("entity", entity), ("status", status)):
+            for raw in given or []:
+                if not FILTER_PATTERNS[name].match(raw):
+                    raise logic.FilterError(name, f"{name} must be a comma-separated list of known values; got {raw[:40]!r}")
         trace = None
         if trace_id:
             trace = trace_id.replace("-", "").lower()
@@ -224,15 +256,19 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
     @router.get("/alerts", responses=errors)
     async def alerts(
         request: Request,
-        severity: list[str] | None = Query(None, description="LOW, MEDIUM, HIGH, CRITICAL (repeat or comma-separate)"),
-        rule: list[str] | None = Query(None, description="pii, secret, injection, loop, runaway, anomaly"),
-        entity: list[str] | None = Query(None, description="entity types, e.g. EMAIL_ADDRESS"),
-        status: list[str] | None = Query(None, description="open, acknowledged, resolved, false_positive"),
-        trace_id: str | None = Query(None, max_length=64),
+        severity: list[str] | None = Query(None, description="LOW, MEDIUM, HIGH, CRITICAL (repeat or comma-separate)",
+                                           json_schema_extra=_items("severity")),
+        rule: list[str] | None = Query(None, description="pii, secret, injection, loop, runaway, anomaly",
+                                       json_schema_extra=_items("rule")),
+        entity: list[str] | None = Query(None, description="entity types, e.g. EMAIL_ADDRESS", json_schema_extra=_items("entity")),
+        status: list[str] | None = Query(None, description="open, acknowledged, resolved, false_positive",
+                                         json_schema_extra=_items("status")),
+        trace_id: str | None = Query(None, max_length=64, pattern=_TRACE_ID_PARAM.pattern),
         service: str | None = Query(None, max_length=200),
         sort: Literal["-created_at", "created_at", "-score", "score"] = Query("-created_at"),
         limit: int = Query(50, ge=1, le=500),
-        cursor: str | None = Query(None, max_length=500),
+        cursor: str | None = Query(None, max_length=80, pattern=logic.CURSOR_PATTERN,
+                                   description="next_cursor of the previous page, as is"),
         window: TimeWindow = Depends(window_params),
         access: ProjectAccess = Depends(read_access),
     ) -> AlertPage:
@@ -305,8 +341,10 @@ def security_router(store: StoreClient, redis: Any, retry_after_s: int) -> APIRo
     async def summary(
         request: Request,
         bucket: Literal["minute", "hour", "day"] | None = Query(None, description="default: chosen from the window"),
-        severity: list[str] | None = Query(None),
-        rule: list[str] | None = Query(None),
+        severity: list[str] | None = Query(None, description="LOW, MEDIUM, HIGH, CRITICAL (repeat or comma-separate)",
+                                           json_schema_extra=_items("severity")),
+        rule: list[str] | None = Query(None, description="pii, secret, injection, loop, runaway, anomaly",
+                                       json_schema_extra=_items("rule")),
         top: int = Query(10, ge=1, le=100),
         window: TimeWindow = Depends(window_params),
         access: ProjectAccess = Depends(read_access),
