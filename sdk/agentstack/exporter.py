@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agentstack import _ids
 from agentstack.config import Settings, env_var
-from agentstack.span import Span
+from agentstack.span import Span, wire_batch
 
 if TYPE_CHECKING:  # imported when an exporter is built: urllib, http.client and sqlite3 are slow to import
     from agentstack.transport import Transport
@@ -427,7 +427,7 @@ class BatchExporter:
 def _wire_spans(items: list[Any]) -> tuple[list[_WireSpan], int]:
     """The batch's wire dicts, and how many spans could not be converted (logged, then dropped)."""
     try:  # the common case: every item converts (one comprehension, no per-span try)
-        return [item.to_wire() if isinstance(item, Span) else item for item in items], 0
+        return wire_batch(items), 0
     except Exception:  # noqa: BLE001 - find the broken ones below, one by one
         pass
     spans: list[_WireSpan] = []
