@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agentstack import _ids
 from agentstack.config import Settings, env_var
-from agentstack.span import Span
+from agentstack.span import Span, wire_batch
 
 if TYPE_CHECKING:  # imported when an exporter is built: urllib, http.client and sqlite3 are slow to import
     from agentstack.transport import Transport
@@ -33,6 +33,7 @@ __all__ = ["BatchExporter", "SpanExporter"]
 logger = logging.getLogger(__name__)
 
 _WireSpan = dict[str, Any]
+_NEVER = 1 << 62  # a queue length never reached
 
 
 class SpanExporter(Protocol):
@@ -136,7 +137,9 @@ class BatchExporter:
         # calling export) in the middle of any allocation, including one made while holding this lock.
         self._lock = threading.RLock()
         self._work_ready = threading.Event()  # set by producers (a full batch waits), flush and shutdown
-        self._wake_sent = False  # a producer already set _work_ready for the batch now filling
+        # A producer wakes the export thread when the queue reaches this length, then raises it out of reach
+        # until the thread has looked at the queue (one wake per batch, one comparison per span).
+        self._wake_at = self.batch_size
         self._settled = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._max_queue = self.settings.max_queue_size
@@ -152,6 +155,9 @@ class BatchExporter:
         self._deadline: float | None = None
         self._next_export = time.monotonic() + self.interval
         self._worker: threading.Thread | None = None
+        # How long the queue may be before export() takes the slow path: the queue's limit while the exporter
+        # is open and its thread runs, 0 otherwise (closed, or no thread yet), so the hot path makes one test.
+        self._room = 0
         self._warned_full = False
 
     # -- producer side ----------------------------------------------------------------------------
@@ -162,12 +168,12 @@ class BatchExporter:
         :meth:`_init_state`); turning the span into its wire form happens on the export thread.
         """
         queue = self._queue
-        if self._closed or len(queue) >= self._max_queue or self._worker is None:
+        if len(queue) >= self._room:  # closed, no thread yet, or full
             self._export_slow(span)
             return
         queue.append(span)
-        if len(queue) >= self.batch_size and not self._wake_sent:
-            self._wake_sent = True
+        if len(queue) >= self._wake_at:
+            self._wake_at = _NEVER
             self._work_ready.set()
 
     def _export_slow(self, span: Span | _WireSpan) -> None:
@@ -238,6 +244,7 @@ class BatchExporter:
             if self._closed:
                 return True
             self._closed = True
+            self._room = 0
         atexit.unregister(self._atexit_hook)
         started = time.monotonic()
         delivered = self.flush(timeout)
@@ -274,8 +281,10 @@ class BatchExporter:
             worker.start()
         except RuntimeError:  # "can't create new thread at interpreter shutdown"
             self._worker = None
+            self._room = 0
             return
         self._worker = worker
+        self._room = 0 if self._closed else self._max_queue
 
     def _run(self) -> None:
         """The worker loop: supervised, so an unexpected error is logged and the loop goes on."""
@@ -297,7 +306,7 @@ class BatchExporter:
         while True:
             # Cleared before looking at the queue: a producer that fills a batch after this look sets it again.
             self._work_ready.clear()
-            self._wake_sent = False
+            self._wake_at = self.batch_size
             with self._lock:
                 now = time.monotonic()
                 due = len(self._queue) >= self.batch_size or self._waiters or self._stopping
@@ -427,7 +436,7 @@ class BatchExporter:
 def _wire_spans(items: list[Any]) -> tuple[list[_WireSpan], int]:
     """The batch's wire dicts, and how many spans could not be converted (logged, then dropped)."""
     try:  # the common case: every item converts (one comprehension, no per-span try)
-        return [item.to_wire() if isinstance(item, Span) else item for item in items], 0
+        return wire_batch(items), 0
     except Exception:  # noqa: BLE001 - find the broken ones below, one by one
         pass
     spans: list[_WireSpan] = []

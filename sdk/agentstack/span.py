@@ -278,26 +278,10 @@ class Span:
         An open span reports now as its end.
         """
         end = self.end_time
-        pid = self._pid
         if (end is not None and self._input is None and self._output is None and not self._attributes
                 and not self._events and not self.status_message):
-            # Nothing captured, nothing to copy or scrub (a plain ended span, the common case): the dict at once.
-            return {  # ids as lowercase hex: int.to_bytes().hex() is twice as fast as an f-string format
-                "trace_id": self._tid.to_bytes(16, "big").hex(),
-                "span_id": self._sid.to_bytes(8, "big").hex(),
-                "parent_span_id": pid.to_bytes(8, "big").hex() if pid else None,
-                "name": self.name,
-                "kind": self.kind,
-                "start_time": self.start_time,
-                "end_time": end,
-                "status": self.status,
-                "status_message": "",
-                "service_name": self.service_name,
-                "attributes": {},
-                "events": [],
-                "input": None,
-                "output": None,
-            }
+            return wire_batch([self])[0]  # a plain ended span (the common case): see wire_batch
+        pid = self._pid
         if end is None:
             end = max(_ids.now_ns(), self.start_time)
         scrub = self._scrub
@@ -441,6 +425,51 @@ def new_span(
 
 
 _new = object.__new__
+
+# The wire dict of a plain span, its keys in schema order: copying it (one memcpy of a dict of the same shape)
+# and filling in the slots that vary is cheaper than a 14-key dict display, which inserts key by key.
+_PLAIN_WIRE: dict[str, Any] = {
+    "trace_id": "", "span_id": "", "parent_span_id": None, "name": "", "kind": "", "start_time": 0,
+    "end_time": 0, "status": "UNSET", "status_message": "", "service_name": "", "attributes": None,
+    "events": None, "input": None, "output": None,
+}  # fmt: skip
+
+
+def wire_batch(items: list[Any]) -> list[dict[str, Any]]:
+    """The wire dicts of a batch of ended spans (wire dicts among them pass through as they are).
+
+    The export thread's loop: a plain ended span (nothing captured, no attributes, events or status
+    message: nothing to copy or scrub) is written out here, without a method call per span; any other
+    span goes through :meth:`Span.to_wire`. Raises whatever a span's conversion raises.
+    """
+    out: list[dict[str, Any]] = []
+    append = out.append
+    copy = _PLAIN_WIRE.copy
+    for span in items:
+        if type(span) is not Span and not isinstance(span, Span):  # already a wire dict
+            append(span)
+            continue
+        end = span.end_time
+        if (end is None or span._input is not None or span._output is not None or span._attributes
+                or span._events or span.status_message):  # fmt: skip
+            append(span.to_wire())
+            continue
+        wire = copy()  # ids as lowercase hex: int.to_bytes().hex() is faster than a format
+        wire["trace_id"] = span._tid.to_bytes(16, "big").hex()
+        wire["span_id"] = span._sid.to_bytes(8, "big").hex()
+        pid = span._pid
+        if pid:
+            wire["parent_span_id"] = pid.to_bytes(8, "big").hex()
+        wire["name"] = span.name
+        wire["kind"] = span.kind
+        wire["start_time"] = span.start_time
+        wire["end_time"] = end
+        wire["status"] = span.status
+        wire["service_name"] = span.service_name
+        wire["attributes"] = {}
+        wire["events"] = []
+        append(wire)
+    return out
 
 
 def _text(value: str | capture.Deferred | None) -> str | None:

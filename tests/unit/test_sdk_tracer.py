@@ -18,7 +18,7 @@ import agentstack
 from agentstack import tracer as tracer_module
 from agentstack.config import Settings, env_var
 from agentstack.schema import MAX_ATTRIBUTES, MAX_EVENTS, MAX_VALUE_CHARS, TRUNCATION_MARKER, validate_span
-from agentstack.span import Span, SpanKind
+from agentstack.span import Span, SpanKind, wire_batch
 from agentstack.testing import InMemoryExporter
 
 
@@ -209,6 +209,36 @@ def test_to_wire_of_an_open_span_is_valid() -> None:
     wire = span.to_wire()
     assert validate_span(wire) == wire
     assert wire["end_time"] >= wire["start_time"]
+
+
+def test_wire_batch_builds_each_span_as_to_wire_documents_it() -> None:
+    root = Span("root", kind="agent")
+    child = Span("child", kind="tool", parent=root)
+    child.end(child.start_time + 5)
+    root.set_status("OK")
+    root.end()
+    captured = Span("captured", kind="llm", parent=root)
+    captured.set_input({"q": "x"})
+    captured.set_attribute("k", 1)
+    captured.end()
+    already = {"name": "a wire dict", "trace_id": "0" * 32}
+    wires = wire_batch([root, child, captured, already])
+    assert wires[3] is already
+    for span, wire in zip((root, child, captured), wires):
+        expected = {
+            "trace_id": span.trace_id, "span_id": span.span_id, "parent_span_id": span.parent_span_id,
+            "name": span.name, "kind": span.kind, "start_time": span.start_time, "end_time": span.end_time,
+            "status": span.status, "status_message": span.status_message, "service_name": span.service_name,
+            "attributes": span.attributes, "events": span.events, "input": span.input, "output": span.output,
+        }  # fmt: skip
+        assert list(wire.items()) == list(expected.items())  # the same keys, values and key order
+        assert validate_span(wire) == wire
+    assert wires[0]["parent_span_id"] is None and wires[1]["parent_span_id"] == root.span_id
+    assert wires[0]["status"] == "OK" and wires[1]["status"] == "UNSET" and wires[1]["end_time"] == child.start_time + 5
+    wires[0]["attributes"]["x"] = 1  # every plain span has containers of its own
+    wires[0]["events"].append({})
+    assert wire_batch([child])[0]["attributes"] == {} and wire_batch([child])[0]["events"] == []
+    assert root.to_wire() == wire_batch([root])[0] != wires[0]
 
 
 def test_without_api_key_spans_go_to_the_local_store(
