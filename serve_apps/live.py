@@ -138,7 +138,10 @@ class LiveSocket:
                 return
             if now >= next_ping:
                 if now - self.last_heard > options.idle_timeout_s:
-                    self.closing = (GOING_AWAY, f"heartbeat_timeout: nothing heard for {options.idle_timeout_s:.0f}s")
+                    # Silent with frames unconfirmed: it is not reading (a slow client); silent with nothing owed: gone.
+                    self.closing = ((TRY_AGAIN_LATER, f"slow_client: {client.in_flight} bytes not taken and nothing heard "
+                                     f"for {options.idle_timeout_s:.0f}s; reconnect with the cursor") if client.in_flight
+                                    else (GOING_AWAY, f"heartbeat_timeout: nothing heard for {options.idle_timeout_s:.0f}s"))
                     return
                 client.ping(self.hub.sent_cursor())
                 next_ping = now + options.heartbeat_s
