@@ -324,9 +324,12 @@ def assess(text: str, indirect: bool = False, learned: bool = True) -> Injection
     from actors.security.classifier import canonical, get_classifier
 
     classifier = get_classifier()
-    if classifier is None or (not verdict.found and not foreign(text) and not CUE_MATCHER.scan(canonical(text))):
+    if classifier is None:
         return verdict
-    p = classifier.probability(text)
+    canonical_text = canonical(text)
+    if not verdict.found and not foreign(text) and not CUE_MATCHER.scan(canonical_text):
+        return verdict
+    p = classifier.probability(text, canonical_text)
     t = classifier.threshold
     if p >= t:
         score = max(verdict.score, int(50 + 50 * (p - t) / (1 - t)))
