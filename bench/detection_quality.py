@@ -23,6 +23,8 @@ import time  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 
 from actors.security import ProjectRules, SecurityEngine  # noqa: E402
+from actors.security import injection as injection_tier  # noqa: E402
+from actors.security.classifier import get_classifier  # noqa: E402
 from actors.security.recognizers import INDIRECT_INJECTION, INJECTION  # noqa: E402
 from bench import corpora  # noqa: E402
 from bench.corpora.pii import pii_samples  # noqa: E402
@@ -44,6 +46,8 @@ def injection_report(misses: int) -> tuple[float, float, float]:
     texts = [t for t in corpora.load() if t.split == "test"]
     rows: dict[tuple[bool, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     missed: dict[str, list[str]] = defaultdict(list)
+    classifier = get_classifier()
+    calls_before = classifier.calls if classifier is not None else 0
     started = time.process_time()
     for t in texts:
         row = rows[(t.injection, t.source)]
@@ -55,8 +59,9 @@ def injection_report(misses: int) -> tuple[float, float, float]:
         if full != t.injection and len(missed[t.source]) < misses:
             missed[t.source].append(t.text)
     elapsed = time.process_time() - started
+    calls = (classifier.calls if classifier is not None else 0) - calls_before
     print(f"INJECTION / JAILBREAK — {len(texts)} test texts, both configurations in {elapsed:.1f} cpu-s; "
-          f"alert at score ≥ {rules.injection_threshold}")
+          f"alert at score ≥ {rules.injection_threshold}; cue gate {injection_tier.CUE_GATE!r}: classifier ran on {calls} texts")
     print(f"{'label':<9} {'source':<24} {'held out':<9} {'texts':>6} {'rules':>7} {'+learned':>9}")
     totals: dict[tuple[bool, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
     for (injection, source), (n, base, full) in sorted(rows.items(), key=lambda kv: (not kv[0][0], kv[0][1])):
@@ -157,7 +162,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", type=int, default=2, help="examples of errors to print per source / entity")
     parser.add_argument("--only", choices=["pii", "injection"], default=None)
+    parser.add_argument("--cue-gate", choices=["any", "strong", "strong+2weak"], default=None,
+                        help="when cues send a text to the classifier (default: injection_tier.CUE_GATE)")
     args = parser.parse_args()
+    if args.cue_gate:
+        injection_tier.CUE_GATE = args.cue_gate
     if args.only != "injection":
         per_entity = pii_report(args.misses)
         below = [e for e, (p, r) in per_entity.items() if not (p >= TARGET_PII and r >= TARGET_PII)]

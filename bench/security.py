@@ -19,7 +19,7 @@ import argparse
 import os
 import time
 
-from actors.security import SecurityEngine, SpanScanner  # noqa: E402
+from actors.security import SecurityEngine, SpanScanner, injection  # noqa: E402
 from bench.corpus import agent_spans  # noqa: E402
 
 
@@ -43,13 +43,24 @@ def _raw_presidio_rate(engine: SecurityEngine, spans: list[dict]) -> float:
     return len(spans) / (time.process_time() - started)
 
 
+def _classifier_calls() -> int:
+    from actors.security.classifier import get_classifier
+
+    classifier = get_classifier()
+    return classifier.calls if classifier is not None else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=4000, help="spans for the gated runs")
     parser.add_argument("--baseline-spans", type=int, default=200, help="spans for the (slow) plain-Presidio runs")
     parser.add_argument("--ner-spans", type=int, default=300, help="spans for the gated NER-tier run")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--cue-gate", choices=["any", "strong", "strong+2weak"], default=None,
+                        help="when cues send a text to the learned tier (default: injection.CUE_GATE)")
     args = parser.parse_args()
+    if args.cue_gate:
+        injection.CUE_GATE = args.cue_gate
 
     spans = agent_spans(args.spans, args.seed)
     chars = sum(len(str(s["input"])) + len(str(s["output"])) for s in spans) / len(spans)
@@ -64,7 +75,9 @@ def main() -> None:
     leafwise = SecurityEngine(analyzer=pattern.analyzer, prefilter=False)
     rows.append(("pattern", "gate + cache, leaf by leaf (no span prefilter)", len(spans), _rate(leafwise, spans)))
     cached = SecurityEngine(analyzer=pattern.analyzer)
+    calls_before = _classifier_calls()
     rows.append(("pattern", "prefilter + gate + cache (the pool's engine)", len(spans), _rate(cached, spans)))
+    pool_classified = _classifier_calls() - calls_before
     rules_only = SecurityEngine(learned=False)
     rows.append(("pattern", "prefilter + gate + cache, rules only (no learned tier)", len(spans), _rate(rules_only, spans)))
     scanner = SpanScanner(SecurityEngine(analyzer=pattern.analyzer))
@@ -88,7 +101,8 @@ def main() -> None:
     print(f"\npool's engine: span fields decided by the prefilter {cached.stats.fields_prefiltered}/{cached.stats.fields} "
           f"(rules only: {rules_only.stats.fields_prefiltered}/{rules_only.stats.fields}); cache hits "
           f"{cached.stats.cache_hits}/{cached.stats.texts} texts; Presidio calls {cached.stats.presidio_calls}; "
-          f"texts gated out {cached.stats.gated_out}")
+          f"texts gated out {cached.stats.gated_out}; learned tier (cue gate {injection.CUE_GATE!r}) classified "
+          f"{pool_classified} texts ({pool_classified / len(spans):.2f} per span)")
     from actors.security.classifier import get_classifier
 
     classifier = get_classifier()

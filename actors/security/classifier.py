@@ -41,8 +41,50 @@ _SPACES = re.compile(r"\s+")
 _COMMON = re.compile(r"\b(?:the|you|and|to|your|are|all|of|is|with|now)\b")
 
 
+# Necessary conditions, checked before the (slower) rewrites they guard; each one is exact: when it
+# does not hold, the rewrite it guards cannot change the text. A leetspeak word holds a letter or
+# underscore (any word character but an ASCII digit) next to a digit or @$!; spaced letters need a letter, a separator and another letter;
+# an encoded payload is a run of ≥ 24 characters without spaces.
+_LEET_HINT = re.compile(r"[^\W0-9][0-9@$!]|[0-9@$!][^\W0-9]")
+_SPACED_HINT = re.compile(r"(?<!\S)[a-z][ .\-_*][a-z][ .\-_*]")
+_LONG_RUN = re.compile(r"\S{24}")
+# The common words and their rot13 readings counted in one pass over the text (rot13 keeps word
+# boundaries, so the rot13 reading's common words are exactly these words in the text itself).
+_COMMON_BOTH = re.compile(r"\b(?:(the|you|and|to|your|are|all|of|is|with|now)|(gur|lbh|naq|gb|lbhe|ner|nyy|bs|vf|jvgu|abj))\b")
+
+
+def _squeeze(text: str) -> str:
+    """`_SPACES.sub(" ", text)`: every whitespace run becomes one space (split/join runs in C)."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + inner + (" " if text[-1].isspace() else "")
+
+
 def canonical(text: str) -> str:
     """The text the classifier reads: de-obfuscated, lower-cased, with decoded payloads appended."""
+    text = text[:MAX_CHARS]
+    base = normalize(text).text.lower()
+    if _LEET_HINT.search(base):
+        base = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base)
+    if _SPACED_HINT.search(base):
+        base = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), base)
+    extra: list[str] = []
+    if "%" in text and _URL_ESCAPES.search(text):
+        extra.append(urllib.parse.unquote(text).lower())
+    if _LONG_RUN.search(text):
+        extra.extend(p.text.lower() for p in decoded_payloads(text, max_payloads=4))
+    plain = rotated = 0
+    for word, flipped_word in _COMMON_BOTH.findall(base):
+        plain += bool(word)
+        rotated += bool(flipped_word)
+    if rotated > 2 * plain + 1:  # the text reads as English once rot13'd
+        extra.append(rot13(base))
+    return _squeeze(" ".join([base, *extra]))
+
+
+def canonical_reference(text: str) -> str:
+    """`canonical` without the fast paths (every rewrite always runs): the definition the tests compare to."""
     text = text[:MAX_CHARS]
     base = normalize(text).text.lower()
     base = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base)
@@ -52,7 +94,7 @@ def canonical(text: str) -> str:
         extra.append(urllib.parse.unquote(text).lower())
     extra.extend(p.text.lower() for p in decoded_payloads(text, max_payloads=4))
     flipped = rot13(base)
-    if len(_COMMON.findall(flipped)) > 2 * len(_COMMON.findall(base)) + 1:  # the text reads as English once rot13'd
+    if len(_COMMON.findall(flipped)) > 2 * len(_COMMON.findall(base)) + 1:
         extra.append(flipped)
     return _SPACES.sub(" ", " ".join([base, *extra]))
 
@@ -81,18 +123,25 @@ def _word_hashes(codes: np.ndarray) -> np.ndarray:
     return np.add.reduceat(contrib, seg).astype(np.uint64)
 
 
-def features(text: str, dim_bits: int = DIM_BITS) -> np.ndarray:
-    """Feature indices (hashed character 3-5-grams, word unigrams and bigrams, with repeats) of `canonical(text)`."""
-    codes = np.frombuffer(canonical(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = None) -> np.ndarray:
+    """Feature indices (hashed character 3-5-grams, word unigrams and bigrams, with repeats) of `canonical(text)`.
+
+    `canonical_text`, when given, must be `canonical(text)` (a caller that already has it saves computing it again).
+    """
+    if canonical_text is None:
+        canonical_text = canonical(text)
+    codes = np.frombuffer(canonical_text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
     shift = np.uint64(64 - dim_bits)
-    for n, mult in zip(NGRAMS, _MULT):
+    # Rolling polynomial hash: the n-gram hash extends the (n-1)-gram hash by one character (same values mod 2^64
+    # as hashing each n-gram from scratch).
+    h = np.zeros(len(codes), dtype=np.uint64)
+    for n in range(1, NGRAMS[-1] + 1):
         if len(codes) < n:
-            continue
-        h = np.zeros(len(codes) - n + 1, dtype=np.uint64)
-        for i in range(n):
-            h = h * np.uint64(1_000_003) + codes[i: len(codes) - n + 1 + i]
-        parts.append((h * mult) >> shift)
+            break
+        h = h[: len(codes) - n + 1] * np.uint64(1_000_003) + codes[n - 1:]
+        if n in NGRAMS:
+            parts.append((h * _MULT[NGRAMS.index(n)]) >> shift)
     if WORDS:
         words = _word_hashes(codes)
         if len(words):
@@ -121,15 +170,17 @@ class InjectionClassifier:
         meta = json.loads(str(data["meta"]))
         return cls(data["weights"].astype(np.float32), float(data["bias"]), float(meta["threshold"]), meta)
 
-    def logit(self, text: str) -> float:
-        idx = features(text, int(self.meta.get("dim_bits", DIM_BITS)))  # type: ignore[call-overload]
+    def logit(self, text: str, canonical_text: str | None = None) -> float:
+        """The log-odds of injection; `canonical_text`, when given, must be `canonical(text)`."""
+        idx = features(text, int(self.meta.get("dim_bits", DIM_BITS)), canonical_text)  # type: ignore[call-overload]
         if not len(idx):
             return self.bias
         return float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
 
-    def probability(self, text: str) -> float:
+    def probability(self, text: str, canonical_text: str | None = None) -> float:
+        """P(injection | text); `canonical_text`, when given, must be `canonical(text)` (it is not computed again)."""
         self.calls += 1
-        return float(1.0 / (1.0 + np.exp(-self.logit(text))))
+        return float(1.0 / (1.0 + np.exp(-self.logit(text, canonical_text))))
 
 
 _LOADED: InjectionClassifier | None = None

@@ -35,7 +35,9 @@ WINDOWED_TRIGGERS: dict[str, tuple[str, int, int]] = {
     "IBAN_CODE": (r"(?:^|[^a-z0-9])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]{4}){2}", 19, 40),
     # IPv4 dotted quad; every IPv6 form has "::" or at least six "h:" groups (times like 12:34:56 do not).
     "IP_ADDRESS": (r"\d\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-f]{1,4}:){6}", 30, 0),
-    "CRYPTO": (r"[13][a-z0-9]{25}|0x[0-9a-f]{40}", 42, 0),
+    # Bitcoin base58 addresses (1… / 3…) never hold a "0" (the checksum test rejects any that does), so hex ids
+    # with zeros do not trigger; bech32 (bc1…) may hold one; Ethereum 0x + 40 hex digits.
+    "CRYPTO": (r"[13][a-z1-9]{25}|bc1[a-z0-9]{25}|0x[0-9a-f]{40}", 42, 0),
     "UK_NINO": (r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]", 13, 0),
     "IN_PAN": (r"[a-z]{5}\d{4}[a-z]", 10, 0),
     "IN_AADHAAR": (r"\d{4}[ -]?\d{4}[ -]?\d{4}", 14, 0),

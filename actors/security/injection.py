@@ -283,27 +283,60 @@ def score_text(text: str, indirect: bool = False, depth: int = 0) -> InjectionVe
 #: request for hidden text, an instruction addressed to the model), in the nine languages the tier
 #: covers. A text with none of them and no rule hit is not sent to the classifier: this keeps the
 #: learned tier on few texts. Non-ASCII texts and texts with encoded runs always go (gate.py).
-LEARNED_CUES: tuple[str, ...] = (
-    r"\b(?:ignor|disregard|forget|forgot|overrid|bypass|set\s+aside|put\s+aside|no\s+longer|pretend|imagine|hypothetical|role-?play|persona|"
-    r"character|jailbr|unfilter|uncensor|unrestrict|restriction|filter|guideline|instruction|directive|polic|rules\b|prompt|"
-    r"configur|told\s+(?:you|before)|were\s+given|act\s+as|you\s+are\s+now|from\s+now\s+on|henceforth|developer|admin|system|"
-    r"assistant|chatbot|language\s+model|\bai\b|\bllm\b|repeat|verbatim|word\s+for\s+word|reveal|opposite|dan\b|mode\b|simulat|"
-    r"respond\s+as|answer\s+as|reply\s+as|stay\s+in|never\s+refuse|anything\s+now|obey|comply|unlock|secret|hidden|initial)",
+#: Strong cues are rare in ordinary text; weak cues (`WEAK_CUES`) are everyday words (system, policy,
+#: character, reveal, …) that ordinary agent text has too, so `CUE_GATE` can ask for more than one.
+STRONG_CUES: tuple[str, ...] = (
+    r"\b(?:ignor|disregard|overrid|bypass|set\s+aside|put\s+aside|no\s+longer|pretend|role-?play|"
+    r"jailbr|unfilter|uncensor|unrestrict|instruction|directive|rules\b|"
+    r"told\s+(?:you|before)|were\s+given|act\s+as|you\s+are\s+now|from\s+now\s+on|henceforth|"
+    r"chatbot|language\s+model|\bai\b|\bllm\b|verbatim|word\s+for\s+word|dan\b|hypothetical|restriction|"
+    r"assistant|repeat|opposite|admin\b|"
+    r"respond\s+as|answer\s+as|reply\s+as|stay\s+in|never\s+refuse|anything\s+now|obey|comply|unlock)",
     # ES FR DE PT IT (Latin-script languages often written without accents)
     r"\b(?:instrucc|indicacion|regla|consigne|r[eè]gle|directriz|anweisung|regel|vorgabe|instru[cç]|regra|orienta[cç]|istruzion|regol|"
     r"indicazion|ignora|olvida|oublie|vergiss|esque[cç]|dimentic|repite|r[eé]p[eè]te|wiederhol|repita|ripeti|obedece|ob[eé]is|gehorch|obbedisc)",
-    # leetspeak and letter-by-letter spacing of the usual trigger words
-    r"[1!]gn[0o]r|ign[0o]r|d[1!]sr[3e]g|[1!]nstruct|instruct[1!]|pr[0o]mpt|syst[3e]m|sy5t|j[4a][1!]lbr|r[3e]v[3e][4a]l|rul[3e]5|f[0o]rg[3e]t",
+    # leetspeak and letter-by-letter spacing of the usual trigger words (the plain spellings of the weak
+    # words among them are weak cues)
+    r"[1!]gn[0o]r|ign[0o]r|d[1!]sr[3e]g|[1!]nstruct|instruct[1!]|pr0mpt|syst3m|sy5t|j[4a][1!]lbr|r3v[3e][4a]l|rev3[4a]l|reve4l|"
+    r"rul[3e]5|f0rg[3e]t|forg3t",
     r"(?:\b[a-z][ .*_-]){4}[a-z]\b",
     r"\b[g-z]+[0134579][a-z]*[g-z]\b",
-    r"\b(?:you're\s+now|yourself|text\s+above|earlier\s+(?:message|text)|before\s+i\s+(?:arrived|joined|came))\b",
+    r"\b(?:you're\s+now|text\s+above|earlier\s+(?:message|text)|before\s+i\s+(?:arrived|joined|came))\b",
 )
+WEAK_CUES: tuple[str, ...] = (
+    r"\bforgot", r"\bimagine", r"\bpersona", r"\bcharacter", r"\bfilter", r"\bguideline", r"\bpolic", r"\bconfigur",
+    r"\bdeveloper", r"\badmin", r"\bmode\b", r"\bsimulat", r"\bsecret", r"\bhidden", r"\binitial", r"\byourself\b",
+    r"forget", r"prompt", r"system", r"reveal",  # also inside words ("filesystem"), as the leetspeak cue always matched them
+)
+#: Every cue (what the gate and the span prefilter look for: a text with none of them never reaches the classifier).
+LEARNED_CUES: tuple[str, ...] = (*STRONG_CUES, *WEAK_CUES)
+
+#: When a text no rule matched and that is not foreign goes to the classifier: "any" cue, a "strong"
+#: cue only, or "strong+2weak" (a strong cue or two different weak ones). Measured in bench/detection_quality.py.
+CUE_GATE = "any"
 
 #: Rule scores at or above this decide alone; below it (including texts no rule matched, when a cue
 #: is present) the classifier decides. The band where rules are unsure is [0, RULES_DECIDE).
 RULES_DECIDE = 80
 LEARNED_RULE = "learned.classifier"
-CUE_MATCHER = MultiMatcher([PatternSpec("cue", cue, caseless=True) for cue in LEARNED_CUES])
+_STRONG = "strong"
+CUE_MATCHER = MultiMatcher(
+    [PatternSpec(_STRONG, cue, caseless=True) for cue in STRONG_CUES]
+    + [PatternSpec(f"weak{i}", cue, caseless=True) for i, cue in enumerate(WEAK_CUES)]
+)
+
+
+def cue_opens(canonical_text: str, gate: str | None = None) -> bool:
+    """Whether the cues in `canonical_text` send it to the classifier under `gate` (default `CUE_GATE`)."""
+    keys = {key for key, _ in CUE_MATCHER.scan(canonical_text)}
+    gate = gate or CUE_GATE
+    if gate == "any" or _STRONG in keys:
+        return bool(keys)
+    if gate == "strong":
+        return False
+    if gate == "strong+2weak":
+        return len(keys) >= 2
+    raise ValueError(f"unknown cue gate {gate!r}")
 
 
 #: False while the engine scans text the model wrote itself (an LLM span's output): injections enter
@@ -324,9 +357,12 @@ def assess(text: str, indirect: bool = False, learned: bool = True) -> Injection
     from actors.security.classifier import canonical, get_classifier
 
     classifier = get_classifier()
-    if classifier is None or (not verdict.found and not foreign(text) and not CUE_MATCHER.scan(canonical(text))):
+    if classifier is None:
         return verdict
-    p = classifier.probability(text)
+    canonical_text = canonical(text)
+    if not verdict.found and not foreign(text) and not cue_opens(canonical_text):
+        return verdict
+    p = classifier.probability(text, canonical_text)
     t = classifier.threshold
     if p >= t:
         score = max(verdict.score, int(50 + 50 * (p - t) / (1 - t)))

@@ -28,6 +28,12 @@ PHONE_CONTEXT: tuple[str, ...] = (
 CONTEXT_CHARS = 40
 _CANDIDATE = re.compile(r"(?<![\w+/@:.,\-])(?:\+|00)?\(?\d(?:[ ().\-/]{0,2}\d){6,16}\)?(?![\w/@]|[.\-]\d)")
 _SEPARATORS = re.compile(r"[ ().\-/]+")
+# Shapes that are never phone numbers, rejected before libphonenumber (which parses a candidate once per
+# region): a calendar date (2017-01-02, 2017/01/02, 02.01.2017) and a dotted version number right after a
+# version word ("version 10.32.454", "v1.2.3456").
+_DATE = re.compile(r"(?:\d{4}([-/.])(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])([-/.])(?:0[1-9]|1[0-2])\2\d{4})")
+_VERSION = re.compile(r"\d{1,3}(?:\.\d{1,4}){1,3}")
+_VERSION_WORD = re.compile(r"(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\brev\.?|\bpatch)\s*$")
 
 
 def _groups(value: str) -> list[int]:
@@ -42,6 +48,8 @@ def phone_score(text: str, start: int, end: int) -> float:
         return 0.0
     international = value.startswith(("+", "00"))
     before = text[max(0, start - CONTEXT_CHARS):start].lower()
+    if not international and (_DATE.fullmatch(value) or (_VERSION.fullmatch(value) and _VERSION_WORD.search(before))):
+        return 0.0
     context = any(word in before for word in PHONE_CONTEXT)
     separated = len(_groups(value)) > 1
     trunk = value[:1] == "0" and not separated and digits >= 10  # a national number written bare: 0 + area/mobile code
