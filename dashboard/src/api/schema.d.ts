@@ -4917,6 +4917,7 @@ export interface operations {
                 service?: string | null;
                 sort?: "-created_at" | "created_at" | "-score" | "score";
                 limit?: number;
+                /** @description next_cursor of the previous page, as is */
                 cursor?: string | null;
                 /** @description window start (ISO 8601; default: end minus 24 h) */
                 start?: string | null;
@@ -5556,7 +5557,9 @@ export interface operations {
             query?: {
                 /** @description default: chosen from the window */
                 bucket?: ("minute" | "hour" | "day") | null;
+                /** @description LOW, MEDIUM, HIGH, CRITICAL (repeat or comma-separate) */
                 severity?: string[] | null;
+                /** @description pii, secret, injection, loop, runaway, anomaly */
                 rule?: string[] | null;
                 top?: number;
                 /** @description window start (ISO 8601; default: end minus 24 h) */
