@@ -9,8 +9,10 @@ a restart. The process is tied to its parent: it gets SIGTERM when the owner die
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -35,6 +37,18 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PID_FILE = "valkey.pid"
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie waiting for its parent has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -78,6 +92,7 @@ class EmbeddedValkey:
         """
         if self.alive():
             return
+        self._wait_for_previous(timeout)
         if port_open(self.host, self.port):
             raise RuntimeError(
                 f"port {self.port} is already in use: another AgentStack or Redis is running there. "
@@ -98,23 +113,50 @@ class EmbeddedValkey:
             "--protected-mode", "yes" if self.host in ("127.0.0.1", "localhost", "::1") else "no",
             "--logfile", str(log_file),
         ]
-        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, preexec_fn=_die_with_parent)
-        assert self._proc.stdin is not None
-        if self._password:
-            quoted = self._password.replace("\\", "\\\\").replace('"', '\\"')
-            self._proc.stdin.write(f'requirepass "{quoted}"\n'.encode())
-        self._proc.stdin.close()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+        for attempt in range(3):
+            self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, preexec_fn=_die_with_parent)
+            (self.data_dir / PID_FILE).write_text(str(self._proc.pid))
+            assert self._proc.stdin is not None
+            if self._password:
+                quoted = self._password.replace("\\", "\\\\").replace('"', '\\"')
+                self._proc.stdin.write(f'requirepass "{quoted}"\n'.encode())
+            self._proc.stdin.close()
+            while time.monotonic() < deadline:
+                if self._proc.poll() is not None:
+                    break
+                if port_open(self.host, self.port):
+                    logger.info("embedded Valkey listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
+                    return
+                time.sleep(0.05)
+            if self._proc.poll() is None or time.monotonic() + 1 >= deadline:
                 break
-            if port_open(self.host, self.port):
-                logger.info("embedded Valkey listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
-                return
-            time.sleep(0.05)
+            # It exited at once (e.g. the port or its files were still held by an instance shutting down): again.
+            logger.warning("embedded Valkey exited with %s on start (attempt %d); retrying", self._proc.returncode, attempt + 1)
+            time.sleep(0.5)
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else "(no log)"
         self.stop()
         raise RuntimeError(f"embedded Valkey did not start on port {self.port}; its log ends with:\n{tail}")
+
+    def _wait_for_previous(self, timeout: float) -> None:
+        """A previous instance on this data dir (a replica that died, its Valkey told to stop with it) may still
+        be flushing its AOF: wait for it to exit before starting another on the same port and files."""
+        try:
+            pid = int((self.data_dir / PID_FILE).read_text().strip())
+            title = Path(f"/proc/{pid}/cmdline").read_bytes()
+            cwd = os.readlink(f"/proc/{pid}/cwd")  # Valkey works in its --dir
+        except (OSError, ValueError):
+            return
+        if b"valkey" not in title or cwd != str(self.data_dir.resolve()):
+            return  # not a Valkey of this data dir (the pid was reused)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _running(pid):
+            time.sleep(0.05)
+        if _running(pid):
+            logger.warning("a previous embedded Valkey (pid %d) did not exit in %.0fs; killing it", pid, timeout)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.2)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server gracefully (SIGTERM: Valkey flushes its AOF), killing it if it hangs."""
