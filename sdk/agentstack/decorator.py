@@ -182,11 +182,19 @@ def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[...,
                 span.status = "OK"
             if span.end_time is None:  # Span.end() written out (the function may have ended its span itself)
                 now = _perf() + _ids.clock_offset
-                span.end_time = now if now > span.start_time else span.start_time
+                start = span.start_time
+                end = span.end_time = now if now > start else start
                 on_end = span._on_end
                 if on_end is not None and span.sampled:
+                    record = tracer._record_hook
                     try:
-                        on_end(span)
+                        if (record is not None and span._attributes is None and span._events is None
+                                and span._input is None and span._output is None and not span.status_message):
+                            # still plain (the function did not write to its span): queued as a SpanRecord
+                            record((span._tid, span._sid, span._pid, name, kind, start, end, span.status,
+                                    span.service_name))  # fmt: skip
+                        else:
+                            on_end(span)
                     except Exception:  # telemetry never raises into user code
                         logger.exception("AgentStack: failed to hand span %r to the exporter", span.name)
             return result

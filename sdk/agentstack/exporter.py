@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agentstack import _ids
 from agentstack.config import Settings, env_var
-from agentstack.span import Span, wire_batch
+from agentstack.span import Span, SpanRecord, wire_batch
 
 if TYPE_CHECKING:  # imported when an exporter is built: urllib, http.client and sqlite3 are slow to import
     from agentstack.transport import Transport
@@ -33,7 +33,6 @@ __all__ = ["BatchExporter", "SpanExporter"]
 logger = logging.getLogger(__name__)
 
 _WireSpan = dict[str, Any]
-_NEVER = 1 << 62  # a queue length never reached
 
 
 class SpanExporter(Protocol):
@@ -130,15 +129,17 @@ class BatchExporter:
         worker is woken through an event once a batch is waiting. Every removal from the queue (a batch
         taken, or the oldest span dropped on overflow) happens under the lock and is counted in
         ``_taken``, so the n-th span ever queued has sequence number n without storing one per span:
-        the queue is first in, first out. A burst from several threads at once can overshoot
-        ``max_queue_size`` by at most one span per thread before the next export trims it.
+        the queue is first in, first out. Several threads can pass the producer's room test at once and
+        all append; each producer that finds the queue longer than ``max_queue_size`` after its append
+        trims it back (oldest first) before returning, so an overshoot never outlives the call that made it.
         """
         # Re-entrant: garbage collection can finalise an observed generator (ending its span, so
         # calling export) in the middle of any allocation, including one made while holding this lock.
         self._lock = threading.RLock()
         self._work_ready = threading.Event()  # set by producers (a full batch waits), flush and shutdown
-        # A producer wakes the export thread when the queue reaches this length, then raises it out of reach
-        # until the thread has looked at the queue (one wake per batch, one comparison per span).
+        # A producer wakes the export thread when the queue reaches this length, then raises it to just past the
+        # queue's limit until the thread has looked at the queue (one wake per batch, one comparison per span,
+        # which also catches an overshoot of the limit; batch_size <= max_queue_size, see config).
         self._wake_at = self.batch_size
         self._settled = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -161,46 +162,68 @@ class BatchExporter:
         self._warned_full = False
 
     # -- producer side ----------------------------------------------------------------------------
-    def export(self, span: Span | _WireSpan) -> None:
+    def export(self, span: Span | SpanRecord | _WireSpan) -> None:
         """Queue one finished span; when the queue is full the oldest queued span is dropped.
 
         This is on the hot path of every observed call, so it only appends to the queue (no lock; see
         :meth:`_init_state`); turning the span into its wire form happens on the export thread.
+        ``@observe`` hands over a plain span as its :data:`~agentstack.span.SpanRecord`.
         """
         queue = self._queue
         if len(queue) >= self._room:  # closed, no thread yet, or full
             self._export_slow(span)
             return
         queue.append(span)
-        if len(queue) >= self._wake_at:
-            self._wake_at = _NEVER
+        if len(queue) >= self._wake_at:  # a batch is waiting, or other threads appended past the limit meanwhile
+            self._wake_or_trim()
+
+    def _wake_or_trim(self) -> None:
+        """After an append reached ``_wake_at``: trim the queue back to its limit, wake the worker for a full batch."""
+        if len(self._queue) > self._max_queue:
+            with self._lock:
+                overflowed = self._trim(self._max_queue)
+            if overflowed:
+                self._warn_full()
+        if len(self._queue) >= self.batch_size:
+            self._wake_at = self._max_queue + 1
             self._work_ready.set()
 
-    def _export_slow(self, span: Span | _WireSpan) -> None:
+    def _export_slow(self, span: Span | SpanRecord | _WireSpan) -> None:
         """:meth:`export` when the exporter is closed, the queue is full, or no worker was started yet."""
-        overflowed = False
         with self._lock:
             queue = self._queue
             if self._closed:
                 self._counts["dropped"] += 1
                 return
-            while len(queue) >= self._max_queue:
-                queue.popleft()
-                self._taken += 1
-                self._counts["dropped"] += 1
-                self._settle(self._taken, 1, ok=False)
-                overflowed, self._warned_full = not self._warned_full, True
             queue.append(span)
+            # Trimmed after the append: a producer on the fast path may append between a trim and our append.
+            overflowed = self._trim(self._max_queue)
             if len(queue) >= self.batch_size:
                 self._work_ready.set()
             if self._worker is None:
                 self._ensure_worker()
         if overflowed:  # logged outside the lock: a logging handler may itself create spans
-            logger.warning(
-                "AgentStack: export queue full (%d spans), dropping the oldest. The collector is slow or "
-                "unreachable; raise %s if this is a burst.",
-                self.settings.max_queue_size, env_var("max_queue_size"),
-            )  # fmt: skip
+            self._warn_full()
+
+    def _trim(self, limit: int) -> bool:
+        """Drop the oldest spans until at most ``limit`` are queued; whether to warn (the first overflow). Lock held."""
+        queue = self._queue
+        overflowed = False
+        while len(queue) > limit:
+            queue.popleft()
+            self._taken += 1
+            self._counts["dropped"] += 1
+            self._settle(self._taken, 1, ok=False)
+            if not self._warned_full:
+                overflowed = self._warned_full = True
+        return overflowed
+
+    def _warn_full(self) -> None:
+        logger.warning(
+            "AgentStack: export queue full (%d spans), dropping the oldest. The collector is slow or "
+            "unreachable; raise %s if this is a burst.",
+            self.settings.max_queue_size, env_var("max_queue_size"),
+        )  # fmt: skip
 
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Block until every span queued so far was delivered or given up on.
@@ -443,7 +466,7 @@ def _wire_spans(items: list[Any]) -> tuple[list[_WireSpan], int]:
     broken = 0
     for item in items:
         try:
-            spans.append(item.to_wire() if isinstance(item, Span) else item)
+            spans.extend(wire_batch([item]))
         except Exception:
             broken += 1
             logger.exception("AgentStack: could not serialise a span; it is dropped")

@@ -20,7 +20,7 @@ from agentstack.values import (  # re-exported: the span's vocabulary
 from agentstack.values import attribute_value as _attribute_value
 from agentstack.values import clip as _clip
 
-__all__ = ["AttributeValue", "Span", "SpanKind", "check_kind", "new_span_id", "new_trace_id", "new_span"]
+__all__ = ["AttributeValue", "Span", "SpanKind", "SpanRecord", "check_kind", "new_span_id", "new_trace_id", "new_span"]
 
 logger = logging.getLogger(__name__)
 
@@ -435,37 +435,50 @@ _PLAIN_WIRE: dict[str, Any] = {
 }  # fmt: skip
 
 
+# A plain ended span (nothing captured, no attributes, events or status message) as ``@observe`` queues it for a
+# BatchExporter: (trace id, span id, parent span id or 0, name, kind, start, end, status, service name). Only atomic
+# values, so the garbage collector stops tracking the tuple at its first pass; a queued Span would be traversed by
+# every collection until its batch is sent, and promoted to the older generations on the way.
+SpanRecord = tuple[int, int, int, str, str, int, int, str, str]
+
+
 def wire_batch(items: list[Any]) -> list[dict[str, Any]]:
     """The wire dicts of a batch of ended spans (wire dicts among them pass through as they are).
 
     The export thread's loop: a plain ended span (nothing captured, no attributes, events or status
-    message: nothing to copy or scrub) is written out here, without a method call per span; any other
-    span goes through :meth:`Span.to_wire`. Raises whatever a span's conversion raises.
+    message: nothing to copy or scrub), or its :data:`SpanRecord`, is written out here, without a
+    method call per span; any other span goes through :meth:`Span.to_wire`. Raises whatever a span's
+    conversion raises.
     """
     out: list[dict[str, Any]] = []
     append = out.append
     copy = _PLAIN_WIRE.copy
     for span in items:
-        if type(span) is not Span and not isinstance(span, Span):  # already a wire dict
+        if type(span) is tuple:  # a SpanRecord
+            tid, sid, pid, name, kind, start, end, status, service_name = span
+        elif type(span) is Span or isinstance(span, Span):
+            end = span.end_time
+            if (end is None or span._input is not None or span._output is not None or span._attributes
+                    or span._events or span.status_message):  # fmt: skip
+                append(span.to_wire())
+                continue
+            tid, sid, pid, name, kind, start, status, service_name = (
+                span._tid, span._sid, span._pid, span.name, span.kind, span.start_time, span.status, span.service_name
+            )
+        else:  # already a wire dict
             append(span)
             continue
-        end = span.end_time
-        if (end is None or span._input is not None or span._output is not None or span._attributes
-                or span._events or span.status_message):  # fmt: skip
-            append(span.to_wire())
-            continue
         wire = copy()  # ids as lowercase hex: int.to_bytes().hex() is faster than a format
-        wire["trace_id"] = span._tid.to_bytes(16, "big").hex()
-        wire["span_id"] = span._sid.to_bytes(8, "big").hex()
-        pid = span._pid
+        wire["trace_id"] = tid.to_bytes(16, "big").hex()
+        wire["span_id"] = sid.to_bytes(8, "big").hex()
         if pid:
             wire["parent_span_id"] = pid.to_bytes(8, "big").hex()
-        wire["name"] = span.name
-        wire["kind"] = span.kind
-        wire["start_time"] = span.start_time
+        wire["name"] = name
+        wire["kind"] = kind
+        wire["start_time"] = start
         wire["end_time"] = end
-        wire["status"] = span.status
-        wire["service_name"] = span.service_name
+        wire["status"] = status
+        wire["service_name"] = service_name
         wire["attributes"] = {}
         wire["events"] = []
         append(wire)

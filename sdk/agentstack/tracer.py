@@ -80,6 +80,9 @@ class Tracer:
         self.sanitizer = sanitizer
         # Read on every span: plain attributes, so the hot path does no lookups through settings.
         self._on_end_hook = exporter.export if exporter is not None else None
+        # ``@observe`` hands a plain ended span to a BatchExporter as a SpanRecord (a tuple the garbage collector
+        # soon stops tracking, see agentstack.span); an exporter of any other kind always gets the Span.
+        self._record_hook = self._on_end_hook if getattr(type(exporter), "export", None) is BatchExporter.export else None
         self._scrub = self.sanitizer
         self._service_name = self.settings.service_name
         self._capture = self.settings.capture_content
