@@ -21,7 +21,7 @@ from agentstack import capture as capture_module
 from agentstack import context
 from agentstack import tracer as tracer_module
 from agentstack.capture import to_json_text
-from agentstack.span import Span, SpanKind, check_kind, new_span
+from agentstack.span import Span, SpanKind, check_kind
 from agentstack.tracer import get_tracer
 from agentstack.values import attribute_value as _attribute_value
 
@@ -34,6 +34,10 @@ _MAX_STREAM_ITEMS = 1000  # items of a stream kept for the captured output
 _SKIPPED_PARAMETERS = ("self", "cls")
 _CURRENT = context._CURRENT_SPAN
 _perf = time.perf_counter_ns
+_new = object.__new__
+_bits = _ids.random_bits  # the same generator object for the life of the process (reseeded in place)
+_MASK64 = (1 << 64) - 1
+_ALL = 1 << 64  # a sampling threshold that keeps every trace
 logger = logging.getLogger(__name__)
 
 
@@ -161,9 +165,36 @@ def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[...,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         tracer = tracer_module._global_tracer
         if plain and tracer is not None:
-            try:
-                span = new_span(name, kind, get(), tracer._service_name, tracer._on_end_hook, tracer._threshold,
-                                tracer._scrub)
+            try:  # new_span() written out: the ids and the start stay in locals for the SpanRecord
+                span = _new(Span)
+                parent = get()
+                if parent is not None:
+                    span._tid = tid = parent._tid
+                    span._pid = pid = parent._sid
+                    span.sampled = sampled = parent.sampled
+                    span._sid = sid = _bits(64) or 1
+                else:
+                    bits = _bits(192)
+                    span._tid = tid = bits >> 64 or 1
+                    span._sid = sid = bits & _MASK64 or 1
+                    span._pid = pid = 0
+                    threshold = tracer._threshold
+                    span.sampled = sampled = threshold >= _ALL or (tid & _MASK64) < threshold
+                span.name = name
+                span.kind = kind
+                span.service_name = service_name = tracer._service_name
+                span.start_time = start = _perf() + _ids.clock_offset
+                span.end_time = None
+                span.status = "UNSET"
+                span.status_message = ""
+                span._input = None
+                span._output = None
+                span._attributes = None
+                span._events = None
+                span._dropped = 0
+                span._on_end = on_end = tracer._on_end_hook
+                span._tokens = None
+                span._scrub = tracer._scrub
             except Exception:
                 _internal_error("starting a span")
                 return func(*args, **kwargs)
@@ -182,17 +213,14 @@ def _wrap_function(func: Callable[..., Any], options: _Options) -> Callable[...,
                 span.status = "OK"
             if span.end_time is None:  # Span.end() written out (the function may have ended its span itself)
                 now = _perf() + _ids.clock_offset
-                start = span.start_time
                 end = span.end_time = now if now > start else start
-                on_end = span._on_end
-                if on_end is not None and span.sampled:
+                if on_end is not None and sampled:
                     record = tracer._record_hook
                     try:
                         if (record is not None and span._attributes is None and span._events is None
                                 and span._input is None and span._output is None and not span.status_message):
                             # still plain (the function did not write to its span): queued as a SpanRecord
-                            record((span._tid, span._sid, span._pid, name, kind, start, end, span.status,
-                                    span.service_name))  # fmt: skip
+                            record((tid, sid, pid, name, kind, start, end, span.status, service_name))
                         else:
                             on_end(span)
                     except Exception:  # telemetry never raises into user code

@@ -3,11 +3,15 @@ flush accounts exactly for the spans queued before it (sequence numbers are impl
 
 from __future__ import annotations
 
+import collections
 import threading
 from typing import Any
 
+import agentstack
+from agentstack import tracer as tracer_module
 from agentstack.config import resolve_settings
 from agentstack.exporter import BatchExporter
+from agentstack.schema import validate_span
 from agentstack.span import Span
 from agentstack.transport import SendResult
 
@@ -100,3 +104,106 @@ def test_overflow_drops_the_oldest_and_a_flush_waiting_for_them_sees_the_drop() 
     export.shutdown(2)
     assert sink.names == ["first", "q1", "q2", "q3"]
     assert export.stats()["dropped"] == 1 and export.stats()["sent"] == 4
+
+
+class RacingQueue(collections.deque[Any]):
+    """Holds each producer thread at its first look at the queue's length until every producer has looked: all of
+    them pass the room test together, the interleaving a thread switch between the test and the append can give."""
+
+    def __init__(self, producers: set[int], items: list[Any]) -> None:
+        super().__init__(items)
+        self.producers = producers
+        self.barrier = threading.Barrier(len(producers))
+
+    def __len__(self) -> int:
+        length = super().__len__()
+        ident = threading.get_ident()
+        if ident in self.producers:
+            self.producers.discard(ident)
+            self.barrier.wait(10)
+        return length
+
+
+def test_producers_racing_past_the_room_test_leave_the_queue_within_its_limit() -> None:
+    sink = Recording()
+    export = exporter(sink, batch_size=1, max_queue_size=4)
+    sink.gate.clear()
+    export.export(ended("first"))  # taken by the export thread, held in send
+    while not export.stats()["queued"] or export._queue:
+        threading.Event().wait(0.01)
+    start = threading.Event()
+    threads = [threading.Thread(target=lambda i=i: (start.wait(10), export.export(ended(f"racer{i}")))) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    export._queue = RacingQueue({thread.ident for thread in threads if thread.ident is not None},
+                                [ended(f"q{i}") for i in range(3)])  # one slot left, three producers  # fmt: skip
+    start.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(export._queue) == 4  # the limit, not 4 + 2: the two oldest were dropped
+    assert export.stats()["queued"] == 5 and export.stats()["dropped"] == 2  # + the one in flight
+    sink.gate.set()
+    assert export.flush(10) is True  # the drops came before it: all it waits for is delivered
+    export.shutdown(2)
+    assert sink.names[0] == "first" and sorted(sink.names[1:]) == ["q2", "racer0", "racer1", "racer2"]
+    assert export.stats()["sent"] == 5 and export.stats()["dropped"] == 2
+
+
+class Keeping:
+    """A transport that keeps every wire dict it is sent."""
+
+    def __init__(self) -> None:
+        self.spans: list[dict[str, Any]] = []
+
+    def send(self, spans: list[dict[str, Any]], deadline: float | None = None, *, retries: int | None = None) -> SendResult:
+        self.spans.extend(spans)
+        return SendResult(sent=len(spans))
+
+
+def test_observed_spans_reach_a_batch_exporter_as_the_wire_dicts_their_spans_give() -> None:
+    """``@observe`` with capture off queues a plain span as a SpanRecord: what the transport gets must be what the
+    Span itself would have given, and a span the function wrote to (or ended itself) still goes as a Span."""
+    sink = Keeping()
+    spans: dict[str, Span] = {}
+    agentstack.configure(exporter=exporter(sink, batch_size=64, max_queue_size=1000), service_name="svc")  # type: ignore[arg-type]
+    try:
+        @agentstack.observe(capture_input=False, capture_output=False, kind="tool", name="leaf")
+        def leaf(x: int) -> int:
+            spans[f"leaf{x}"] = agentstack.get_current_span()  # type: ignore[assignment]
+            return x
+
+        @agentstack.observe(capture_input=False, capture_output=False, name="writes")
+        def writes() -> None:
+            span = agentstack.get_current_span()
+            assert span is not None
+            spans["writes"] = span
+            span.set_attribute("k", 1)
+
+        @agentstack.observe(capture_input=False, capture_output=False, name="ends_itself")
+        def ends_itself() -> None:
+            span = agentstack.get_current_span()
+            assert span is not None
+            spans["ends_itself"] = span
+            span.set_status("ERROR", "gave up")
+            span.end()
+
+        with agentstack.start_span("root", kind="agent") as root:
+            spans["root"] = root
+            leaf(1)
+            writes()
+            ends_itself()
+        leaf(2)  # a trace of its own
+        assert agentstack.flush(10) is True
+    finally:
+        agentstack.shutdown(2)
+        tracer_module.set_tracer(None)
+    leaves = iter(("leaf1", "leaf2"))  # in the order they ended
+    got = {next(leaves) if wire["name"] == "leaf" else wire["name"]: wire for wire in sink.spans}
+    assert sorted(got) == ["ends_itself", "leaf1", "leaf2", "root", "writes"]
+    for name, span in spans.items():
+        assert list(got[name].items()) == list(span.to_wire().items()), name  # same keys, values and key order
+        assert validate_span(got[name]) == got[name]
+    assert got["leaf1"]["parent_span_id"] == spans["root"].span_id and got["leaf1"]["status"] == "OK"
+    assert got["leaf1"]["trace_id"] == spans["root"].trace_id != got["leaf2"]["trace_id"]
+    assert got["leaf2"]["parent_span_id"] is None and got["leaf2"]["kind"] == "tool"
+    assert got["writes"]["attributes"] == {"k": 1} and got["ends_itself"]["status_message"] == "gave up"
