@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
 from agentstack import context
 from agentstack.config import Settings, SettingsOverrides, resolve_settings
 from agentstack.exporter import BatchExporter, SpanExporter
-from agentstack.span import Span, SpanKind, new_span
+from agentstack.span import Span, SpanKind, SpanRecord, new_span
 
 if TYPE_CHECKING:
     from agentstack.sanitizer import Sanitizer
@@ -82,7 +82,9 @@ class Tracer:
         self._on_end_hook = exporter.export if exporter is not None else None
         # ``@observe`` hands a plain ended span to a BatchExporter as a SpanRecord (a tuple the garbage collector
         # soon stops tracking, see agentstack.span); an exporter of any other kind always gets the Span.
-        self._record_hook = self._on_end_hook if getattr(type(exporter), "export", None) is BatchExporter.export else None
+        self._record_hook: Callable[[SpanRecord], None] | None = None
+        if isinstance(exporter, BatchExporter) and type(exporter).export is BatchExporter.export:
+            self._record_hook = exporter.export
         self._scrub = self.sanitizer
         self._service_name = self.settings.service_name
         self._capture = self.settings.capture_content
