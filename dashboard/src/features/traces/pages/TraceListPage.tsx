@@ -8,7 +8,7 @@ import { Pagination } from '../../../components/Pagination';
 import { RefreshButton } from '../../../components/RefreshButton';
 import { formatNumber } from '../../../lib/format';
 import { settingsHref } from '../../../lib/routes';
-import { NewTracesPill } from '../../live';
+import { NewTracesPill, useLiveTraces } from '../../live';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { atLeast } from '../../projects/roles';
 import { loadColumns, saveColumns } from '../columns';
@@ -36,8 +36,11 @@ export function TraceListPage() {
   const { project, role } = useCurrentProject();
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = useMemo(() => parseFilters(searchParams), [searchParams]);
-  const { data, error, isPending, isFetching, refetch, dataUpdatedAt } = useTraceList(project.id, filters);
-  const facets = useTraceFacets(project.id, filters);
+  // With the live socket connected new traces arrive in the pill: no polling; offline (or reconnecting) → poll.
+  const live = useLiveTraces(project.id);
+  const poll = live.feed.status !== 'live';
+  const { data, error, isPending, isFetching, refetch, dataUpdatedAt } = useTraceList(project.id, filters, poll);
+  const facets = useTraceFacets(project.id, filters, poll);
   const [columns, setColumns] = useState(loadColumns);
   const [search, setSearch] = useState(filters.q);
 
@@ -120,8 +123,8 @@ export function TraceListPage() {
         <div>
           <h1 className="page-title">Traces</h1>
           <p className="page-subtitle muted">
-            {data ? `${formatNumber(data.total)} ${narrowed ? 'matching' : 'total'}` : '\u00a0'} · auto-refreshes every{' '}
-            {REFRESH_INTERVAL_MS / 1000}s
+            {data ? `${formatNumber(data.total)} ${narrowed ? 'matching' : 'total'}` : '\u00a0'} ·{' '}
+            {poll ? `auto-refreshes every ${REFRESH_INTERVAL_MS / 1000}s` : 'live: new traces appear above the list'}
           </p>
         </div>
         <RefreshButton onClick={() => refetch()} busy={isFetching} />
@@ -176,7 +179,7 @@ export function TraceListPage() {
         <ColumnChooser columns={columns} onChange={onColumns} />
       </div>
       {error && data ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
-      <NewTracesPill projectId={project.id} onRefresh={() => void refetch()} listUpdatedAt={dataUpdatedAt} />
+      <NewTracesPill traces={live.traces} onRefresh={() => void refetch()} listUpdatedAt={dataUpdatedAt} />
       <div className="trace-list-layout">
         <FacetSidebar
           facets={facets.data}
