@@ -45,8 +45,10 @@ def agent_env(stack) -> dict[str, str]:
     return {**stack.agent_env(), "AGENTSTACK_EXPORT_INTERVAL": "200", "AGENTSTACK_OFFLINE": "false"}
 
 
-def open_live_page(stack, browser, admin):  # noqa: F811
+def open_live_page(stack, browser, admin, sockets: list[str] | None = None):  # noqa: F811
     page = new_page(browser, stack.base_url)
+    if sockets is not None:
+        page.on("websocket", lambda ws: sockets.append(ws.url))
     page.goto(f"/p/{stack.project_id}/live")
     log_in(page, admin.email, admin.password)
     page.get_by_test_id("live-page").wait_for()
@@ -55,7 +57,10 @@ def open_live_page(stack, browser, admin):  # noqa: F811
 
 
 def test_live_page_shows_sdk_spans_within_two_seconds(stack, admin, browser, artifacts_dir):  # noqa: F811
-    page = open_live_page(stack, browser, admin)
+    sockets: list[str] = []
+    page = open_live_page(stack, browser, admin, sockets)
+    # the page went to the live replica's own port (GET /ws/endpoint), not through Serve's proxy
+    assert sockets and all(f":{stack.http_port}/" not in url and "ticket=" in url for url in sockets), sockets
     page.get_by_test_id("live-empty").wait_for()
     shot(page, artifacts_dir, "live-waiting")
     run = subprocess.run([sys.executable, "-c", AGENT, "3", "0", "live-page-agent"], env=agent_env(stack),
