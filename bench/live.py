@@ -216,7 +216,7 @@ class Sampler:
         self.rss: list[tuple[float, float, float]] = []  # (t, live MB, proxy MB)
         self._stop = threading.Event()
         self._t0 = time.monotonic()
-        self._cpu0 = {name: cpu_s(pids) for name, pids in self.groups.items()}
+        self._cpu0 = {name: {pid: cpu_s([pid]) for pid in pids} for name, pids in self.groups.items()}
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -228,7 +228,13 @@ class Sampler:
         self._stop.set()
         self._thread.join()
         wall = time.monotonic() - self._t0
-        cpu = {name: (cpu_s(pids) - self._cpu0[name]) / wall for name, pids in self.groups.items()}
+        # Per process, and again by pattern at the end: a replica Serve started meanwhile (ingest autoscales)
+        # counts from its start, one that exited counts nothing (its /proc entry is gone).
+        patterns = {name: pat for pat, name in CPU_GROUPS.items()}
+        cpu = {}
+        for name, start in self._cpu0.items():
+            pids = set(start) | set(pids_matching(patterns[name]) if name in patterns else [])
+            cpu[name] = sum(max(0.0, cpu_s([pid]) - start.get(pid, 0.0)) for pid in pids if Path(f"/proc/{pid}").exists()) / wall
         live = [r[1] for r in self.rss] or [0.0]
         proxy = [r[2] for r in self.rss] or [0.0]
         return {"cpu": cpu, "live_rss_start": live[0], "live_rss_max": max(live), "live_rss_end": live[-1],
@@ -425,6 +431,18 @@ def main() -> None:
             f"{r['bytes'] / 1e6 / args.seconds:.1f}",
         )
         print(" | ".join(f"{c:>12}" for c in row))
+    print()
+    base_fanout = statistics.mean(r["cpu"].get("live", 0.0) + r["cpu"].get("proxy", 0.0) for r in bases)
+    print()
+    print("Fan-out cost: CPU of the live replica + Serve's proxy above the no-client rows' mean, per span delivered")
+    print("to a client (spans published × clients − dropped): fair under load, unlike the delays.")
+    for r in results:
+        if not r["n"]:
+            continue
+        extra = r["cpu"].get("live", 0.0) + r["cpu"].get("proxy", 0.0) - base_fanout
+        delivered = (r["published"] * r["n"] - r["dropped"]) / args.seconds
+        print(f"  {r['n']:>4} clients {r['via']:>6}: {extra:.2f} cores for {delivered:,.0f} spans delivered/s → "
+              f"{extra / delivered * 1e6 if delivered else float('nan'):.2f} µs CPU per span delivered")
     print()
     print("CPU (cores) per process group, and memory, during each row (load: 1-min load average at its end):")
     names = sorted({name for r in results for name in r["cpu"]})
