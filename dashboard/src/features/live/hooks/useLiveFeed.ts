@@ -68,7 +68,9 @@ export function useLiveFeed({ projectId, filters = {}, onMessages, onReset }: Li
     onFrame,
     connectionKey: projectId,
     onNeverOpened: () => {
-      if (endpointRef.current?.direct) directBroken.current = true;
+      if (!endpointRef.current?.direct) return false;
+      directBroken.current = true;
+      return true; // straight on to the page's host
     },
   });
 

@@ -19,8 +19,9 @@ export interface WebSocketOptions {
   onFrame: (frame: Record<string, unknown>) => void;
   /** A key that, when it changes, closes the socket and opens a new one (e.g. the project). */
   connectionKey: string;
-  /** A socket to `url` closed before it ever opened (unreachable, refused): the next `url()` may pick another. */
-  onNeverOpened?: (url: string) => void;
+  /** A socket to `url` closed before it ever opened (unreachable, refused): the next `url()` may pick another;
+   * return true to try that at once (no backoff). */
+  onNeverOpened?: (url: string) => boolean | void;
 }
 
 export interface WebSocketHandle {
@@ -100,7 +101,10 @@ export function useWebSocket({ url, onFrame, connectionKey, onNeverOpened }: Web
         window.clearInterval(pingTimer);
         if (socketRef.current === ws) socketRef.current = null;
         if (stopped) return;
-        if (!opened) onNeverOpenedRef.current?.(target);
+        if (!opened && onNeverOpenedRef.current?.(target) === true) {
+          open(); // another URL to try: not a failure of the feed
+          return;
+        }
         if (FINAL_CODES.has(event.code)) {
           setStatus('offline');
           setReason(event.reason || 'the server refused the live feed');
