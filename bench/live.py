@@ -1,6 +1,6 @@
 """Live feed benchmark: delay from ingest acceptance to a WebSocket client, under a steady span load.
 
-    flock /tmp/agentstack-ray.lock .venv/bin/python bench/live.py [--rate 2000] [--seconds 20] [--clients 0,1,50,200]
+    flock /tmp/agentstack-ray.lock .venv/bin/python bench/live.py [--rate 2000] [--seconds 20] [--clients 0,1,50,200,0] [--proxy-clients 200]
 
 The real stack (Ray + Serve, configs/local.yaml: one live replica). A load process posts `--rate` spans/s
 (100 per request, 4 per trace; msgpack) and notes when ingest accepted each request (202). A client
@@ -97,8 +97,8 @@ def load_process(base: str, rate: int, seconds: float, offset: int, out: Any) ->
 # --- the client process -------------------------------------------------------------------------------
 
 
-def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: Any) -> None:
-    """Open `n` sockets; the first MEASURING_CLIENTS note each trace's last arrival; report when `stop` is set."""
+def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: Any, measuring_clients: int = MEASURING_CLIENTS) -> None:
+    """Open `n` sockets; the first `measuring_clients` note each trace's last arrival; report when `stop` is set."""
     from websockets.asyncio.client import connect
 
     async def main() -> None:
@@ -107,7 +107,7 @@ def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: 
 
         async def one(i: int, opened: asyncio.Event, connected: list[int]) -> None:
             seen: dict[bytes, float] = {}
-            measuring = i < MEASURING_CLIENTS
+            measuring = i < measuring_clients
             if measuring:
                 arrivals.append(seen)
             try:
@@ -208,11 +208,11 @@ CPU_GROUPS = {"ServeReplica:live": "live", "ProxyActor": "proxy", "ServeReplica:
 class Sampler:
     """During a phase: the live replica's and the proxy's RSS every 0.5 s, and CPU seconds per process group."""
 
-    def __init__(self, extra: dict[str, int]) -> None:
+    def __init__(self, extra: dict[str, list[int]]) -> None:
         import threading
 
         self.groups = {name: pids_matching(pat) for pat, name in CPU_GROUPS.items()}
-        self.groups.update({name: [pid] for name, pid in extra.items()})
+        self.groups.update(extra)
         self.rss: list[tuple[float, float, float]] = []  # (t, live MB, proxy MB)
         self._stop = threading.Event()
         self._t0 = time.monotonic()
@@ -283,21 +283,29 @@ def direct_port(base: str, read_key: str) -> int:
 
 
 def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rate: int, seconds: float, offset: int,
-              profile_dir: str | None = None, tag: str = "") -> dict[str, Any]:
+              profile_dir: str | None = None, tag: str = "", client_procs: int = 1) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     out: Any = ctx.Queue()
     clients_out: Any = ctx.Queue()
-    ready, stop = ctx.Event(), ctx.Event()
-    clients = None
+    stop = ctx.Event()
+    clients: list[Any] = []
     if n:
-        clients = ctx.Process(target=client_process, args=(ws_url, read_key, n, ready, stop, clients_out))
-        clients.start()
-        if not ready.wait(180):
+        # Several processes share the sockets (and the measuring ones), so the client side is not one starved
+        # process on a loaded machine; their CPU is reported together ("client").
+        procs = max(1, min(client_procs, n))
+        shares = [n // procs + (k < n % procs) for k in range(procs)]
+        measuring = [MEASURING_CLIENTS // procs + (k < MEASURING_CLIENTS % procs) for k in range(procs)]
+        readies = [ctx.Event() for _ in shares]
+        for share, measure, ready_k in zip(shares, measuring, readies):
+            clients.append(ctx.Process(target=client_process, args=(ws_url, read_key, share, ready_k, stop, clients_out, measure)))
+            clients[-1].start()
+        deadline = time.monotonic() + 180
+        if not all(r.wait(max(0.1, deadline - time.monotonic())) for r in readies):
             raise RuntimeError(f"{n} clients did not connect")
     since_ms = int(time.time() * 1000)
     load = ctx.Process(target=load_process, args=(base, rate, seconds, offset, out))
     load.start()
-    extra = {"load": load.pid, **({"client": clients.pid} if clients is not None else {})}
+    extra: dict[str, list[int]] = {"load": [load.pid], **({"client": [c.pid for c in clients]} if clients else {})}
     sampler = Sampler(extra)
     spies = []
     if profile_dir:
@@ -313,10 +321,13 @@ def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rat
     time.sleep(3)  # the tail: linger of the writer + coalescing
     published, pipeline_s = published_since(redis_url, since_ms)
     client_result: dict[str, Any] = {"arrivals": [], "frames": 0, "bytes": 0, "dropped": 0, "closed": 0, "resets": 0}
-    if clients is not None:
+    if clients:
         stop.set()
-        client_result = clients_out.get(timeout=120)
-        clients.join(30)
+        parts = [clients_out.get(timeout=120) for _ in clients]
+        for c in clients:
+            c.join(30)
+        client_result = {k: sum(p[k] for p in parts) for k in ("frames", "bytes", "dropped", "closed", "resets")}
+        client_result["arrivals"] = [a for p in parts for a in p["arrivals"]]
     delays = []
     for seen in client_result["arrivals"]:
         for trace, at in result["accepted"].items():
@@ -368,6 +379,7 @@ def main() -> None:
     parser.add_argument("--format", choices=("compact", "full"), default="compact",
                         help="the clients' message format (compact: spans as rows inside their trace message)")
     parser.add_argument("--no-idle", action="store_true", help="skip the idle-memory measurement")
+    parser.add_argument("--client-procs", type=int, default=4, help="processes sharing the client sockets")
     args = parser.parse_args()
     plan = [(int(c), "direct") for c in args.clients.split(",")]
     plan += [(int(c), "proxy") for c in args.proxy_clients.split(",") if c]
@@ -400,7 +412,7 @@ def main() -> None:
         for i, (n, via) in enumerate(plan):
             print(f"phase: {n} clients ({via}), {args.rate} spans/s for {args.seconds:.0f} s…", flush=True)
             row = run_phase(base, urls[via], read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000,
-                            args.profile, tag=f"{via}{n}")
+                            args.profile, tag=f"{via}{n}", client_procs=args.client_procs)
             results.append({**row, "via": via if n else "—"})
     finally:
         serve.shutdown()
