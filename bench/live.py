@@ -379,7 +379,8 @@ def main() -> None:
     parser.add_argument("--format", choices=("compact", "full"), default="compact",
                         help="the clients' message format (compact: spans as rows inside their trace message)")
     parser.add_argument("--no-idle", action="store_true", help="skip the idle-memory measurement")
-    parser.add_argument("--client-procs", type=int, default=4, help="processes sharing the client sockets")
+    parser.add_argument("--client-procs", type=int, default=1, help="processes sharing the client sockets (more give the "
+                        "clients a bigger share of a loaded machine, taken from the stack)")
     args = parser.parse_args()
     plan = [(int(c), "direct") for c in args.clients.split(",")]
     plan += [(int(c), "proxy") for c in args.proxy_clients.split(",") if c]
