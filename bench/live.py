@@ -1,11 +1,12 @@
 """Live feed benchmark: delay from ingest acceptance to a WebSocket client, under a steady span load.
 
-    flock /tmp/agentstack-ray.lock .venv/bin/python bench/live.py [--rate 2000] [--seconds 20] [--clients 0,1,50,200]
+    flock /tmp/agentstack-ray.lock .venv/bin/python bench/live.py [--rate 2000] [--seconds 20] [--clients 0,1,50,200,0] [--proxy-clients 200]
 
 The real stack (Ray + Serve, configs/local.yaml: one live replica). A load process posts `--rate` spans/s
 (100 per request, 4 per trace; msgpack) and notes when ingest accepted each request (202). A client
 process opens N real WebSocket connections to `/ws/traces` (no compression, like a browser without
-permessage-deflate), all subscribed to the loaded project. Up to 10 of them parse every frame and note
+permessage-deflate), all subscribed to the loaded project: on the live replica's own port (what the UI uses,
+learnt from `GET /ws/endpoint`), and for `--proxy-clients` also through Serve's HTTP proxy (the path before). Up to 10 of them parse every frame and note
 when each trace's last message arrived; the others only read. For each N:
 
 * delay p50/p95/max: ingest accepted (202) → the trace's spans all at the client (measuring clients);
@@ -60,6 +61,7 @@ def load_process(base: str, rate: int, seconds: float, offset: int, out: Any) ->
         total = int(seconds * rate / SPANS_PER_REQUEST)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             started = time.monotonic()
+            cpu0 = time.process_time()
 
             async def send(i: int) -> None:
                 nonlocal spans_ok
@@ -86,7 +88,8 @@ def load_process(base: str, rate: int, seconds: float, offset: int, out: Any) ->
                 tasks.append(asyncio.ensure_future(send(i)))
             await asyncio.gather(*tasks)
             elapsed = time.monotonic() - started
-        out.put({"accepted": accepted, "spans": spans_ok, "elapsed": elapsed, "latencies": latencies})
+        cpu = time.process_time() - cpu0
+        out.put({"accepted": accepted, "spans": spans_ok, "elapsed": elapsed, "latencies": latencies, "cpu": cpu})
 
     asyncio.run(main())
 
@@ -94,8 +97,8 @@ def load_process(base: str, rate: int, seconds: float, offset: int, out: Any) ->
 # --- the client process -------------------------------------------------------------------------------
 
 
-def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: Any) -> None:
-    """Open `n` sockets; the first MEASURING_CLIENTS note each trace's last arrival; report when `stop` is set."""
+def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: Any, measuring_clients: int = MEASURING_CLIENTS) -> None:
+    """Open `n` sockets; the first `measuring_clients` note each trace's last arrival; report when `stop` is set."""
     from websockets.asyncio.client import connect
 
     async def main() -> None:
@@ -104,7 +107,7 @@ def client_process(url: str, read_key: str, n: int, ready: Any, stop: Any, out: 
 
         async def one(i: int, opened: asyncio.Event, connected: list[int]) -> None:
             seen: dict[bytes, float] = {}
-            measuring = i < MEASURING_CLIENTS
+            measuring = i < measuring_clients
             if measuring:
                 arrivals.append(seen)
             try:
@@ -205,15 +208,15 @@ CPU_GROUPS = {"ServeReplica:live": "live", "ProxyActor": "proxy", "ServeReplica:
 class Sampler:
     """During a phase: the live replica's and the proxy's RSS every 0.5 s, and CPU seconds per process group."""
 
-    def __init__(self, extra: dict[str, int]) -> None:
+    def __init__(self, extra: dict[str, list[int]]) -> None:
         import threading
 
         self.groups = {name: pids_matching(pat) for pat, name in CPU_GROUPS.items()}
-        self.groups.update({name: [pid] for name, pid in extra.items()})
+        self.groups.update(extra)
         self.rss: list[tuple[float, float, float]] = []  # (t, live MB, proxy MB)
         self._stop = threading.Event()
         self._t0 = time.monotonic()
-        self._cpu0 = {name: cpu_s(pids) for name, pids in self.groups.items()}
+        self._cpu0 = {name: {pid: cpu_s([pid]) for pid in pids} for name, pids in self.groups.items()}
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -225,7 +228,13 @@ class Sampler:
         self._stop.set()
         self._thread.join()
         wall = time.monotonic() - self._t0
-        cpu = {name: (cpu_s(pids) - self._cpu0[name]) / wall for name, pids in self.groups.items()}
+        # Per process, and again by pattern at the end: a replica Serve started meanwhile (ingest autoscales)
+        # counts from its start, one that exited counts nothing (its /proc entry is gone).
+        patterns = {name: pat for pat, name in CPU_GROUPS.items()}
+        cpu = {}
+        for name, start in self._cpu0.items():
+            pids = set(start) | set(pids_matching(patterns[name]) if name in patterns else [])
+            cpu[name] = sum(max(0.0, cpu_s([pid]) - start.get(pid, 0.0)) for pid in pids if Path(f"/proc/{pid}").exists()) / wall
         live = [r[1] for r in self.rss] or [0.0]
         proxy = [r[2] for r in self.rss] or [0.0]
         return {"cpu": cpu, "live_rss_start": live[0], "live_rss_max": max(live), "live_rss_end": live[-1],
@@ -263,40 +272,62 @@ def published_since(redis_url: str, since_ms: int) -> tuple[int, float]:
     return sum(len(msgpack.unpackb(f[b"s"])) for _, f in entries), (last - first) / 1000
 
 
+def direct_port(base: str, read_key: str) -> int:
+    """The live replica's own WebSocket port, as the UI learns it (`GET /ws/endpoint`)."""
+    import httpx
+
+    answer = httpx.get(f"{base}/ws/endpoint", headers={"X-API-Key": read_key}, timeout=30).json()
+    if not answer.get("port"):
+        raise RuntimeError(f"the live replica serves no port of its own (settings live_direct_host): {answer}")
+    return int(answer["port"])
+
+
 def run_phase(base: str, ws_url: str, read_key: str, redis_url: str, n: int, rate: int, seconds: float, offset: int,
-              profile_dir: str | None = None) -> dict[str, Any]:
+              profile_dir: str | None = None, tag: str = "", client_procs: int = 1) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     out: Any = ctx.Queue()
     clients_out: Any = ctx.Queue()
-    ready, stop = ctx.Event(), ctx.Event()
-    clients = None
+    stop = ctx.Event()
+    clients: list[Any] = []
     if n:
-        clients = ctx.Process(target=client_process, args=(ws_url, read_key, n, ready, stop, clients_out))
-        clients.start()
-        if not ready.wait(180):
+        # Several processes share the sockets (and the measuring ones), so the client side is not one starved
+        # process on a loaded machine; their CPU is reported together ("client").
+        procs = max(1, min(client_procs, n))
+        shares = [n // procs + (k < n % procs) for k in range(procs)]
+        measuring = [MEASURING_CLIENTS // procs + (k < MEASURING_CLIENTS % procs) for k in range(procs)]
+        readies = [ctx.Event() for _ in shares]
+        for share, measure, ready_k in zip(shares, measuring, readies):
+            clients.append(ctx.Process(target=client_process, args=(ws_url, read_key, share, ready_k, stop, clients_out, measure)))
+            clients[-1].start()
+        deadline = time.monotonic() + 180
+        if not all(r.wait(max(0.1, deadline - time.monotonic())) for r in readies):
             raise RuntimeError(f"{n} clients did not connect")
     since_ms = int(time.time() * 1000)
     load = ctx.Process(target=load_process, args=(base, rate, seconds, offset, out))
     load.start()
-    extra = {"load": load.pid, **({"client": clients.pid} if clients is not None else {})}
+    extra: dict[str, list[int]] = {"load": [load.pid], **({"client": [c.pid for c in clients]} if clients else {})}
     sampler = Sampler(extra)
     spies = []
     if profile_dir:
         time.sleep(min(5.0, seconds / 4))
         targets = {name: pids[0] for name, pids in sampler.groups.items() if pids and name != "ingest"}
-        spies = profile(targets, max(5.0, seconds / 2), profile_dir, f"n{n}")
+        spies = profile(targets, max(5.0, seconds / 2), profile_dir, tag or f"n{n}")
     result = out.get(timeout=seconds * 4 + 120)
     load.join()
     stats = sampler.finish()
+    stats["cpu"]["load"] = result["cpu"] / result["elapsed"]
     for spy in spies:
         spy.wait(60)
     time.sleep(3)  # the tail: linger of the writer + coalescing
     published, pipeline_s = published_since(redis_url, since_ms)
     client_result: dict[str, Any] = {"arrivals": [], "frames": 0, "bytes": 0, "dropped": 0, "closed": 0, "resets": 0}
-    if clients is not None:
+    if clients:
         stop.set()
-        client_result = clients_out.get(timeout=120)
-        clients.join(30)
+        parts = [clients_out.get(timeout=120) for _ in clients]
+        for c in clients:
+            c.join(30)
+        client_result = {k: sum(p[k] for p in parts) for k in ("frames", "bytes", "dropped", "closed", "resets")}
+        client_result["arrivals"] = [a for p in parts for a in p["arrivals"]]
     delays = []
     for seen in client_result["arrivals"]:
         for trace, at in result["accepted"].items():
@@ -339,14 +370,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=int, default=2000, help="spans per second offered to ingest")
     parser.add_argument("--seconds", type=float, default=20.0, help="load duration of each phase")
-    parser.add_argument("--clients", default="0,1,50,200", help="client counts; 0 is the baseline")
+    parser.add_argument("--clients", default="0,1,50,200,0", help="client counts on the replica's own port (the UI's "
+                        "path); 0 is the baseline (several 0 rows: their mean, which shows the machine's drift)")
+    parser.add_argument("--proxy-clients", default="200", help="client counts also measured through Serve's proxy "
+                        "(the path before the replica's own port; empty: none)")
     parser.add_argument("--profile", metavar="DIR", help="py-spy record the live replica, the proxy, the load and the "
                         "client process during each phase (raw collapsed stacks in DIR)")
     parser.add_argument("--format", choices=("compact", "full"), default="compact",
                         help="the clients' message format (compact: spans as rows inside their trace message)")
     parser.add_argument("--no-idle", action="store_true", help="skip the idle-memory measurement")
+    parser.add_argument("--client-procs", type=int, default=1, help="processes sharing the client sockets (more give the "
+                        "clients a bigger share of a loaded machine, taken from the stack)")
     args = parser.parse_args()
-    counts = [int(c) for c in args.clients.split(",")]
+    plan = [(int(c), "direct") for c in args.clients.split(",")]
+    plan += [(int(c), "proxy") for c in args.proxy_clients.split(",") if c]
 
     import ray
     from ray import serve
@@ -367,29 +404,33 @@ def main() -> None:
         wait_until_healthy(base, timeout=240)
         read_key = _read_key(base)
         redis_url = f"redis://127.0.0.1:{valkey_port}/0"
-        ws_url = f"ws://127.0.0.1:{port}/ws/traces?format={args.format}"
-        mem = (0.0, 0.0, 0.0, 0.0) if args.no_idle else idle_memory(ws_url, read_key)  # first: after a loaded phase the processes hold on to freed memory
+        urls = {"proxy": f"ws://127.0.0.1:{port}/ws/traces?format={args.format}",
+                "direct": f"ws://127.0.0.1:{direct_port(base, read_key)}/ws/traces?format={args.format}"}
+        mem = (0.0, 0.0, 0.0, 0.0) if args.no_idle else idle_memory(urls["direct"], read_key)  # first: after a loaded phase the processes hold on to freed memory
         print(f"warming up ({args.rate} spans/s for 8 s)…", flush=True)
-        run_phase(base, ws_url, read_key, redis_url, 1, args.rate, 8, 50_000_000)
+        run_phase(base, urls["direct"], read_key, redis_url, 1, args.rate, 8, 50_000_000)
         results = []
-        for i, n in enumerate(counts):
-            print(f"phase: {n} clients, {args.rate} spans/s for {args.seconds:.0f} s…", flush=True)
-            results.append(run_phase(base, ws_url, read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000,
-                                     args.profile))
+        for i, (n, via) in enumerate(plan):
+            print(f"phase: {n} clients ({via}), {args.rate} spans/s for {args.seconds:.0f} s…", flush=True)
+            row = run_phase(base, urls[via], read_key, redis_url, n, args.rate, args.seconds, 60_000_000 + i * 10_000_000,
+                            args.profile, tag=f"{via}{n}", client_procs=args.client_procs)
+            results.append({**row, "via": via if n else "—"})
     finally:
         serve.shutdown()
         ray.shutdown()
 
-    base_row = next((r for r in results if r["n"] == 0), results[0])
+    bases = [r for r in results if r["n"] == 0] or results[:1]
+    base_row = {k: statistics.mean(r[k] for r in bases) for k in ("ingest_rate", "pipeline_rate")}
     print()
     print(f"Live feed under {args.rate:,} spans/s offered, {args.seconds:.0f} s per row, one live replica, format={args.format} "
           f"(machine shared with other work; numbers move between runs)")
-    header = ("clients", "delay p50", "p95", "max", "ingest sp/s", "vs base", "pipeline sp/s", "vs base", "POST p95", "dropped", "not seen", "MB/s out")
+    header = ("clients", "via", "delay p50", "p95", "max", "ingest sp/s", "vs base", "pipeline sp/s", "vs base", "POST p95", "dropped", "not seen", "MB/s out")
     print(" | ".join(f"{h:>12}" for h in header))
     for r in results:
         d = r["delays"]
         row = (
             str(r["n"]),
+            r["via"],
             f"{statistics.median(d) * 1000:.0f} ms" if d else "—",
             f"{percentile(d, 0.95) * 1000:.0f} ms" if d else "—",
             f"{max(d) * 1000:.0f} ms" if d else "—",
@@ -404,11 +445,23 @@ def main() -> None:
         )
         print(" | ".join(f"{c:>12}" for c in row))
     print()
+    base_fanout = statistics.mean(r["cpu"].get("live", 0.0) + r["cpu"].get("proxy", 0.0) for r in bases)
+    print()
+    print("Fan-out cost: CPU of the live replica + Serve's proxy above the no-client rows' mean, per span delivered")
+    print("to a client (spans published × clients − dropped): fair under load, unlike the delays.")
+    for r in results:
+        if not r["n"]:
+            continue
+        extra = r["cpu"].get("live", 0.0) + r["cpu"].get("proxy", 0.0) - base_fanout
+        delivered = (r["published"] * r["n"] - r["dropped"]) / args.seconds
+        print(f"  {r['n']:>4} clients {r['via']:>6}: {extra:.2f} cores for {delivered:,.0f} spans delivered/s → "
+              f"{extra / delivered * 1e6 if delivered else float('nan'):.2f} µs CPU per span delivered")
+    print()
     print("CPU (cores) per process group, and memory, during each row (load: 1-min load average at its end):")
     names = sorted({name for r in results for name in r["cpu"]})
-    print(" | ".join(f"{h:>9}" for h in ("clients", *names, "live RSS", "max", "end", "proxy max", "closed", "resets", "load")))
+    print(" | ".join(f"{h:>9}" for h in ("clients", "via", *names, "live RSS", "max", "end", "proxy max", "closed", "resets", "load")))
     for r in results:
-        cells = (str(r["n"]), *(f"{r['cpu'].get(name, 0.0):.2f}" for name in names), f"{r['live_rss_start']:.0f} MB",
+        cells = (str(r["n"]), r["via"], *(f"{r['cpu'].get(name, 0.0):.2f}" for name in names), f"{r['live_rss_start']:.0f} MB",
                  f"{r['live_rss_max']:.0f} MB", f"{r['live_rss_end']:.0f} MB", f"{r['proxy_rss_max']:.0f} MB",
                  str(r["closed"]), str(r["resets"]), f"{r['load']:.1f}")
         print(" | ".join(f"{c:>9}" for c in cells))
@@ -418,7 +471,7 @@ def main() -> None:
     print(f"  live replica RSS {live_before:.0f} → {live_after:.0f} MB: {(live_after - live_before) * 1024 / 200:.0f} KB per client")
     print(f"  Serve proxy RSS  {proxy_before:.0f} → {proxy_after:.0f} MB: {(proxy_after - proxy_before) * 1024 / 200:.0f} KB per client")
     print("Targets: p95 ≤ 1 s at 200 clients; ingest and pipeline throughput within 10 % of the no-client baseline.")
-    print(json.dumps({"delays_ms": {r["n"]: [round(x * 1000) for x in sorted(r["delays"])[:: max(1, len(r["delays"]) // 20)]] for r in results}}))
+    print(json.dumps({"delays_ms": {f'{r["n"]} {r["via"]}': [round(x * 1000) for x in sorted(r["delays"])[:: max(1, len(r["delays"]) // 20)]] for r in results}}))
 
 
 if __name__ == "__main__":

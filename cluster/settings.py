@@ -149,6 +149,19 @@ class PlatformSettings(BaseSettings):
     live_resume_max_entries: int = Field(
         1000, ge=1, description="Most stream entries replayed to a reconnecting live client; further behind → reset.",
     )
+    live_direct_host: str = Field(
+        "127.0.0.1", description="Address each live replica's own WebSocket server binds, so browsers reach "
+        "`/ws/traces` without Serve's HTTP proxy (the UI learns the port from `GET /ws/endpoint`). Empty: off, every "
+        "socket goes through the proxy. Use 0.0.0.0 when browsers are on other machines.",
+    )
+    live_direct_port: int = Field(
+        0, ge=0, le=65535, description="Port of the live replica's own WebSocket server (0: a free port chosen at start; "
+        "a fixed port fits one live replica per node).",
+    )
+    live_direct_deflate: bool = Field(
+        False, description="Offer permessage-deflate on the live replica's own WebSocket server: 5-10x fewer bytes to "
+        "each browser, at the cost of compressing every frame once per socket (CPU of the live replica).",
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -23,14 +23,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from ray import serve
 from starlette.websockets import WebSocketState
 
 from cluster.bus import connect_redis
 from cluster.metadata import MetadataDB
 from cluster.settings import PlatformSettings
-from serve_apps.access import Accounts, ProjectAccess, install_accounts, read_access
+from serve_apps.access import SESSION_COOKIE, Accounts, ProjectAccess, caller, install_accounts, read_access
+from serve_apps.live_direct import DirectIngress, Tickets, start_direct_server
 from serve_apps.errors import ApiError, install_error_handlers
 from serve_apps.live_hub import LiveClient, LiveHub, LiveMetrics
 from serve_apps.live_messages import FORMATS, SPAN_COLUMNS, FilterError, LiveFilters, control
@@ -166,8 +167,12 @@ def create_live_app(
     settings: PlatformSettings, redis: Any, metadata: MetadataDB | None = None, options: LiveOptions | None = None,
     replica: str = "",
 ) -> FastAPI:
-    """The live HTTP app: `GET /traces` (WebSocket) and `GET /health`."""
+    """The live HTTP app: `GET /traces` (WebSocket), `GET /endpoint` (the replica's own port) and `GET /health`.
+
+    `app.state.direct_port` is the port of the replica's own WebSocket server once `start_direct` ran (None: off)."""
     app = FastAPI(title="AgentStack live feed", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.direct_port = None
+    app.state.tickets = Tickets()
     install_error_handlers(app)
     install_accounts(app, Accounts(settings, metadata or MetadataDB.from_settings(settings)))
     opts = options or LiveOptions(coalesce_s=settings.live_coalesce_s)
@@ -213,21 +218,51 @@ def create_live_app(
     async def health() -> dict[str, Any]:
         total, largest = hub.in_flight()
         return {"status": "ok", "sockets": hub.metrics.sockets, "reader_restarts": hub.restarts,
-                "in_flight_bytes": total, "largest_in_flight_bytes": largest, "socket_budget_bytes": hub.budget_bytes}
+                "in_flight_bytes": total, "largest_in_flight_bytes": largest, "socket_budget_bytes": hub.budget_bytes,
+                "direct_port": app.state.direct_port}
+
+    @app.get("/endpoint")
+    async def endpoint(request: Request) -> dict[str, Any]:
+        """Where this replica serves `/ws/traces` itself (`port`: null when it does not), and for a cookie session
+        the `ticket` to add to that URL (it stands in for the Origin check there: serve_apps/live_direct.py)."""
+        await asyncio.to_thread(caller, request)  # 401 without credentials, like every read
+        port = app.state.direct_port
+        session = request.cookies.get(SESSION_COOKIE)
+        site = request.headers.get("x-forwarded-host") or request.headers.get("host") or ""
+        ticket = app.state.tickets.issue(session, site) if port and session else None
+        return {"port": port, "ticket": ticket, "path": "/ws/traces"}
 
     return app
+
+
+async def start_direct(app: FastAPI, settings: PlatformSettings) -> int | None:
+    """Serve `app`'s sockets on the replica's own port too (settings `live_direct_*`); the port, or None (off, or
+    the port could not be bound: then every socket goes through Serve's proxy, and the log says why)."""
+    if not settings.live_direct_host:
+        return None
+    try:
+        _server, port = await start_direct_server(DirectIngress(app, app.state.tickets), settings.live_direct_host,
+                                                  settings.live_direct_port, settings.live_direct_deflate)
+    except RuntimeError as exc:
+        logger.error("%s; live sockets go through Serve's proxy only", exc)
+        return None
+    app.state.direct_port = port
+    logger.info("live replica: own WebSocket server on %s:%d", settings.live_direct_host, port)
+    return port
 
 
 @serve.deployment(ray_actor_options={"num_cpus": 0.1}, max_ongoing_requests=1000)
 @serve.ingress()
 class LiveDeployment:
-    """A live replica: one stream reader fanning out to its sockets (replicas and sizing: configs/local.yaml)."""
+    """A live replica: one stream reader fanning out to its sockets, reached through Serve's proxy and on its own
+    port (serve_apps/live_direct.py; replicas and sizing: configs/local.yaml)."""
 
-    def __init__(self) -> None:
+    async def __init__(self) -> None:
         self.settings = PlatformSettings()
         self.redis = connect_redis(self.settings.effective_redis_url)
         replica = serve.get_replica_context().replica_id.unique_id
         self.live_app = create_live_app(self.settings, self.redis, replica=replica)
+        await start_direct(self.live_app, self.settings)  # in this (the user code's) event loop, beside the hub
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self.live_app

@@ -1,7 +1,7 @@
 """One live replica's fan-out: a supervised XREAD loop over `spans.live` and `alerts.live`, a flusher, and its clients.
 
 The reader never waits on a client: it files each entry's slice under its project (only projects someone
-listens to). Every `coalesce_s` the flusher encodes what arrived once per (project, filters, format) and
+listens to). At most every `coalesce_s` (at once after a quiet interval) the flusher encodes what arrived once per (project, filters, format) and
 hands that same frame to each such client's outbox, so per-client work is O(1) per flush. Each client's
 outbox is bounded by a byte budget confirmed by the client's pongs (Serve's `send` only queues); over it,
 data is dropped for that client (it is told) and a client stuck over it is closed (serve_apps/live.py).
@@ -10,6 +10,7 @@ data is dropped for that client (it is told) and a client stuck over it is close
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -225,6 +226,7 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._arrived = asyncio.Event()  # something is pending for a listener since the last flush
         self._flushed = ""
 
     # --- the reader and the flusher -------------------------------------------------------------------
@@ -288,8 +290,19 @@ class LiveHub:
                 backoff = min(5.0, backoff * 2)
 
     async def _flush_loop(self) -> None:
+        """Flush at most once per `coalesce_s`, at once when data arrives after a quiet `coalesce_s` (no waiting
+        out a fixed tick: on average that would add half an interval to every delay), and at least once per
+        `coalesce_s` anyway (resumed clients' catch-up, `dropped` notices)."""
+        last = 0.0
         while True:
-            await asyncio.sleep(self.coalesce_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.coalesce_s):
+                    await self._arrived.wait()
+            wait = last + self.coalesce_s - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._arrived.clear()
+            last = time.monotonic()
             try:
                 self.flush()
             except Exception:  # noqa: BLE001 - one bad flush must not end the feed
@@ -319,6 +332,7 @@ class LiveHub:
                 continue
             self._pending_messages[pid] = waiting + size
             self.pending.setdefault(pid, []).append((stream, entry_id, piece))
+            self._arrived.set()
 
     def flush(self) -> None:
         """Hand what arrived since the last flush to every client: one encoded frame per (project, filters)."""

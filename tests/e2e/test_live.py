@@ -41,9 +41,10 @@ def make_trace(name: str, n: int, leaky: bool = False) -> tuple[str, list[dict[s
 class WsClient:
     """A real WebSocket client collecting messages in a thread (answers pings, keeps the last cursor)."""
 
-    def __init__(self, stack, key: str, project_id: str | None = None, cursor: str | None = None) -> None:
+    def __init__(self, stack, key: str, project_id: str | None = None, cursor: str | None = None, port: int | None = None) -> None:
         query = f"project_id={project_id or stack.project_id}" + (f"&cursor={cursor}" if cursor else "")
-        self.ws = connect(f"ws://127.0.0.1:{stack.http_port}/ws/traces?{query}", additional_headers={"X-API-Key": key}, open_timeout=10)
+        self.ws = connect(f"ws://127.0.0.1:{port or stack.http_port}/ws/traces?{query}", additional_headers={"X-API-Key": key},
+                          open_timeout=10)
         self.messages: list[dict[str, Any]] = []
         self.controls: list[dict[str, Any]] = []
         self.cursor = cursor
@@ -132,6 +133,23 @@ def _live_replicas() -> list[str]:
     import ray
 
     return [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if "LiveDeployment" in a["name"]]
+
+
+def test_the_live_replica_serves_sockets_on_its_own_port_too(stack):
+    """What the web UI uses: `GET /ws/endpoint` through the proxy names the replica's own port; spans arrive there."""
+    request = urllib.request.Request(f"{stack.base_url}/ws/endpoint", headers={"X-API-Key": stack.read_key})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        endpoint = json.loads(response.read())
+    assert endpoint["port"] and endpoint["port"] != stack.http_port and endpoint["path"] == "/ws/traces", endpoint
+    direct = WsClient(stack, stack.read_key, port=endpoint["port"])
+    proxied = WsClient(stack, stack.read_key)
+    for client in (direct, proxied):
+        wait_hello(stack, client)
+    trace, spans = make_trace("direct-port", 3)
+    post_spans(stack, spans)
+    for client in (direct, proxied):
+        stack.wait_for(lambda c=client: len(c.span_ids(trace)) == 3, timeout=20, interval=0.05)
+        client.close()
 
 
 def test_a_killed_live_replica_clients_resume_without_losing_spans(stack):

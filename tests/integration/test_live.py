@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 import redis as sync_redis
 import uvicorn
@@ -352,3 +353,66 @@ def test_a_client_that_never_reads_is_cut_off_and_bounded_while_the_others_get_e
             await fast.ws.close()
 
         asyncio.run(main())
+
+
+# --- the replica's own WebSocket server (serve_apps/live_direct.py) ---------------------------------------
+
+
+@pytest.fixture
+def direct_world(live_redis: str, tmp_path) -> Iterator[tuple[LiveWorld, int, Any]]:
+    """The live app served like in a replica: on a "proxy" port and on its own direct port, in one event loop."""
+    from serve_apps.live import start_direct
+
+    for world in make_world(live_redis, tmp_path):
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        settings = world.settings.model_copy(update={"live_direct_host": "127.0.0.1", "live_direct_port": 0})
+        app = create_live_app(settings, connect_redis(live_redis), None, LiveOptions(coalesce_s=0.1, heartbeat_s=1.0))
+
+        async def both() -> tuple[int, int]:
+            proxy = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"))
+            loop.create_task(proxy.serve())
+            while not proxy.started:
+                await asyncio.sleep(0.02)
+            direct = await start_direct(app, settings)
+            assert direct is not None
+            return proxy.config.port, direct
+
+        proxy_port, direct_port = asyncio.run_coroutine_threadsafe(both(), loop).result(timeout=20)
+        try:
+            yield LiveWorld(f"ws://127.0.0.1:{proxy_port}", f"127.0.0.1:{proxy_port}", world.project_a, world.project_b,
+                            world.session_token, settings, app.state.live_hub), direct_port, app
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+
+
+def test_the_direct_port_serves_sockets_and_a_ticket_stands_in_for_the_origin(direct_world: tuple[LiveWorld, int, Any], live_redis: str) -> None:
+    world, port, app = direct_world
+    site = f"http://{world.host}"  # the page's origin: the proxy's host and port, not the direct port
+    cookie = f"agentstack_session={world.session_token}"
+    endpoint = httpx.get(f"{site}/endpoint", headers={"Cookie": cookie}, timeout=10).json()
+    assert endpoint["port"] == port and endpoint["ticket"] and endpoint["path"] == "/ws/traces"
+    assert httpx.get(f"{site}/endpoint", timeout=10).status_code == 401
+    keyed = httpx.get(f"{site}/endpoint", headers={"X-API-Key": READ_A}, timeout=10).json()
+    assert keyed["port"] == port and keyed["ticket"] is None  # no cookie: no Origin check to stand in for
+    direct = f"ws://127.0.0.1:{port}/ws/traces?project_id={world.project_a}"
+
+    async def main() -> None:
+        page = {"Cookie": cookie, "Origin": site}
+        assert (await refused(direct, **page))[1].startswith("csrf_origin")  # the site's origin, but no ticket
+        other = app.state.tickets.issue("another session", world.host)
+        assert (await refused(f"{direct}&ticket={other}", **page))[1].startswith("csrf_origin")
+        # a ticket names the site it was asked on: useless to another origin even if it leaked
+        assert (await refused(f"{direct}&ticket={endpoint['ticket']}", Cookie=cookie, Origin="http://evil.example"))[1].startswith("csrf_origin")
+        reader = await connect(f"{direct}&ticket={endpoint['ticket']}&format=compact", **page)
+        keyed_reader = await connect(direct, **{"X-API-Key": READ_A})
+        await publish(live_redis, [span(world.project_a, "d" * 32, f"{i:016x}") for i in range(3)])
+        await reader.wait(lambda r: sum(len(t["spans"]) for t in r.of("trace")) == 3)
+        await keyed_reader.wait(lambda r: len(r.of("span")) == 3)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/projects", timeout=10).status_code == 404  # sockets only
+        for r in (reader, keyed_reader):
+            await r.ws.close()
+
+    asyncio.run(main())

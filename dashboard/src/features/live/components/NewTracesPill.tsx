@@ -1,9 +1,10 @@
 import '../live.css';
 import { useCallback, useState } from 'react';
-import { useLiveTraces } from '../hooks/useLiveStore';
+import type { LiveTrace } from '../hooks/useLiveStore';
 
 interface Props {
-  projectId: string;
+  /** The project's traces seen live (useLiveTraces: the page owns the socket, so it also knows whether it is live). */
+  traces: LiveTrace[];
   /** Reloads the list. */
   onRefresh: () => void;
   /** When the list was last loaded (ms); traces first seen live before that are already in it. */
@@ -11,8 +12,7 @@ interface Props {
 }
 
 /** "n new traces" above a trace list: traces first seen live since the list was loaded; a click reloads it. */
-export function NewTracesPill({ projectId, onRefresh, listUpdatedAt = 0 }: Props) {
-  const { traces } = useLiveTraces(projectId);
+export function NewTracesPill({ traces, onRefresh, listUpdatedAt = 0 }: Props) {
   const [clickedAt, setClickedAt] = useState(0);
   const since = Math.max(clickedAt, listUpdatedAt);
   const fresh = traces.filter((t) => t.first_seen > since).length;

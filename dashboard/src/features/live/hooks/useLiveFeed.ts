@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { expandCompact } from '../compact';
-import { liveUrl } from '../liveUrl';
+import { liveEndpoint, liveUrl, pageEndpoint, type LiveEndpoint } from '../liveUrl';
 import type { LiveFilters, LiveMessage } from '../types';
 import { useWebSocket, type WebSocketHandle } from './useWebSocket';
 
@@ -54,11 +54,24 @@ export function useLiveFeed({ projectId, filters = {}, onMessages, onReset }: Li
     [projectId, queryClient],
   );
 
+  // The live replica's own port when it serves one (no proxy in the way); once a socket there never opened
+  // (e.g. the replica's node is not reachable from this browser), this page's host from then on.
+  const endpointRef = useRef<LiveEndpoint | null>(null);
+  const directBroken = useRef(false);
   const filterKey = JSON.stringify(filters);
   const socket = useWebSocket({
-    url: () => liveUrl(projectId, filtersRef.current, cursorRef.current),
+    url: async () => {
+      const endpoint = directBroken.current ? pageEndpoint() : await liveEndpoint();
+      endpointRef.current = endpoint;
+      return liveUrl(projectId, filtersRef.current, cursorRef.current, endpoint);
+    },
     onFrame,
     connectionKey: projectId,
+    onNeverOpened: () => {
+      if (!endpointRef.current?.direct) return false;
+      directBroken.current = true;
+      return true; // straight on to the page's host
+    },
   });
 
   // New filters: tell the open socket (no reconnect); a later reconnect carries them in its URL.

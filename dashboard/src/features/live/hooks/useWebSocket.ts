@@ -12,12 +12,16 @@ const CLIENT_PING_MS = 25_000;
 const FINAL_CODES = new Set([1008]);
 
 export interface WebSocketOptions {
-  /** The URL to open (built fresh on every (re)connect, e.g. to carry the latest resume cursor); null: stay closed. */
-  url: () => string | null;
+  /** The URL to open (built fresh on every (re)connect, e.g. to carry the latest resume cursor; it may be looked up
+   * first, e.g. the live replica's own port); null: stay closed. */
+  url: () => string | null | Promise<string | null>;
   /** Each parsed JSON frame from the server. */
   onFrame: (frame: Record<string, unknown>) => void;
   /** A key that, when it changes, closes the socket and opens a new one (e.g. the project). */
   connectionKey: string;
+  /** A socket to `url` closed before it ever opened (unreachable, refused): the next `url()` may pick another;
+   * return true to try that at once (no backoff). */
+  onNeverOpened?: (url: string) => boolean | void;
 }
 
 export interface WebSocketHandle {
@@ -37,7 +41,7 @@ export interface WebSocketHandle {
  * and pings it every 25 s, can be paused (closed on purpose) and resumed. A close with 1008 (refused)
  * stops retrying until the connection key changes or `resume` is called.
  */
-export function useWebSocket({ url, onFrame, connectionKey }: WebSocketOptions): WebSocketHandle {
+export function useWebSocket({ url, onFrame, connectionKey, onNeverOpened }: WebSocketOptions): WebSocketHandle {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [reason, setReason] = useState<string | null>(null);
   const [retryInS, setRetryInS] = useState<number | null>(null);
@@ -46,9 +50,11 @@ export function useWebSocket({ url, onFrame, connectionKey }: WebSocketOptions):
   const socketRef = useRef<WebSocket | null>(null);
   const urlRef = useRef(url);
   const onFrameRef = useRef(onFrame);
+  const onNeverOpenedRef = useRef(onNeverOpened);
   useEffect(() => {
     urlRef.current = url;
     onFrameRef.current = onFrame;
+    onNeverOpenedRef.current = onNeverOpened;
   });
 
   useEffect(() => {
@@ -58,12 +64,21 @@ export function useWebSocket({ url, onFrame, connectionKey }: WebSocketOptions):
     let retryTimer: number | undefined;
     let pingTimer: number | undefined;
 
-    const open = () => {
-      const target = urlRef.current();
-      if (target === null || stopped) return;
+    const retry = (why: string | null) => {
+      const delay = backoffDelayMs(attempt);
+      attempt += 1;
+      setStatus('reconnecting');
+      setReason(why);
+      setRetryInS(Math.round(delay / 1000));
+      retryTimer = window.setTimeout(open, delay);
+    };
+
+    const connect = (target: string) => {
       const ws = new WebSocket(target);
+      let opened = false;
       socketRef.current = ws;
       ws.onopen = () => {
+        opened = true;
         attempt = 0;
         setStatus('live');
         setReason(null);
@@ -86,18 +101,31 @@ export function useWebSocket({ url, onFrame, connectionKey }: WebSocketOptions):
         window.clearInterval(pingTimer);
         if (socketRef.current === ws) socketRef.current = null;
         if (stopped) return;
+        if (!opened && onNeverOpenedRef.current?.(target) === true) {
+          open(); // another URL to try: not a failure of the feed
+          return;
+        }
         if (FINAL_CODES.has(event.code)) {
           setStatus('offline');
           setReason(event.reason || 'the server refused the live feed');
           return;
         }
-        const delay = backoffDelayMs(attempt);
-        attempt += 1;
-        setStatus('reconnecting');
-        setReason(event.reason || null);
-        setRetryInS(Math.round(delay / 1000));
-        retryTimer = window.setTimeout(open, delay);
+        retry(event.reason || null);
       };
+    };
+
+    const open = () => {
+      if (stopped) return;
+      Promise.resolve()
+        .then(() => urlRef.current())
+        .then(
+          (target) => {
+            if (target !== null && !stopped) connect(target);
+          },
+          () => {
+            if (!stopped) retry('could not find the live feed');
+          },
+        );
     };
 
     open();

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { EmptyState } from '../../../components/EmptyState';
 import { ErrorState } from '../../../components/ErrorState';
@@ -8,7 +8,7 @@ import { Pagination } from '../../../components/Pagination';
 import { RefreshButton } from '../../../components/RefreshButton';
 import { formatNumber } from '../../../lib/format';
 import { settingsHref } from '../../../lib/routes';
-import { NewTracesPill } from '../../live';
+import { NewTracesPill, useLiveTraces, type LiveTrace } from '../../live';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { atLeast } from '../../projects/roles';
 import { loadColumns, saveColumns } from '../columns';
@@ -31,13 +31,43 @@ import {
 } from '../listFilters';
 import '../traces.css';
 
+/**
+ * While the live socket is connected the list does not poll, but it reloads by itself (1) when the socket goes
+ * live (what was written before it connected), and (2) when traces arrive live while the reader is at the top
+ * of the first page (nothing to jump away from), at most every REFRESH_INTERVAL_MS. Scrolled down or on a later
+ * page, new traces only show in the "n new traces" pill.
+ */
+function useLiveListRefresh(status: string, traces: LiveTrace[], listUpdatedAt: number, firstPage: boolean, refetch: () => unknown) {
+  const refetchRef = useRef(refetch);
+  useEffect(() => {
+    refetchRef.current = refetch;
+  });
+  useEffect(() => {
+    if (status === 'live') void refetchRef.current();
+  }, [status]);
+  const fresh = traces.some((t) => t.first_seen > listUpdatedAt);
+  useEffect(() => {
+    if (status !== 'live' || !fresh || !firstPage || window.scrollY > 0) return undefined;
+    const wait = Math.max(0, listUpdatedAt + REFRESH_INTERVAL_MS - Date.now());
+    const timer = window.setTimeout(() => {
+      if (window.scrollY === 0) void refetchRef.current();
+    }, wait);
+    return () => window.clearTimeout(timer);
+  }, [status, fresh, firstPage, listUpdatedAt]);
+}
+
 /** `/p/{projectId}/traces?…`: the project's traces with facet filters, search, time range and sort in the URL. */
 export function TraceListPage() {
   const { project, role } = useCurrentProject();
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = useMemo(() => parseFilters(searchParams), [searchParams]);
-  const { data, error, isPending, isFetching, refetch, dataUpdatedAt } = useTraceList(project.id, filters);
-  const facets = useTraceFacets(project.id, filters);
+  // With the live socket connected there is no polling: new traces arrive over the socket; offline (or
+  // reconnecting) → poll. See useLiveListRefresh for when the list reloads by itself while live.
+  const live = useLiveTraces(project.id);
+  const poll = live.feed.status !== 'live';
+  const { data, error, isPending, isFetching, refetch, dataUpdatedAt } = useTraceList(project.id, filters, poll);
+  const facets = useTraceFacets(project.id, filters, poll);
+  useLiveListRefresh(live.feed.status, live.traces, dataUpdatedAt, filters.page === 1, refetch);
   const [columns, setColumns] = useState(loadColumns);
   const [search, setSearch] = useState(filters.q);
 
@@ -120,8 +150,8 @@ export function TraceListPage() {
         <div>
           <h1 className="page-title">Traces</h1>
           <p className="page-subtitle muted">
-            {data ? `${formatNumber(data.total)} ${narrowed ? 'matching' : 'total'}` : '\u00a0'} · auto-refreshes every{' '}
-            {REFRESH_INTERVAL_MS / 1000}s
+            {data ? `${formatNumber(data.total)} ${narrowed ? 'matching' : 'total'}` : '\u00a0'} ·{' '}
+            {poll ? `auto-refreshes every ${REFRESH_INTERVAL_MS / 1000}s` : 'live: new traces appear above the list'}
           </p>
         </div>
         <RefreshButton onClick={() => refetch()} busy={isFetching} />
@@ -176,7 +206,7 @@ export function TraceListPage() {
         <ColumnChooser columns={columns} onChange={onColumns} />
       </div>
       {error && data ? <InlineError message={`Refresh failed: ${error.message}`} /> : null}
-      <NewTracesPill projectId={project.id} onRefresh={() => void refetch()} listUpdatedAt={dataUpdatedAt} />
+      <NewTracesPill traces={live.traces} onRefresh={() => void refetch()} listUpdatedAt={dataUpdatedAt} />
       <div className="trace-list-layout">
         <FacetSidebar
           facets={facets.data}
