@@ -7,8 +7,7 @@ from typing import Any
 import msgpack
 import redis.asyncio as aioredis
 
-from cluster.rows import span_row
-from cluster.store import pack_block
+from cluster.rows import ROW_HEADER_BYTES, span_row
 from cluster.streams import ENTRY_COUNT, ENTRY_ROWS, ENTRY_SPANS, ENTRY_USAGE, ingest_stream
 from cluster.usage import extract_usage
 
@@ -27,13 +26,18 @@ def usage_item(span: dict[str, Any]) -> UsageItem | None:
 
 def entry_fields(spans: list[dict[str, Any]]) -> dict[bytes, bytes | int]:
     """One stream entry for validated spans carrying `project_id`: the spans, and what the writer and the
-    cost pool read instead of them (each span's encoded row and its usage), computed once here."""
-    packb = msgpack.packb
+    cost pool read instead of them (each span's encoded row and its usage), computed once here.
+
+    One `Packer` for the whole entry: `msgpack.packb` builds a packer (and its 256 KiB buffer) per
+    call, which cost more than packing a span's row itself. The bytes are `packb`'s.
+    """
+    pack = msgpack.Packer(use_bin_type=True).pack
+    cut = ROW_HEADER_BYTES
     return {
-        ENTRY_SPANS: packb(spans, use_bin_type=True),
+        ENTRY_SPANS: pack(spans),
         ENTRY_COUNT: len(spans),
-        ENTRY_ROWS: packb([pack_block(span_row(span)) for span in spans], use_bin_type=True),
-        ENTRY_USAGE: packb([usage_item(span) for span in spans], use_bin_type=True),
+        ENTRY_ROWS: pack([pack(span_row(span))[cut:] for span in spans]),  # = pack_block(span_row(span))
+        ENTRY_USAGE: pack([usage_item(span) for span in spans]),
     }
 
 
