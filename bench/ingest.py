@@ -177,7 +177,7 @@ async def in_process(n_spans: int, seconds: float) -> None:
 
         def fast_path() -> Any:  # normalise mutates checked spans, so each call decodes afresh
             payload = parse(body, "application/x-protobuf")
-            return collect(payload.raw_spans, "p", PARTITIONS, payload.body_bytes, payload.validated)
+            return collect(payload.raw_spans, "p", PARTITIONS, payload.body_bytes, payload.validated, payload.marker_free)
 
         def slow_path() -> Any:
             return collect(otlp.raw_spans(otlp.decode_protobuf(body)), "p", PARTITIONS, len(body))
