@@ -311,8 +311,14 @@ def checked_spans(request: ExportTraceServiceRequest) -> tuple[list[dict[str, An
     return spans, validated
 
 
+#: The answer to a request with no rejected span (nearly every one): an empty response, in protobuf.
+_ALL_ACCEPTED = ExportTraceServiceResponse().SerializeToString()
+
+
 def export_response(rejected: list[dict[str, Any]], as_json: bool) -> bytes:
     """`ExportTraceServiceResponse` with `partial_success` when spans were rejected, in the request's encoding."""
+    if not rejected and not as_json:
+        return _ALL_ACCEPTED
     response = ExportTraceServiceResponse()
     if rejected:
         response.partial_success.rejected_spans = len(rejected)
