@@ -177,7 +177,7 @@ async def in_process(n_spans: int, seconds: float) -> None:
 
         def fast_path() -> Any:  # normalise mutates checked spans, so each call decodes afresh
             payload = parse(body, "application/x-protobuf")
-            return collect(payload.raw_spans, "p", PARTITIONS, payload.body_bytes, payload.validated)
+            return collect(payload.raw_spans, "p", PARTITIONS, payload.body_bytes, payload.validated, payload.marker_free)
 
         def slow_path() -> Any:
             return collect(otlp.raw_spans(otlp.decode_protobuf(body)), "p", PARTITIONS, len(body))
@@ -335,7 +335,8 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 
 def serve_http(
-    sizes: list[int], seconds: float, concurrency: list[int], serve_env: dict[str, str] | None = None, gzip_too: bool = False
+    sizes: list[int], seconds: float, concurrency: list[int], serve_env: dict[str, str] | None = None, gzip_too: bool = False,
+    profile: Path | None = None,
 ) -> None:
     """Drive one ingest replica through Serve's proxy, one row per (spans per request, encoding, connections)."""
     import ray
@@ -369,14 +370,18 @@ def serve_http(
             base = f"http://127.0.0.1:{port}"
             wait_until_healthy(base, timeout=240)
         rows = []
+        profiles: list[Path] = []
         for n_spans in sizes:
             plain = make_request(n_spans).SerializeToString()
             for encoding in ("identity", "gzip") if gzip_too else ("identity",):
                 body = gzip.compress(plain, 6) if encoding == "gzip" else plain
                 headers = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf", "Content-Encoding": encoding}
                 for connections in concurrency:
+                    spy_path = profile / f"replica-{n_spans}-{encoding}-{connections}.txt" if profile else None
                     requests, latencies, elapsed, cpu, proxy_cpu, errors = asyncio.run(
-                        _drive(base, body, headers, seconds, connections, data_dir))
+                        _drive(base, body, headers, seconds, connections, data_dir, spy_path))
+                    if spy_path is not None:
+                        profiles.append(spy_path)
                     q = statistics.quantiles(latencies, n=100)
                     spans = requests * n_spans
                     rows.append([f"{n_spans}", f"{encoding} ({len(body) // 1024} KiB)", f"{connections}", f"{requests}",
@@ -391,6 +396,9 @@ def serve_http(
              "spans/s per replica core", "replica CPU ms/request", "proxy CPU ms/request", "p50 ms", "p99 ms", "errors"],
             rows,
         )
+        for path in profiles:
+            print(f"\n{path.name}:")
+            profile_table(path)
     finally:
         try:
             serve.shutdown()
@@ -398,7 +406,73 @@ def serve_http(
             ray.shutdown()
 
 
-async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float, concurrency: int, data_dir: Path):
+def _start_profile(pid: int, path: Path, seconds: float) -> Any:
+    """py-spy on the replica for `seconds` (raw collapsed stacks; on-CPU threads only)."""
+    import shutil
+    import subprocess
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [spy, "record", "-r", "100", "-d", str(max(int(seconds) - 1, 1)), "-f", "raw", "-p", str(pid), "-o", str(path),
+           "--nonblocking"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+#: Where the replica's CPU goes, by the first of these frames found on a sample's stack (innermost wins).
+PROFILE_GROUPS = (
+    ("entry_fields", "bus: encode entry (spans + rows + usage)"),
+    ("publish_spans", "bus: XADD pipeline (redis-py)"),
+    ("checked_spans", "otlp: protobuf → checked spans"),
+    ("decode_protobuf", "otlp: ParseFromString"),
+    ("inflate", "gzip inflate"),
+    ("collect", "validate / normalise / partition"),
+    ("export_response", "OTLP response"),
+    ("ingest_project", "auth"),
+    ("read_body", "read body (ASGI receive)"),
+    ("ingest (serve_apps/ingest.py)", "handler, other"),
+    ("starlette", "FastAPI / Starlette"),
+    ("fastapi", "FastAPI / Starlette"),
+    ("ray/serve", "Ray Serve replica machinery"),
+    ("ray/", "Ray core (outside Serve)"),
+    ("uvicorn", "uvicorn (direct ingress)"),
+    ("asyncio", "asyncio event loop"),
+)
+
+
+def profile_table(path: Path) -> None:
+    """Inclusive shares of the replica's on-CPU samples by stage (first matching group per stack)."""
+    import collections
+
+    counts: collections.Counter[str] = collections.Counter()
+    tops: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, num = line.rpartition(" ")
+        if not num.isdigit():
+            continue
+        n = int(num)
+        total += n
+        frames = stack.split(";")
+        group = "other"
+        for needle, label in PROFILE_GROUPS:
+            if any(needle in frame for frame in frames):
+                group = label
+                break
+        counts[group] += n
+        top = frames[-1]
+        name, _, where = top.partition(" (")
+        tops[f"{name} ({where.split('/')[-1]}"] += n
+    if not total:
+        print(f"(no samples in {path})")
+        return
+    table(f"replica profile ({total} samples, py-spy, on-CPU): share by stage", ["stage", "% of samples"],
+          [[k, f"{100 * v / total:.1f}"] for k, v in counts.most_common()])
+    table("replica profile: top frames (self)", ["frame", "% of samples"],
+          [[k, f"{100 * v / total:.1f}"] for k, v in tops.most_common(15)])
+
+
+async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float, concurrency: int, data_dir: Path,
+                 profile: Path | None = None):
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -416,8 +490,11 @@ async def _drive(base: str, body: bytes, headers: dict[str, str], seconds: float
         pids, proxies = _replica_pids(data_dir), _replica_pids(data_dir, b"ProxyActor")
         if len(pids) != 1:
             raise RuntimeError(f"expected one ingest replica process, found {pids}")
+        spy = _start_profile(pids[0], profile, seconds) if profile else None
         cpu0, proxy0, started = _cpu_seconds(pids), _cpu_seconds(proxies), time.perf_counter()
         await asyncio.gather(*[worker(started + seconds, True) for _ in range(concurrency)])
+        if spy is not None:
+            await asyncio.to_thread(spy.wait)
         elapsed = time.perf_counter() - started
         cpu, proxy_cpu = _cpu_seconds(pids) - cpu0, _cpu_seconds(proxies) - proxy0
     return len(latencies), latencies, elapsed, cpu, proxy_cpu, errors
@@ -432,6 +509,7 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,4", help="keep-alive connections, one run each (default 1,4)")
     parser.add_argument("--skip-serve", action="store_true", help="only the in-process stages")
     parser.add_argument("--skip-in-process", action="store_true", help="only the Serve part")
+    parser.add_argument("--profile", type=Path, help="Serve part: py-spy the replica during each run (raw stacks here)")
     parser.add_argument("--serve-env", default="", help="Serve options as K=V,K=V, e.g. RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD=0")
     args = parser.parse_args()
     print(f"host: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machine: numbers are noisy)")
@@ -440,7 +518,7 @@ def main() -> int:
         asyncio.run(in_process(sizes[0], args.seconds))
     if not args.skip_serve:
         serve_env = dict(pair.split("=", 1) for pair in args.serve_env.split(",") if pair)
-        serve_http(sizes, args.http_seconds, [int(c) for c in args.concurrency.split(",")], serve_env, args.gzip)
+        serve_http(sizes, args.http_seconds, [int(c) for c in args.concurrency.split(",")], serve_env, args.gzip, args.profile)
     print("\ntarget: ≥ 50,000 spans/s per replica core, p99 ≤ 50 ms")
     return 0
 

@@ -111,7 +111,12 @@ def count_truncated(span: dict[str, Any]) -> int:
 
 
 def collect(
-    raw_spans: list[Any], project_id: str, partitions: int, body_bytes: int | None = None, validated: list[bool] | None = None
+    raw_spans: list[Any],
+    project_id: str,
+    partitions: int,
+    body_bytes: int | None = None,
+    validated: list[bool] | None = None,
+    marker_free: bool = False,
 ) -> Batch:
     """Validate and normalise raw spans, grouping the good ones per partition and listing the bad ones.
 
@@ -122,19 +127,44 @@ def collect(
         body_bytes: the decoded body's size; below the smallest cap nothing can have been truncated,
             so small bodies skip counting truncations.
         validated: per span, True when it is already in validated form (its validation is skipped).
+        marker_free: the body cannot hold the truncation marker (:func:`marker_free`), so the
+            already-validated spans, which nothing truncated, are not searched for it.
     """
     batch = Batch()
+    by_partition = batch.by_partition
     check_truncation = body_bytes is None or body_bytes > MAX_VALUE_CHARS
+    accepted = truncated = 0
     for index, raw in enumerate(raw_spans):
+        fast = validated is not None and validated[index]
         try:
-            span = normalise(raw if validated is not None and validated[index] else validate_span(raw))
+            span = normalise(raw if fast else validate_span(raw))
         except SpanValidationError as exc:
             span_id = raw.get("span_id") if isinstance(raw, dict) else None
             batch.rejected.append({"index": index, "span_id": span_id, "field": exc.field, "error": exc.reason})
             continue
         span["project_id"] = project_id
-        if check_truncation:
-            batch.truncated += count_truncated(span)
-        batch.by_partition.setdefault(partition_for(span["trace_id"], partitions), []).append(span)
-        batch.accepted += 1
+        if check_truncation and not (fast and marker_free):
+            truncated += count_truncated(span)
+        partition = partition_for(span["trace_id"], partitions)
+        group = by_partition.get(partition)
+        if group is None:
+            by_partition[partition] = [span]
+        else:
+            group.append(span)
+        accepted += 1
+    batch.accepted, batch.truncated = accepted, truncated
     return batch
+
+
+#: The marker's ASCII tail: a value ending with the marker holds these bytes in a UTF-8 body.
+_MARKER_TAIL = TRUNCATION_MARKER[1:].encode()
+
+
+def marker_free(body: bytes) -> bool:
+    """True when no value decoded from this protobuf body can end with the truncation marker.
+
+    Protobuf strings are raw UTF-8, so such a value puts the marker's tail in the body's bytes; a
+    value normalisation parses out of a JSON attribute could spell it with `\\u` escapes, so a body
+    holding any `\\u` is not called free either. Both checks run in C over the whole body at once.
+    """
+    return _MARKER_TAIL not in body and b"\\u" not in body

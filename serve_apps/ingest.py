@@ -103,7 +103,7 @@ async def ingest(state: IngestState, request: Request) -> Response:
         payload = parse(inflate(body, encoding, settings.max_decompressed_bytes), content_type)
     except BodyError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
-    batch = collect(payload.raw_spans, project_id, settings.partitions, payload.body_bytes, payload.validated)
+    batch = collect(payload.raw_spans, project_id, settings.partitions, payload.body_bytes, payload.validated, payload.marker_free)
     if batch.rejected:
         state.metrics.rejected([_reject_reason(r["field"]) for r in batch.rejected])
         logger.info("project %s: %d spans rejected, first: %s", project_id, len(batch.rejected), batch.rejected[0])

@@ -18,6 +18,7 @@ class IngestMetrics:
     def __init__(self, use_ray: bool | None = None) -> None:
         self.counts: Counter[str] = Counter()
         self._ray: dict[str, Any] = {}
+        self._buffer_level: int | None = None  # the gauge's last value (set again only when it changes)
         if use_ray is None:
             try:
                 import ray
@@ -74,7 +75,9 @@ class IngestMetrics:
         self._emit("buffered", "inc", n)
 
     def buffer_level(self, spans: int) -> None:
-        self._emit("buffer_size", "set", spans)
+        if spans != self._buffer_level:  # called per request; a gauge keeps its value between sets
+            self._buffer_level = spans
+            self._emit("buffer_size", "set", spans)
 
     def throttled(self, reason: str) -> None:
         self.counts[f"429:{reason}"] += 1

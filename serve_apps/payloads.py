@@ -7,20 +7,22 @@ from typing import Any
 
 from agentstack.schema import BatchError, spans_from_payload
 from serve_apps import otlp
-from serve_apps.batches import JSON_TYPES, MSGPACK_TYPES, BodyError, decode
+from serve_apps.batches import JSON_TYPES, MSGPACK_TYPES, BodyError, decode, marker_free
 
 
 @dataclass
 class Payload:
     """The raw spans of one body and how to answer: `otlp` is "protobuf", "json" or None (native).
 
-    `validated[i]` is True when `raw_spans[i]` is already in validated form (:func:`serve_apps.otlp.checked_spans`).
+    `validated[i]` is True when `raw_spans[i]` is already in validated form (:func:`serve_apps.otlp.checked_spans`);
+    `marker_free` when the body cannot hold the truncation marker (:func:`serve_apps.batches.marker_free`).
     """
 
     raw_spans: list[Any]
     otlp: str | None
     body_bytes: int = 0
     validated: list[bool] | None = None
+    marker_free: bool = False
 
 
 def media_type(content_type: str) -> str:
@@ -53,7 +55,7 @@ def parse(raw: bytes, content_type: str) -> Payload:
     """
     if media_type(content_type) in otlp.PROTOBUF_TYPES:
         spans, validated = otlp.checked_spans(otlp.decode_protobuf(raw))
-        return Payload(spans, "protobuf", len(raw), validated)
+        return Payload(spans, "protobuf", len(raw), validated, marker_free(raw))
     decoded = decode(raw, content_type)
     if otlp.is_otlp_json(decoded):
         return Payload(otlp.raw_spans(otlp.decode_json(decoded)), "json", len(raw))

@@ -9,7 +9,8 @@ import msgpack
 import pytest
 
 from cluster.streams import partition_for
-from serve_apps.batches import BodyError, build_batch, decode, inflate
+from agentstack.schema import MAX_VALUE_CHARS, TRUNCATION_MARKER
+from serve_apps.batches import BodyError, build_batch, collect, decode, inflate
 
 NOW = 1_763_763_000_000_000_000
 
@@ -84,3 +85,34 @@ def test_oversized_values_are_truncated_with_a_marker_and_counted():
     assert first["output"] == big, "input/output have their own, larger cap"
     assert batch.truncated == 1 and batch.accepted == 2
     assert collect(raws, "p", 2, body_bytes=1000).truncated == 0, "a small body cannot hold a truncated value"
+
+
+def _otlp_body(attributes: dict[str, str]) -> bytes:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(
+        trace_id=b"\x01" * 16, span_id=b"\x02" * 8, name="s", start_time_unix_nano=1_790_000_000 * 10**9,
+        end_time_unix_nano=1_790_000_001 * 10**9)
+    for key, value in attributes.items():
+        span.attributes.add(key=key, value=AnyValue(string_value=value + " " * (MAX_VALUE_CHARS - 10)
+                                                    if key == "pad" else value))
+    return request.SerializeToString()
+
+
+@pytest.mark.parametrize(
+    ("attributes", "free", "truncated"),
+    [
+        ({"pad": "x", "note": "plain"}, True, 0),
+        ({"pad": "x", "note": "sent as " + TRUNCATION_MARKER}, False, 1),  # a client's own marker is counted
+        ({"pad": "x", "metadata": '{"k": "cut \\u2026[truncated]"}'}, False, 1),  # spelt with a JSON escape
+    ],
+)
+def test_truncation_count_skips_only_bodies_that_cannot_hold_the_marker(attributes, free, truncated):
+    from serve_apps.payloads import parse
+
+    payload = parse(_otlp_body(attributes), "application/x-protobuf")
+    assert payload.validated == [True] and payload.marker_free is free
+    batch = collect(payload.raw_spans, "p", 4, payload.body_bytes, payload.validated, payload.marker_free)
+    assert batch.accepted == 1 and batch.truncated == truncated

@@ -67,3 +67,44 @@ def test_settings_env_and_external_urls(monkeypatch, tmp_path):
     monkeypatch.setenv("AGENTSTACK_PARTITIONS", "zero")
     with pytest.raises(ValueError):
         PlatformSettings()
+
+
+def test_usage_item_reads_usage_as_extract_usage_does():
+    """The bus's usage item (a shortcut for plain int counts and text models) says what extract_usage says."""
+    import random
+
+    from agentstack import genai
+    from cluster.bus import usage_item
+    from cluster.usage import extract_usage
+
+    keys = [*genai.MODEL_KEYS, genai.PROVIDER_NAME, genai.USAGE_INPUT_TOKENS, genai.USAGE_OUTPUT_TOKENS,
+            genai.USAGE_CACHE_READ_TOKENS, genai.USAGE_CACHE_WRITE_TOKENS, genai.USAGE_REASONING_TOKENS, "other"]
+    values = ["gpt-4o", " Claude-3 ", "", "   ", "OpenAI", "12", "7.0", "x", 0, 5, 120, -4, 3.5, 2.0, True, None, [1]]
+    rng = random.Random(5)
+    shortcut = 0
+    for i in range(5000):
+        attrs = {key: rng.choice(values) for key in rng.sample(keys, rng.randint(0, len(keys)))}
+        if i % 2:  # mostly the common shape: text models, int counts
+            attrs = {k: v for k, v in attrs.items() if type(v) is int or (k in genai.MODEL_KEYS and isinstance(v, str))}
+        span = {"project_id": "p", "trace_id": "t" * 32, "span_id": "s" * 16, "start_time": 1, "attributes": attrs}
+        usage = extract_usage(attrs)
+        expected = None if usage is None else ["p", "t" * 32, "s" * 16, 1, usage.model, usage.provider, usage.input,
+                                               usage.output, usage.cache_read, usage.cache_write, usage.reasoning]
+        got = usage_item(span)
+        assert got == expected and [type(v) for v in got or []] == [type(v) for v in expected or []], attrs
+        shortcut += got is not None
+    assert shortcut > 1000
+
+
+def test_a_packed_row_minus_its_header_is_its_block():
+    """entry_fields cuts ROW_HEADER_BYTES off each packed row instead of calling pack_block."""
+    import msgpack
+
+    from cluster.rows import ROW_HEADER_BYTES, ROW_VALUES
+    from cluster.store import pack_block
+
+    span = {"project_id": "p", "trace_id": "t" * 32, "span_id": "s" * 16, "name": "n", "start_time": 1, "end_time": 2,
+            "attributes": {"a": "é" * 40}, "input": "x" * 70_000}
+    row = span_row(span)
+    assert len(row) == ROW_VALUES == len(SPAN_COLUMNS)
+    assert msgpack.packb(row, use_bin_type=True)[ROW_HEADER_BYTES:] == pack_block(row)
