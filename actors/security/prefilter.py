@@ -114,10 +114,12 @@ class SpanPrefilter:
         recognizers: entity → the analyzer's recognizers reporting it (called directly as validators).
         injection: whether injection entities are scanned.
         backend: the matcher backend ("auto", "hyperscan", "re").
+        cues: look for the learned tier's cues (False when the engine has no learned tier: `clean`
+            is then never asked with `learned=True`, and the cue patterns would only cost scan time).
     """
 
     def __init__(self, entities: Iterable[str], recognizers: Mapping[str, Sequence[Any]], injection: bool,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", cues: bool = True) -> None:
         self.entities = set(entities)
         specs: list[PatternSpec] = []
         self.validators: dict[str, Sequence[Any]] = {}
@@ -138,10 +140,10 @@ class SpanPrefilter:
             specs += _rule_specs(_RULE)
             specs += [PatternSpec(_PAYLOAD, hint, caseless=True) for hint in _INJECTION_HINTS[:2]]
             specs += [PatternSpec(_URL, hint, caseless=True) for hint in _INJECTION_HINTS[2:]]
-            specs += [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES]
-        self.matcher = MultiMatcher(specs, backend=backend)
-        self.rot13_matcher = MultiMatcher(_rule_specs(_RULE) + [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES],
-                                          backend=backend)
+        cue_specs = [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES] if cues else []
+        self.cues = cues
+        self.matcher = MultiMatcher(specs + (cue_specs if injection else []), backend=backend)
+        self.rot13_matcher = MultiMatcher(_rule_specs(_RULE) + cue_specs, backend=backend)
 
     def clean(self, raw: str, learned: bool) -> bool:
         """True when no leaf or chunk of the field `raw` can hold a finding.
@@ -150,6 +152,8 @@ class SpanPrefilter:
             raw: the field's raw text (a JSON payload or plain text).
             learned: the learned injection tier would run on this field (cues matter).
         """
+        if learned and not self.cues:
+            raise ValueError("this prefilter was built without the learned tier's cues (cues=False)")
         views = [raw]
         if "\\" in raw:  # a JSON string's escapes: its leaves read the unescaped text
             views.append(_JSON_ESCAPE.sub(_unescape, raw))
