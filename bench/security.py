@@ -56,6 +56,8 @@ def main() -> None:
     parser.add_argument("--baseline-spans", type=int, default=200, help="spans for the (slow) plain-Presidio runs")
     parser.add_argument("--ner-spans", type=int, default=300, help="spans for the gated NER-tier run")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also print the N top frames (cProfile, own time) of the pool engine's and the rules-only scan loops")
     parser.add_argument("--cue-gate", choices=["any", "strong", "strong+2weak"], default=None,
                         help="when cues send a text to the learned tier (default: injection.CUE_GATE)")
     args = parser.parse_args()
@@ -114,7 +116,33 @@ def main() -> None:
         per_text = (time.process_time() - started) / len(sample) * 1e6
         print(f"learned injection tier: {classifier.calls - len(sample)} texts classified in these runs; "
               f"{per_text:,.0f} cpu-µs per classified text (1–4 KB)")
+    print(f"pool's engine texts decided by the prefilter leaf by leaf: {cached.stats.texts_prefiltered}/{cached.stats.texts}")
     print("target: ≥ 30,000 spans/s per core on the pattern tier")
+    if args.profile:
+        for label, learned in (("pool's engine", True), ("rules only", False)):
+            _profile(label, SecurityEngine(analyzer=pattern.analyzer if learned else rules_only.analyzer, learned=learned),
+                     spans, args.profile)
+
+
+def _profile(label: str, engine: SecurityEngine, spans: list[dict], top: int) -> None:
+    """The top frames (own CPU time) of `engine.scan_span` over `spans` (warmed on the first 200)."""
+    import cProfile
+    import io
+    import pstats
+
+    for span in spans[:200]:
+        engine.scan_span(span)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for span in spans[200:]:
+        engine.scan_span(span)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
+    print(f"\nprofile, {label} ({len(spans) - 200} spans, top {top} frames by own time):")
+    print("\n".join(lines[start:]).replace(str(Path(__file__).resolve().parent.parent) + "/", ""))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ class EngineStats:
     presidio_calls: int = 0
     fields: int = 0
     fields_prefiltered: int = 0
+    texts_prefiltered: int = 0
     chars_scanned: int = 0
     chars_skipped: int = 0
     extra: dict[str, int] = field(default_factory=dict)
@@ -190,15 +191,17 @@ class SecurityEngine:
                 for entity in recognizer.supported_entities:
                     if entity in self.entities and entity not in (INJECTION, INDIRECT_INJECTION):
                         recognizers.setdefault(entity, []).append(recognizer)
-            self.prefilter = SpanPrefilter(self.entities, recognizers, self.gate.injection, backend=backend)
+            self.prefilter = SpanPrefilter(self.entities, recognizers, self.gate.injection, backend=backend, cues=learned)
         self.stats = EngineStats()
 
     # -- texts ---------------------------------------------------------------------------------
-    def scan_text(self, text: str, indirect: bool = False, authored: bool = False) -> tuple[Finding, ...]:
+    def scan_text(self, text: str, indirect: bool = False, authored: bool = False, prefilter: bool = True) -> tuple[Finding, ...]:
         """Findings in one text (offsets into `text`), sorted by position.
 
         `authored`: the model wrote this text (an LLM span's output); the learned injection tier
         is skipped there (injections arrive in what the model reads), the rules still run.
+        `prefilter`: try the span prefilter on the text first (when the engine has one); False
+        when the caller already knows it is not clean.
         """
         self.stats.texts += 1
         if not text:
@@ -212,6 +215,20 @@ class SecurityEngine:
                 self._cache.move_to_end(key)
                 self.stats.cache_hits += 1
                 return cached
+        if self.prefilter is not None and prefilter and len(text) <= self.max_chars \
+                and self.prefilter.clean(text, learned=self.learned and not authored):
+            # one Hyperscan pass and direct validators found nothing any recognizer could report
+            self.stats.texts_prefiltered += 1
+            result: tuple[Finding, ...] = ()
+        else:
+            result = self._scan_exact(text, indirect, authored)
+        if self.cache_size:
+            self._cache[key] = result
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def _scan_exact(self, text: str, indirect: bool, authored: bool) -> tuple[Finding, ...]:
         findings: list[Finding] = []
         token = LEARNED_ENABLED.set(not authored)
         try:
@@ -219,12 +236,7 @@ class SecurityEngine:
                 findings.extend(self._scan_chunk(chunk, indirect, offset))
         finally:
             LEARNED_ENABLED.reset(token)
-        result = tuple(sorted(_drop_shadowed(_validated(text, findings)), key=lambda f: (f.start, f.end, f.entity_type)))
-        if self.cache_size:
-            self._cache[key] = result
-            if len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return result
+        return tuple(sorted(_drop_shadowed(_validated(text, findings)), key=lambda f: (f.start, f.end, f.entity_type)))
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:
         limit = min(len(text), self.max_chars)
@@ -289,8 +301,11 @@ class SecurityEngine:
             authored = model_authored(kind, raw.name)
             if self.prefilter is not None and self._prefiltered(raw, authored):
                 continue
-            for text_field in split_field(raw):
-                findings = self.scan_text(text_field.text, text_field.indirect, model_authored(kind, text_field.name))
+            leaves = split_field(raw)
+            # A leaf that is the whole field was just found not clean by the prefilter: skip the second try.
+            retry = self.prefilter is None or len(leaves) > 1 or leaves[0].text != raw.text
+            for text_field in leaves:
+                findings = self.scan_text(text_field.text, text_field.indirect, model_authored(kind, text_field.name), retry)
                 if findings:
                     out.append(FieldScan(text_field, findings))
         return out

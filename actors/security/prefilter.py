@@ -86,10 +86,6 @@ def _phone_found(text: str) -> bool:
     return False
 
 
-#: characters of a base64 (either alphabet, with padding) or hex run
-_RUN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=")
-
-
 def _starts(scanned: list[tuple[str, int]]) -> list[int]:
     """Offsets of the scanned texts in their "\\n"-joined whole."""
     starts = []
@@ -118,10 +114,12 @@ class SpanPrefilter:
         recognizers: entity → the analyzer's recognizers reporting it (called directly as validators).
         injection: whether injection entities are scanned.
         backend: the matcher backend ("auto", "hyperscan", "re").
+        cues: look for the learned tier's cues (False when the engine has no learned tier: `clean`
+            is then never asked with `learned=True`, and the cue patterns would only cost scan time).
     """
 
     def __init__(self, entities: Iterable[str], recognizers: Mapping[str, Sequence[Any]], injection: bool,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", cues: bool = True) -> None:
         self.entities = set(entities)
         specs: list[PatternSpec] = []
         self.validators: dict[str, Sequence[Any]] = {}
@@ -140,12 +138,12 @@ class SpanPrefilter:
         self.injection = injection
         if injection:
             specs += _rule_specs(_RULE)
-            specs += [PatternSpec(_PAYLOAD, hint, caseless=True, every=True) for hint in _INJECTION_HINTS[:2]]
+            specs += [PatternSpec(_PAYLOAD, hint, caseless=True) for hint in _INJECTION_HINTS[:2]]
             specs += [PatternSpec(_URL, hint, caseless=True) for hint in _INJECTION_HINTS[2:]]
-            specs += [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES]
-        self.matcher = MultiMatcher(specs, backend=backend)
-        self.rot13_matcher = MultiMatcher(_rule_specs(_RULE) + [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES],
-                                          backend=backend)
+        cue_specs = [PatternSpec(_CUE, cue, caseless=True) for cue in LEARNED_CUES] if cues else []
+        self.cues = cues
+        self.matcher = MultiMatcher(specs + (cue_specs if injection else []), backend=backend)
+        self.rot13_matcher = MultiMatcher(_rule_specs(_RULE) + cue_specs, backend=backend)
 
     def clean(self, raw: str, learned: bool) -> bool:
         """True when no leaf or chunk of the field `raw` can hold a finding.
@@ -154,6 +152,8 @@ class SpanPrefilter:
             raw: the field's raw text (a JSON payload or plain text).
             learned: the learned injection tier would run on this field (cues matter).
         """
+        if learned and not self.cues:
+            raise ValueError("this prefilter was built without the learned tier's cues (cues=False)")
         views = [raw]
         if "\\" in raw:  # a JSON string's escapes: its leaves read the unescaped text
             views.append(_JSON_ESCAPE.sub(_unescape, raw))
@@ -171,7 +171,7 @@ class SpanPrefilter:
         if self.injection:
             if _RULE in keys or (learned and (_CUE in keys or _URL in keys)):
                 return False
-            if _PAYLOAD in keys and self._payload(views, scanned, hits):
+            if _PAYLOAD in keys and self._payload(views):
                 return False
             flipped = {key for key, _ in self.rot13_matcher.scan_ascii(data.translate(_ROT13_BYTES))}
             if _RULE in flipped or (learned and _CUE in flipped):
@@ -181,23 +181,15 @@ class SpanPrefilter:
         return not self._validated(views, scanned, hits)
 
     @staticmethod
-    def _payload(views: list[str], scanned: list[tuple[str, int]], hits: list[tuple[str, int]]) -> bool:
-        """Whether a base64 / hex run around a payload hint decodes to a sentence. A run is cut where
-        no base64 / hex character can continue it, so `decoded_payloads` reads it as in the whole text."""
-        runs: set[tuple[int, int, int]] = set()
-        starts = _starts(scanned)
-        for key, end in hits:
-            if key != _PAYLOAD:
-                continue
-            index, local = _locate(starts, scanned, end)
-            view = views[index]
-            lo, hi = local - 1, local
-            while lo > 0 and view[lo - 1] in _RUN_CHARS:
-                lo -= 1
-            while hi < len(view) and view[hi] in _RUN_CHARS:
-                hi += 1
-            runs.add((index, lo, hi))
-        return any(decoded_payloads(views[index][lo:hi], max_payloads=1) for index, lo, hi in runs)
+    def _payload(views: list[str]) -> bool:
+        """Whether a base64 / hex run in a view decodes to a sentence. Runs never cross a `"` (the
+        bounds of a JSON string), so the runs of a view are the runs of its leaves, read as the exact
+        path reads them. Nor do they cross whitespace, so only whitespace-separated tokens of ≥ 24
+        characters (the shortest run `decoded_payloads` reads) can hold one; a token's edges are
+        word boundaries exactly where the view's are (whitespace on the other side), so the hex
+        runs found in a token are those found in the view. (A per-hint walk was quadratic on long
+        runs; the regexes over the whole view cost 3× the split.)"""
+        return any(decoded_payloads(token, max_payloads=1) for view in views for token in view.split() if len(token) >= 24)
 
     def _finds(self, recognizer: Any, window: str, key: str) -> bool:
         quick = self._quick.get(id(recognizer))

@@ -50,13 +50,19 @@ def sample_texts(seed: int, count: int) -> list[str]:
 
 
 def test_gated_findings_equal_ungated_presidio(engine, ungated):
+    gate_only = SecurityEngine(cache_size=0, analyzer=engine.analyzer, prefilter=False)
+    assert gate_only.prefilter is None and engine.prefilter is not None
     texts = sample_texts(seed=6, count=120)
-    differences = [(t, engine.scan_text(t), ungated.scan_text(t)) for t in texts]
-    differences = [d for d in differences if d[1] != d[2]]
-    assert not differences, differences[:2]
-    before = engine.stats.gated_out
+    for scanner in (gate_only, engine):  # the gate alone, and behind the text prefilter (the engine's default)
+        differences = [(t, scanner.scan_text(t), ungated.scan_text(t)) for t in texts]
+        differences = [d for d in differences if d[1] != d[2]]
+        assert not differences, differences[:2]
+    before = gate_only.stats.gated_out
+    assert gate_only.scan_text(FILLER[0]) == ()
+    assert gate_only.stats.gated_out == before + 1  # a text with no trigger never reaches Presidio
+    before, calls = engine.stats.texts_prefiltered, engine.stats.presidio_calls
     assert engine.scan_text(FILLER[0]) == ()
-    assert engine.stats.gated_out == before + 1  # a text with no trigger never reaches Presidio
+    assert engine.stats.texts_prefiltered == before + 1 and engine.stats.presidio_calls == calls  # nor the gate
 
 
 def test_the_pure_python_backend_agrees(engine):
