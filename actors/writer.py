@@ -101,7 +101,7 @@ class SpanWriter:
         llm = [i for i, usage in enumerate(usages) if usage is not None]
         if not llm:
             return b"".join(part for row in rows for part in (row, _NO_USAGE))
-        encoded = self._usage_blocks([usages[i] for i in llm])  # type: ignore[misc]  # None filtered out above
+        encoded = self._usage_blocks([usages[i] for i in llm])  # None filtered out above
         tails = [_NO_USAGE] * len(rows)
         for i, block in zip(llm, encoded):
             tails[i] = block
