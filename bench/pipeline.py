@@ -742,6 +742,7 @@ def main() -> None:
     print("\ncores for 100k spans/s at the measured per-core rates (CPU time where measured, else wall):")
     for label, key in (("writer", "writer now, 1 consumer in-process"), ("cost", "cost now, 1 consumer in-process"),
                        ("chDB insert floor", "floor (now): chDB insert of a MsgPack block"),
+                       ("  incl. its merges", "floor (now, settled): chDB insert of n spans in 5,000-row blocks + their merges"),
                        ("stream read floor", "floor (now): XREADGROUP+rows/usage fields+XACK")):
         if key in per_core:
             print(f"  {label:<20} {100_000 / per_core[key]:5.1f} cores  ({per_core[key]:,.0f} spans/s per core)")
