@@ -4,7 +4,10 @@ At-least-once, with these rules:
 
 * Entries are acknowledged only after the handler returned. On start (and after a failure) a
   consumer first re-reads its own pending entries (id "0"), then new ones (">").
-* A batch is filled up to `max_spans` spans or until `linger_ms` has passed (flush on size or time).
+* A batch is filled up to `max_spans` spans or until `linger_ms` has passed (flush on size or time). The
+  linger is adaptive: batches start at most once per `linger_ms`, so a busy stream is handled in batches
+  of what arrived over `linger_ms` while an entry reaching a quiet stream (no batch started in the last
+  `linger_ms`) is handled at once.
 * A *transient* failure (store or network down) keeps the batch in memory and retries it on the next
   poll without re-reading, so an outage never counts as a failed delivery.
 * Any other failure is isolated entry by entry: good entries are acknowledged, a failing one stays
@@ -128,6 +131,7 @@ class StreamConsumer:
         self._held: _Batch | None = None  # a batch whose sink was unavailable: retried before reading
         self._errors: dict[tuple[str, bytes], str] = {}  # last error of entries left pending
         self._spans_per_entry = 1.0  # running average: sizes reads so a batch stays near max_spans
+        self._last_start: float | None = None  # when the last batch was handed to the handler (monotonic)
 
     def assign(self, streams: list[str]) -> None:
         """Consume `streams` from the next batch on (call between batches)."""
@@ -156,6 +160,7 @@ class StreamConsumer:
         if batch is None:
             return 0
         self._held = None
+        self._last_start = time.monotonic()
         started = time.perf_counter()
         spans = batch.spans
         try:
@@ -201,13 +206,16 @@ class StreamConsumer:
         return claimed
 
     async def _fill(self) -> _Batch | None:
-        """Read entries until `max_spans` spans or `linger_ms` after the first one arrived (own pending first).
+        """Read entries until `max_spans` spans or the batch's deadline (own pending first).
 
         Once the batch holds an entry, reads wait (XREADGROUP BLOCK) at most until that deadline for more,
         so a steady trickle becomes one batch per `linger_ms` rather than one per round trip: fewer, larger
-        inserts downstream, each costing far less per span. The deadline counts from when the first
-        entry reached the stream (its id's milliseconds), never later than `linger_ms` from now: entries
-        that already waited while the previous batch was handled are not held back again.
+        inserts downstream, each costing far less per span. The deadline is the earlier of `linger_ms`
+        after the first entry reached the stream (its id's milliseconds: entries that already waited while
+        the previous batch was handled are not held back again) and `linger_ms` after the previous batch
+        started: batches still start at most once per `linger_ms` under load, but an entry reaching a
+        quiet stream is handled as soon as it is read (what waiting would save is one insert per
+        `linger_ms` at most, while it would add the whole linger to that entry's delay).
         """
         batch = _Batch([], [])
         n_spans = 0
@@ -223,6 +231,8 @@ class StreamConsumer:
             entries = await self._read(own, block=wait_ms is not None, count=count, block_ms=wait_ms)
             if deadline is None and entries:
                 deadline = time.monotonic() + self.linger_ms / 1000 - _waited_s(entries[0][1])
+                if self._last_start is not None:
+                    deadline = min(deadline, self._last_start + self.linger_ms / 1000)
             if not entries:
                 if own:
                     self._own_pending = False

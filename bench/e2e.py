@@ -42,7 +42,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.ingest import make_request  # noqa: E402
-from cluster.streams import ingest_stream  # noqa: E402
+import msgpack  # noqa: E402
+
+from cluster.bus import connect_redis  # noqa: E402
+from cluster.streams import LIVE_SPANS_STREAM, LIVE_SUMMARIES, LIVE_WRITTEN_MS, ingest_stream  # noqa: E402
 
 KEY = "ak_bench_e2e_key_0123456789abcdef0123"
 EMAIL, PASSWORD = "bench@example.com", "bench password"
@@ -252,13 +255,25 @@ async def drive_max(base: str, bodies: Bodies, connections: int, seconds: float)
     return {"accepted": accepted, "elapsed": elapsed, "latencies": latencies, "refused": refused, "errors": errors}
 
 
-async def drive_rate(base: str, bodies: Bodies, rate: float, seconds: float, read: str) -> dict[str, Any]:
-    """Open loop at `rate` spans/s (a request every len/rate s) plus a probe trace every 0.25 s."""
+async def drive_rate(
+    base: str, bodies: Bodies, rate: float, seconds: float, read: str, redis_url: str, poll_s: float
+) -> dict[str, Any]:
+    """Open loop at `rate` spans/s (a request every len/rate s) plus a probe trace every 0.25 s.
+
+    Each probe's visibility is split in two stages: accepted → stored (the writer's durable insert, when it put
+    the probe's spans on the live feed, `spans.live`, right after the insert) and stored → readable (the query
+    API answered 200; it polls every `poll_s`, so that stage is known to within `poll_s`).
+    """
     headers = {"X-API-Key": KEY, "Content-Type": "application/x-protobuf"}
     n = len(bodies.spans)
     interval = n / max(rate, 1.0)
     accepted = probe_spans = 0
     visibility: list[float] = []
+    accepted_at: dict[str, float] = {}  # probe trace → wall time its request was answered 200
+    stored_at: dict[str, float] = {}  # trace → wall time the writer published it (after its insert)
+    readable_at: dict[str, float] = {}
+    live = connect_redis(redis_url)
+    last_live = (await live.xinfo_stream(LIVE_SPANS_STREAM))["last-generated-id"] if await live.exists(LIVE_SPANS_STREAM) else b"0-0"
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         stop_at = time.perf_counter() + seconds
@@ -276,14 +291,29 @@ async def drive_rate(base: str, bodies: Bodies, rate: float, seconds: float, rea
             response = await http.post("/v1/traces", content=body, headers=headers)
             if response.status_code != 200:
                 return
+            accepted_at[trace] = time.time()
             nonlocal probe_spans
             probe_spans += 4
             while time.perf_counter() - started < 60:
                 seen = await http.get(f"/api/v1/traces/{trace}", headers={"X-API-Key": read})
                 if seen.status_code == 200:
                     visibility.append(time.perf_counter() - started)
+                    readable_at[trace] = time.time()
                     return
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(poll_s)
+
+        async def watch_live() -> None:  # when the writer stored each probe (its live-feed publish)
+            nonlocal last_live
+            final = False
+            while not final:
+                final = done.is_set()  # one more read after the probes ended: what was published meanwhile
+                reply = await live.xread({LIVE_SPANS_STREAM: last_live}, count=1000, block=100)
+                for _, entries in reply or []:
+                    for entry_id, fields in entries:
+                        last_live = entry_id
+                        written = int(fields[LIVE_WRITTEN_MS]) / 1000
+                        for summary in msgpack.unpackb(fields[LIVE_SUMMARIES], raw=False):
+                            stored_at.setdefault(summary.get("trace_id"), written)  # a probe's 200 may come later
 
         async def probes() -> None:
             index = 0
@@ -293,6 +323,8 @@ async def drive_rate(base: str, bodies: Bodies, rate: float, seconds: float, rea
                 index += 1
                 await asyncio.sleep(0.25)
 
+        done = asyncio.Event()
+        watching = asyncio.ensure_future(watch_live())
         probing = asyncio.ensure_future(probes())
         next_at = time.perf_counter()
         while time.perf_counter() < stop_at:
@@ -302,7 +334,14 @@ async def drive_rate(base: str, bodies: Bodies, rate: float, seconds: float, rea
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         await probing
         await asyncio.gather(*in_flight, return_exceptions=True)
-    return {"accepted": accepted, "visibility": visibility, "probe_spans": probe_spans}
+        done.set()
+        await watching
+    await live.aclose()
+    stages = {
+        "accepted → stored (writer insert)": [stored_at[t] - accepted_at[t] for t in stored_at if t in accepted_at],
+        "stored → readable (query API)": [readable_at[t] - stored_at[t] for t in readable_at if t in stored_at],
+    }
+    return {"accepted": accepted, "visibility": visibility, "probe_spans": probe_spans, "stages": stages}
 
 
 async def wait_caught_up(recorder: LagRecorder, redis: Any, t0: float, limit_s: float) -> dict[str, float]:
@@ -388,6 +427,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=2, help="keep-alive connections at max load (default 2)")
     parser.add_argument("--spans", type=int, default=512, help="spans per OTLP request (default 512)")
     parser.add_argument("--profile", type=Path, help="py-spy each stage during the max load; raw stacks go here")
+    parser.add_argument("--poll-ms", type=float, default=25.0,
+                        help="visibility probes poll the query API this often (default 25 ms: the resolution of "
+                             "the stored → readable stage; faster polling loads the stack it measures)")
     parser.add_argument("--catch-up-limit", type=float, default=120.0, help="give up waiting for the groups after (s)")
     args = parser.parse_args()
 
@@ -457,7 +499,8 @@ def main() -> int:
     half_rate = max(e2e_rate, 1000.0) * 0.5
     print(f"half load: {half_rate:,.0f} spans/s open loop for {args.half_seconds:.0f} s with visibility probes …",
           flush=True)
-    half = asyncio.run(drive_rate(base, bodies, half_rate, args.half_seconds, read))
+    half = asyncio.run(drive_rate(base, bodies, half_rate, args.half_seconds, read, settings.effective_redis_url,
+                                  args.poll_ms / 1000))
 
     async def drain() -> dict[str, float]:
         redis = connect_redis(settings.effective_redis_url)
@@ -496,6 +539,9 @@ def main() -> int:
     line("visibility p50 at 50 % load (accepted → readable)", f"{pct(half['visibility'], 0.5) * 1000:,.0f} ms",
          f"{len(half['visibility'])} probes, {half['accepted']:,} spans sent at {half_rate:,.0f}/s")
     line("visibility p99 at 50 % load", f"{pct(half['visibility'], 0.99) * 1000:,.0f} ms", "target ≤ 1,000 ms")
+    for stage, values in half["stages"].items():
+        line(f"  {stage} p50 / p99", f"{pct(values, 0.5) * 1000:,.0f} / {pct(values, 0.99) * 1000:,.0f} ms",
+             f"{len(values)} probes" + (f"; polled every {args.poll_ms:g} ms" if "readable" in stage else ""))
     line("spans stored (rows FINAL / distinct keys)", f"{rows:,} / {distinct:,}",
          f"expected {sent + probes_spans:,} (incl. {probes_spans} probe spans); groups caught up after half load: "
          f"{', '.join(sorted(half_caught)) or 'none'}")
@@ -516,10 +562,17 @@ def main() -> int:
     elapsed = result["cpu_elapsed"]
     total = sum(result["cpu"].values())
     print(f"\n== CPU per stage during the max-load phase and its catch-up ({elapsed:.0f} s wall, {os.cpu_count()} cores) ==")
-    print(f"{'stage':<34} {'CPU s':>8} {'cores':>7} {'µs/span':>9}")
+    # cores for 100k spans/s: each stage's measured CPU per span × 100,000 spans/s (the load generator and this
+    # driver are not part of the stack; a stage scales by adding actors or replicas, so its cores add up)
+    print(f"{'stage':<34} {'CPU s':>8} {'cores':>7} {'µs/span':>9} {'cores @100k/s':>14}")
+    stack_total = 0.0
     for stage, cpu in sorted(result["cpu"].items(), key=lambda kv: -kv[1]):
-        print(f"{stage:<34} {cpu:8.1f} {cpu / elapsed:7.2f} {cpu / max(accepted_max, 1) * 1e6:9.1f}")
+        per_span = cpu / max(accepted_max, 1) * 1e6
+        if not stage.startswith("load generator"):
+            stack_total += per_span
+        print(f"{stage:<34} {cpu:8.1f} {cpu / elapsed:7.2f} {per_span:9.1f} {per_span * 0.1:14.1f}")
     print(f"{'total (this stack)':<34} {total:8.1f} {total / elapsed:7.2f} {total / max(accepted_max, 1) * 1e6:9.1f}")
+    print(f"{'cores for 100k spans/s (stack, excl. load generator)':<52} {stack_total * 0.1:14.1f}  target ≤ 16")
     ins = result["inserts"]
     if ins["block_inserts"]:
         print(f"writer → store owner: {ins['blocks_stored']:,} blocks in {ins['block_inserts']:,} chDB inserts, "

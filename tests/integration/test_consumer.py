@@ -225,3 +225,42 @@ def test_entries_that_already_waited_longer_than_linger_are_not_held_back(redis_
     handled, took = asyncio.run(run())
     assert handled == 4 and batches == [4]
     assert took < 0.5  # not another 800 ms
+
+
+def test_an_entry_reaching_a_quiet_stream_is_handled_at_once_and_a_busy_one_still_batches(redis_url):
+    """Adaptive linger: no batch started within `linger_ms` → the next entry goes at once; right after a batch,
+    a trickle waits for the linger and becomes one batch (batches start at most once per `linger_ms`)."""
+    batches: list[int] = []
+
+    async def record(spans):
+        batches.append(len(spans))
+
+    async def run():
+        redis = connect_redis(redis_url)
+        consumer = StreamConsumer(redis, "adaptive", "w0", [ingest_stream(0)], record, block_ms=2000,
+                                  max_spans=10_000, linger_ms=1500)
+        await consumer.ensure_groups()
+        loop = asyncio.get_running_loop()
+        await publish_spans(redis, {0: spans_of("a" * 32, T0)})
+        await consumer.poll_once()  # a first batch: lingers (nothing is known about the stream yet)
+        await asyncio.sleep(1.6)  # quiet for longer than the linger
+        await publish_spans(redis, {0: spans_of("b" * 32, T0 + 1)})
+        started = loop.time()
+        await consumer.poll_once()
+        quiet_took = loop.time() - started
+
+        async def trickle():
+            for i in range(8):  # one entry every 40 ms, right after the previous batch started
+                await publish_spans(redis, {0: spans_of(f"{i + 1:032x}", T0 + 10 + i)})
+                await asyncio.sleep(0.04)
+
+        feeding = asyncio.ensure_future(trickle())
+        await consumer.poll_once()
+        await feeding
+        pending = await redis.xpending(ingest_stream(0), "adaptive")
+        await redis.aclose()
+        return quiet_took, pending
+
+    quiet_took, pending = asyncio.run(run())
+    assert quiet_took < 1.0  # not held for the 1.5 s linger
+    assert batches == [2, 2, 16] and pending["pending"] == 0  # the trickle: one batch of all eight entries
