@@ -139,7 +139,8 @@ def _tune_predefined(registry: RecognizerRegistry) -> None:
 
     for recognizer in registry.recognizers:
         if isinstance(recognizer, IpRecognizer):
-            for pattern in recognizer.patterns:
+            ip_patterns: list[Any] = recognizer.patterns  # type: ignore[has-type]
+            for pattern in ip_patterns:
                 if pattern.name == "IPv4":
                     before, after = IPV4_NOT_IN_LONGER_NUMBER
                     pattern.regex = before + pattern.regex + after
