@@ -147,11 +147,14 @@ def features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = N
 
     `canonical_text`, when given, must be `canonical(text)` (a caller that already has it saves computing it again).
     """
-    return located_features(text, dim_bits, canonical_text)[0]
+    return located_features(text, dim_bits, canonical_text, positions=False)[0]
 
 
-def located_features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """`features(text)` and, for each feature, where it starts in `canonical(text)` (a character offset)."""
+def located_features(
+    text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = None, positions: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """`features(text)` and, for each feature, where it starts in `canonical(text)` (a character offset;
+    an empty array when `positions` is False)."""
     if canonical_text is None:
         canonical_text = canonical(text)
     codes = np.frombuffer(canonical_text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -167,19 +170,23 @@ def located_features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | 
         h = h[: len(codes) - n + 1] * np.uint64(1_000_003) + codes[n - 1:]
         if n in NGRAMS:
             parts.append((h * _MULT[NGRAMS.index(n)]) >> shift)
-            where.append(np.arange(len(h)))
+            if positions:
+                where.append(np.arange(len(h)))
     if WORDS:
         words, starts = _word_hashes(codes)
         if len(words):
             parts.append((words * _WORD_MULT[0]) >> shift)
-            where.append(starts)
+            if positions:
+                where.append(starts)
         if len(words) > 1:
             pairs = words[:-1] * np.uint64(0x9E3779B97F4A7C15) + words[1:]
             parts.append((pairs * _WORD_MULT[1]) >> shift)
-            where.append(starts[:-1])
+            if positions:
+                where.append(starts[:-1])
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(parts).astype(np.int64), np.concatenate(where).astype(np.int64)
+    located = np.concatenate(where).astype(np.int64) if where else np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts).astype(np.int64), located
 
 
 def window_logits(weights: np.ndarray, bias: float, idx: np.ndarray, pos: np.ndarray, window: int, step: int) -> np.ndarray:
@@ -220,12 +227,16 @@ class InjectionClassifier:
 
         With a `window` in the model's meta, the highest of the whole text's logit and its windows' logits.
         """
-        idx, pos = located_features(text, int(self.meta.get("dim_bits", DIM_BITS)), canonical_text)  # type: ignore[call-overload]
+        dim_bits = int(self.meta.get("dim_bits", DIM_BITS))  # type: ignore[call-overload]
+        window = int(self.meta.get("window", 0))  # type: ignore[call-overload]
+        if not window:
+            idx = features(text, dim_bits, canonical_text)
+            return self.bias if not len(idx) else float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
+        idx, pos = located_features(text, dim_bits, canonical_text)
         if not len(idx):
             return self.bias
         whole = float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
-        window = int(self.meta.get("window", 0))  # type: ignore[call-overload]
-        if not window or int(pos.max()) < window:
+        if int(pos.max()) < window:
             return whole
         step = int(self.meta.get("window_step", window // 2))  # type: ignore[call-overload]
         return max(whole, float(window_logits(self.weights, self.bias, idx, pos, window, step).max()))
