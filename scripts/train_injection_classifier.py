@@ -30,10 +30,11 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from faker import Faker  # noqa: E402
 
-from actors.security.classifier import DIM_BITS, WEIGHTS, features  # noqa: E402
+from actors.security.classifier import DIM_BITS, WEIGHTS, InjectionClassifier, features  # noqa: E402
 from bench import corpora  # noqa: E402
 from bench.corpus import agent_spans, benign_text  # noqa: E402
 
+WINDOW = 0  # characters: the scored windows (crops of 150–600 characters are in the training data)
 LOCALES = ("es_ES", "fr_FR", "de_DE", "pt_BR", "it_IT", "zh_CN", "ja_JP", "ru_RU", "en_US")
 
 
@@ -90,6 +91,11 @@ def main() -> None:
     parser.add_argument("--target-fpr", type=float, default=0.005)
     parser.add_argument("--out", default=str(WEIGHTS))
     parser.add_argument("--crops", type=int, default=2, help="random windows added per long training text (both labels)")
+    parser.add_argument("--obfuscated", type=int, default=24, help="obfuscated copies of training injections per obfuscation")
+    parser.add_argument("--window", type=int, default=WINDOW,
+                        help="score also every window of this many canonical characters and keep the highest (0: whole text only)")
+    parser.add_argument("--calibrate-only", type=Path, default=None,
+                        help="keep the weights of this model file, choose only the threshold (with --window) again")
     args = parser.parse_args()
     started = time.time()
     texts = [t for t in corpora.load(include_obfuscated=False) if not t.held_out]
@@ -111,7 +117,7 @@ def main() -> None:
 
     rng = random.Random(5)
     short = [t for t, y in train_rows if y and len(t) < 600 and t.isascii()]
-    train_rows += [(_obfuscate(rng.choice(short), how), 1) for how in OBFUSCATIONS for _ in range(8)]
+    train_rows += [(_obfuscate(rng.choice(short), how), 1) for how in OBFUSCATIONS for _ in range(args.obfuscated)]
     # a validation split (20 % of the training rows, by hash) picks the threshold; the sources' test split stays unseen
     val_rows = [row for row in train_rows if _is_validation(row[0])]
     train_rows = [row for row in train_rows if not _is_validation(row[0])]
@@ -129,18 +135,21 @@ def main() -> None:
                     size = crop_rng.randint(150, 600)
                     start = crop_rng.randint(0, len(text) - size)
                     train_rows.append((text[start:start + size], label))
-    x = [features(t) for t, _ in train_rows]
     y = np.array([label for _, label in train_rows], dtype=float)
-    print(f"train: {len(y)} texts ({int(y.sum())} injections), featurised in {time.time() - started:.1f}s")
-    w, b = train(x, y, args.epochs, args.l2, args.lr)
-    weights = w.astype(np.float16)
+    if args.calibrate_only:
+        previous = np.load(args.calibrate_only, allow_pickle=False)
+        weights, b = previous["weights"], float(previous["bias"])
+        meta_before = json.loads(str(previous["meta"]))
+        args.epochs, args.l2, args.lr, args.crops = (meta_before[k] for k in ("epochs", "l2", "lr", "crops"))
+    else:
+        x = [features(t) for t, _ in train_rows]
+        print(f"train: {len(y)} texts ({int(y.sum())} injections), featurised in {time.time() - started:.1f}s")
+        w, b = train(x, y, args.epochs, args.l2, args.lr)
+        weights = w.astype(np.float16)
+    scorer = InjectionClassifier(weights.astype(np.float32), b, 0.5, {"dim_bits": DIM_BITS, "window": args.window})
 
     def logits(rows: list[tuple[str, int]]) -> np.ndarray:
-        out = []
-        for text, _ in rows:
-            idx = features(text)
-            out.append(b + weights[idx].astype(np.float32).sum() / np.sqrt(max(1, len(idx))))
-        return np.array(out)
+        return np.array([scorer.logit(text) for text, _ in rows])
 
     z_val = logits(val_rows)
     y_val = np.array([label for _, label in val_rows])
@@ -157,7 +166,8 @@ def main() -> None:
         "threshold": threshold, "train_texts": len(y), "train_injections": int(y.sum()),
         "sources": sorted({t.source for t in texts}), "validation": {"texts": len(val_rows), "tpr": round(val_tpr, 4)},
         "in_source_test": {"tpr": round(tpr, 4), "fpr": round(fpr, 4)}, "features": "char 3-5-grams, word 1-2-grams",
-        "epochs": args.epochs, "l2": args.l2, "lr": args.lr, "crops": args.crops,
+        "epochs": args.epochs, "l2": args.l2, "lr": args.lr, "crops": args.crops, "window": args.window,
+        "obfuscated": args.obfuscated,
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,25 @@ _LONG_RUN = re.compile(r"\S{24}")
 _COMMON_BOTH = re.compile(r"\b(?:(the|you|and|to|your|are|all|of|is|with|now)|(gur|lbh|naq|gb|lbhe|ner|nyy|bs|vf|jvgu|abj))\b")
 
 
+_SHORT_LEET_WORD = re.compile(r"(?<![\w.,:/@$!])(?=[a-z]{0,2}[0-9])[a-z0-9]{1,3}(?![\w,:/%]|\.\w)")
+
+
+def _unleet(base: str) -> str:
+    """Leetspeak words mapped back to letters; in a text written mostly in leetspeak (at least four such words,
+    a third of its words), also the short words with digits ("4" a, "15" is, "m3" me), which alone are ambiguous."""
+    leet = 0
+
+    def letters(match: re.Match[str]) -> str:
+        nonlocal leet
+        leet += 1
+        return match.group(0).translate(_LEET)
+
+    base = _LEET_WORD.sub(letters, base)
+    if leet >= 4 and 3 * leet >= len(base.split()):
+        base = _SHORT_LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base)
+    return base
+
+
 def _squeeze(text: str) -> str:
     """`_SPACES.sub(" ", text)`: every whitespace run becomes one space (split/join runs in C)."""
     inner = " ".join(text.split())
@@ -66,7 +85,7 @@ def canonical(text: str) -> str:
     text = text[:MAX_CHARS]
     base = normalize(text).text.lower()
     if _LEET_HINT.search(base):
-        base = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base)
+        base = _unleet(base)
     if _SPACED_HINT.search(base):
         base = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), base)
     extra: list[str] = []
@@ -87,7 +106,7 @@ def canonical_reference(text: str) -> str:
     """`canonical` without the fast paths (every rewrite always runs): the definition the tests compare to."""
     text = text[:MAX_CHARS]
     base = normalize(text).text.lower()
-    base = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base)
+    base = _unleet(base)
     base = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), base)
     extra: list[str] = []
     if _URL_ESCAPES.search(text):
@@ -108,11 +127,11 @@ _IS_WORD = np.zeros(128, dtype=bool)
 _IS_WORD[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]] = True
 
 
-def _word_hashes(codes: np.ndarray) -> np.ndarray:
-    """A 64-bit hash per word (run of word characters) of the canonical text, in order."""
+def _word_hashes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash per word (run of word characters) of the canonical text, in order, and where each word starts."""
     is_word = np.where(codes < 128, _IS_WORD[np.minimum(codes, 127)], (codes > 0x3000) | ((codes > 0xBF) & (codes < 0x2000)))
     if not is_word.any():
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     starts = is_word & ~np.concatenate(([False], is_word[:-1]))
     word_id = np.cumsum(starts) - 1
     idx = np.flatnonzero(is_word)
@@ -120,7 +139,7 @@ def _word_hashes(codes: np.ndarray) -> np.ndarray:
     pos = np.minimum(idx - first[word_id[idx]], 63)
     contrib = (codes[idx] + np.uint64(1)) * _POS[pos]
     seg = np.searchsorted(idx, first)
-    return np.add.reduceat(contrib, seg).astype(np.uint64)
+    return np.add.reduceat(contrib, seg).astype(np.uint64), first
 
 
 def features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = None) -> np.ndarray:
@@ -128,10 +147,19 @@ def features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = N
 
     `canonical_text`, when given, must be `canonical(text)` (a caller that already has it saves computing it again).
     """
+    return located_features(text, dim_bits, canonical_text, positions=False)[0]
+
+
+def located_features(
+    text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = None, positions: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """`features(text)` and, for each feature, where it starts in `canonical(text)` (a character offset;
+    an empty array when `positions` is False)."""
     if canonical_text is None:
         canonical_text = canonical(text)
     codes = np.frombuffer(canonical_text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
+    where = []
     shift = np.uint64(64 - dim_bits)
     # Rolling polynomial hash: the n-gram hash extends the (n-1)-gram hash by one character (same values mod 2^64
     # as hashing each n-gram from scratch).
@@ -142,16 +170,40 @@ def features(text: str, dim_bits: int = DIM_BITS, canonical_text: str | None = N
         h = h[: len(codes) - n + 1] * np.uint64(1_000_003) + codes[n - 1:]
         if n in NGRAMS:
             parts.append((h * _MULT[NGRAMS.index(n)]) >> shift)
+            if positions:
+                where.append(np.arange(len(h)))
     if WORDS:
-        words = _word_hashes(codes)
+        words, starts = _word_hashes(codes)
         if len(words):
             parts.append((words * _WORD_MULT[0]) >> shift)
+            if positions:
+                where.append(starts)
         if len(words) > 1:
             pairs = words[:-1] * np.uint64(0x9E3779B97F4A7C15) + words[1:]
             parts.append((pairs * _WORD_MULT[1]) >> shift)
+            if positions:
+                where.append(starts[:-1])
     if not parts:
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate(parts).astype(np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    located = np.concatenate(where).astype(np.int64) if where else np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts).astype(np.int64), located
+
+
+def window_logits(weights: np.ndarray, bias: float, idx: np.ndarray, pos: np.ndarray, window: int, step: int) -> np.ndarray:
+    """The logit of every window [s, s + window) of the canonical text, s = 0, step, 2·step, … (features by start).
+
+    A short instruction planted in a long benign document is diluted in the whole text's average;
+    in a window around it, it is not. Sums come from one cumulative sum over the features in position order.
+    """
+    order = np.argsort(pos, kind="stable")
+    sorted_pos = pos[order]
+    cumulative = np.concatenate(([0.0], np.cumsum(weights[idx[order]], dtype=np.float64)))
+    starts = np.arange(0, max(1, int(sorted_pos[-1]) - window + step + 1), step)
+    lo = np.searchsorted(sorted_pos, starts, side="left")
+    hi = np.searchsorted(sorted_pos, starts + window, side="left")
+    counts = np.maximum(hi - lo, 1)
+    logits: np.ndarray = bias + (cumulative[hi] - cumulative[lo]) / np.sqrt(counts)
+    return logits
 
 
 @dataclass
@@ -171,11 +223,23 @@ class InjectionClassifier:
         return cls(data["weights"].astype(np.float32), float(data["bias"]), float(meta["threshold"]), meta)
 
     def logit(self, text: str, canonical_text: str | None = None) -> float:
-        """The log-odds of injection; `canonical_text`, when given, must be `canonical(text)`."""
-        idx = features(text, int(self.meta.get("dim_bits", DIM_BITS)), canonical_text)  # type: ignore[call-overload]
+        """The log-odds of injection; `canonical_text`, when given, must be `canonical(text)`.
+
+        With a `window` in the model's meta, the highest of the whole text's logit and its windows' logits.
+        """
+        dim_bits = int(self.meta.get("dim_bits", DIM_BITS))  # type: ignore[call-overload]
+        window = int(self.meta.get("window", 0))  # type: ignore[call-overload]
+        if not window:
+            idx = features(text, dim_bits, canonical_text)
+            return self.bias if not len(idx) else float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
+        idx, pos = located_features(text, dim_bits, canonical_text)
         if not len(idx):
             return self.bias
-        return float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
+        whole = float(self.bias + self.weights[idx].sum() / np.sqrt(len(idx)))
+        if int(pos.max()) < window:
+            return whole
+        step = int(self.meta.get("window_step", window // 2))  # type: ignore[call-overload]
+        return max(whole, float(window_logits(self.weights, self.bias, idx, pos, window, step).max()))
 
     def probability(self, text: str, canonical_text: str | None = None) -> float:
         """P(injection | text); `canonical_text`, when given, must be `canonical(text)` (it is not computed again)."""

@@ -96,7 +96,7 @@ WHOLE_TEXT_TRIGGERS: dict[str, tuple[str, bool]] = {
     "GITHUB_TOKEN": (r"gh[pousr]_|github_pat_", False),
     "JWT": (r"eyJ", False),
     "PRIVATE_KEY": (r"PRIVATE KEY", False),
-    "SLACK_TOKEN": (r"xox[abposr]-", False),
+    "SLACK_TOKEN": (r"xox[abposre]-|xapp-\d-", False),
     "GOOGLE_API_KEY": (r"AIza", False),
     "STRIPE_KEY": (r"[rs]k_(?:live|test)_", False),
     "GENERIC_SECRET": (

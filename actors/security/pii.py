@@ -34,6 +34,18 @@ _SEPARATORS = re.compile(r"[ ().\-/]+")
 _DATE = re.compile(r"(?:\d{4}([-/.])(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])([-/.])(?:0[1-9]|1[0-2])\2\d{4})")
 _VERSION = re.compile(r"\d{1,3}(?:\.\d{1,4}){1,3}")
 _VERSION_WORD = re.compile(r"(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\brev\.?|\bpatch)\s*$")
+# A North American number written as ten bare digits (area code and exchange start with 2-9) is reported
+# without a phone word when it stands alone as a value — a table cell, a JSON string, a field after "=" or
+# ":" — and no word before it names it an identifier of another kind (an epoch timestamp starts with 1, so
+# it is never such a number).
+_NANP_BARE = re.compile(r"[2-9]\d\d[2-9]\d{6}")
+_STANDALONE_BEFORE = re.compile(r"(?:^|[\s|,;:=\"'(\[{>—–])$")
+_STANDALONE_AFTER = re.compile(r"^(?:$|[\s|,;\"')\]}<]|[.!?](?:\s|$))")
+_ID_WORD = re.compile(
+    r"(?:\b(?:id|ids|order|invoice|inv|ref|reference|ticket|case|account|acct|customer|user|uid|build|job|run|trace|span|"
+    r"txn|transaction|tracking|serial|sku|isbn|code|pin|otp|zip|postcode|seq|sequence|offset|count|size|bytes|total|"
+    r"amount|balance|price|timestamp|ts|epoch|nonce|hash|version|port|pid)s?\b|#|\bno\.)[^a-z]{0,12}$"
+)
 
 
 def _groups(value: str) -> list[int]:
@@ -54,6 +66,9 @@ def phone_score(text: str, start: int, end: int) -> float:
     separated = len(_groups(value)) > 1
     trunk = value[:1] == "0" and not separated and digits >= 10  # a national number written bare: 0 + area/mobile code
     if not (international or separated or context or trunk):
+        if _nanp_bare(text, start, end, before):
+            number = phonenumbers.parse(value, "US")
+            return 0.5 if phonenumbers.is_valid_number(number) else 0.0
         return 0.0
     candidates: list[phonenumbers.PhoneNumber] = []
     try:
@@ -78,6 +93,12 @@ def phone_score(text: str, start: int, end: int) -> float:
         if _groups(official) == _groups(value) or (trunk and official.lstrip("(")[:1] == "0"):
             return 0.6
     return 0.0
+
+
+def _nanp_bare(text: str, start: int, end: int, before: str) -> bool:
+    """Ten bare NANP digits standing alone as a value, with no identifier word just before them."""
+    return (bool(_NANP_BARE.fullmatch(text, start, end)) and bool(_STANDALONE_BEFORE.search(text, max(0, start - 1), start))
+            and bool(_STANDALONE_AFTER.match(text[end:end + 2])) and not _ID_WORD.search(before))
 
 
 def phone_candidates(text: str) -> list[tuple[int, int]]:
@@ -152,7 +173,7 @@ def _nino_ok(value: str) -> bool:
 
 def national_id_recognizers() -> list[PatternRecognizer]:
     return [
-        _Validated("IN_AADHAAR", r"(?<![\d-])(?<!\d[ -])\b[2-9]\d{3}([ -]?)\d{4}\1\d{4}\b(?![ -]?\d)", 0.6, _aadhaar_ok, ["aadhaar", "uidai", "आधार"]),
+        _Validated("IN_AADHAAR", r"(?<![\d+-])(?<!\d[ -])\b[2-9]\d{3}([ -]?)\d{4}\1\d{4}\b(?![ -]?\d)", 0.6, _aadhaar_ok, ["aadhaar", "uidai", "आधार"]),
         _Validated("IN_PAN", r"\b[A-Z]{3}[PCHFATBLJG][A-Z]\d{4}[A-Z]\b", 0.6, lambda v: True, ["pan", "income tax"]),
         _Validated("UK_NINO", r"\b(?!(?:BG|GB|NK|KN|TN|NT|ZZ))[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", 0.6,
                    _nino_ok, ["national insurance", "nino", "ni number"]),

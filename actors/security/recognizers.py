@@ -126,16 +126,32 @@ PHONE_REGIONS: tuple[str, ...] = ("US", "GB")
 MASTERCARD_2_SERIES = r"\b2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b"
 
 
+#: Presidio's IPv4 pattern also matches four groups inside a longer dotted number ("+33.1.49.11.76.08",
+#: a phone written with dots, or "1.2.3.4.5"): an address is not preceded by "+" or "." nor followed by ".<digit>".
+IPV4_NOT_IN_LONGER_NUMBER = (r"(?<![+.\d])", r"(?!\.\d)")
+#: A card number is never written after "+" (that is an E.164 phone number whose digits may pass Luhn).
+NOT_AFTER_PLUS = r"(?<!\+)"
+
+
 def _tune_predefined(registry: RecognizerRegistry) -> None:
     from presidio_analyzer import Pattern
-    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, PhoneRecognizer
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IpRecognizer, PhoneRecognizer
 
     for recognizer in registry.recognizers:
+        if isinstance(recognizer, IpRecognizer):
+            ip_patterns: list[Any] = recognizer.patterns  # type: ignore[has-type]
+            for pattern in ip_patterns:
+                if pattern.name == "IPv4":
+                    before, after = IPV4_NOT_IN_LONGER_NUMBER
+                    pattern.regex = before + pattern.regex + after
+                    pattern.compiled_regex = None
         if isinstance(recognizer, PhoneRecognizer):
             recognizer.supported_regions = PHONE_REGIONS
         if isinstance(recognizer, CreditCardRecognizer) and recognizer.supported_language == LANGUAGE:
             patterns: list[Any] = recognizer.patterns  # type: ignore[has-type]
             patterns.append(Pattern("Mastercard 2-series", MASTERCARD_2_SERIES, 0.3))
+            for pattern in patterns:  # "+39 3935…" is a phone number in E.164, never a card
+                pattern.regex, pattern.compiled_regex = NOT_AFTER_PLUS + pattern.regex, None
 
 
 def build_analyzer(ner: bool = False, learned: bool = True) -> AnalyzerEngine:

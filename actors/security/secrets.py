@@ -35,7 +35,10 @@ SECRET_PATTERNS: dict[str, tuple[tuple[str, str, float], ...]] = {
             1.0,
         ),
     ),
-    "SLACK_TOKEN": (("slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}\b", 0.9),),
+    "SLACK_TOKEN": (
+        ("slack token", r"\bxox[abposre]-[0-9A-Za-z-]{10,}\b", 0.9),
+        ("slack app-level token", r"\bxapp-\d-[0-9A-Za-z]{8,}-\d{8,}-[0-9A-Za-z]{16,}\b", 0.9),
+    ),
     "GOOGLE_API_KEY": (("google api key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", 0.9),),
     "STRIPE_KEY": (("stripe key", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}\b", 0.9),),
 }

