@@ -64,7 +64,10 @@ def leak(stack, project, name: str) -> tuple[str, str, str]:
     tag = "".join(random.choices(string.ascii_lowercase, k=6))
     secret = "AKIA" + "".join(random.choices(string.ascii_uppercase + "234567", k=16))
     env = {**stack.agent_env(), "AGENTSTACK_API_KEY": project["key"], "AGENTSTACK_EXPORT_INTERVAL": "200",
-           "AGENTSTACK_OFFLINE": "false"}
+           "AGENTSTACK_OFFLINE": "false",
+           # the SDK scrubs emails and keys before export by default; this agent has that turned off, so the
+           # server's scanner is what catches the leak
+           "AGENTSTACK_SANITIZE": "false"}
     email = f"jane.{tag}@example.com"
     run = subprocess.run([sys.executable, "-c", AGENT, name, email, secret], env=env,
                          capture_output=True, text=True, timeout=60)
@@ -84,6 +87,13 @@ def open_page(stack, browser, path: str, ready: str):  # noqa: F811
     page.requests = requests  # type: ignore[attr-defined]
     page.evaluate("() => { window.__notReloaded = true; }")
     return page
+
+
+def alerts_of(stack, project, trace_id: str) -> list[dict[str, Any]]:
+    status, body = stack.as_admin(
+        "GET", f"/api/v1/security/alerts?project_id={project['id']}&start=2020-01-01T00:00:00Z&trace_id={trace_id}")
+    assert status == 200, body
+    return body["items"]
 
 
 def data_requests(page, paths: tuple[str, ...]) -> int:
@@ -112,6 +122,8 @@ def test_security_page_shows_new_alerts_and_counts_live(stack, browser, artifact
 
     trace_id, email, secret = leak(stack, project, "leaky-agent-1")
     sent = time.monotonic()
+    stored = stack.wait_for(lambda: len(alerts_of(stack, project, trace_id)) >= 2 or None, timeout=60)
+    print(f"alerts stored {time.monotonic() - sent:.2f}s after the agent exited ({stored})")
     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"alert-row\"]').length >= 2", timeout=30_000)
     print(f"alerts on the Security page {time.monotonic() - sent:.2f}s after the agent exited")
     page.wait_for_function("""() => ['low', 'medium', 'high', 'critical'].reduce((sum, s) => sum + Number(
