@@ -4,20 +4,22 @@ import { LoadingState } from '../../../components/LoadingState';
 import { RefreshButton } from '../../../components/RefreshButton';
 import { TimeRangePicker } from '../../../components/charts/TimeRangePicker';
 import { useTimeRange } from '../../../components/charts/timeRange';
+import { LiveStatusIndicator } from '../../live';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { OpenAlertsPanel } from '../components/OpenAlertsPanel';
 import { OverviewCards } from '../components/OverviewCards';
 import { PipelinePanel } from '../components/PipelinePanel';
 import { RecentTracesPanel } from '../components/RecentTracesPanel';
 import { TopModelsPanel } from '../components/TopModelsPanel';
-import { OVERVIEW_REFRESH_MS, useOverview } from '../hooks/useOverview';
+import { OVERVIEW_REFRESH_MS, useLiveOverview } from '../hooks/useOverview';
 import '../overview.css';
 
 /** `/p/{projectId}/overview`: the project's landing page. */
 export function OverviewPage() {
   const { project } = useCurrentProject();
   const { range, setPreset } = useTimeRange();
-  const { data, error, isPending, isFetching, refetch } = useOverview(project.id, range);
+  const { query, feed, live } = useLiveOverview(project.id, range);
+  const { data, error, isPending, isFetching, refetch } = query;
 
   let body;
   if (isPending) body = <LoadingState label="Loading the overview…" />;
@@ -40,9 +42,13 @@ export function OverviewPage() {
       <div className="page-header">
         <div>
           <h1 className="page-title">{project.name}</h1>
-          <p className="page-subtitle muted">Overview · compared with the previous period of the same length · refreshes every {OVERVIEW_REFRESH_MS / 1000}s</p>
+          <p className="page-subtitle muted">
+            Overview · compared with the previous period of the same length ·{' '}
+            {live ? 'updates live as spans and alerts arrive' : `refreshes every ${OVERVIEW_REFRESH_MS / 1000}s`}
+          </p>
         </div>
         <div className="page-header-actions">
+          <LiveStatusIndicator feed={feed} />
           <TimeRangePicker range={range} onPreset={setPreset} />
           <RefreshButton onClick={() => refetch()} busy={isFetching} />
         </div>

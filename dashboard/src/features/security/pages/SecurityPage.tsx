@@ -12,6 +12,7 @@ import { severityColor } from '../../../components/charts/palette';
 import { bucketTimes } from '../../../components/charts/series';
 import { useTimeRange } from '../../../components/charts/timeRange';
 import { formatNumber, pluralize } from '../../../lib/format';
+import { LiveStatusIndicator } from '../../live';
 import { useCurrentProject } from '../../projects/hooks/useCurrentProject';
 import { atLeast } from '../../projects/roles';
 import { SEVERITIES, filtersFromParams, hasFilters, withFilter, type AlertFilters } from '../alertFilters';
@@ -22,7 +23,7 @@ import { AlertTable } from '../components/AlertTable';
 import { AllowListPanel } from '../components/AllowListPanel';
 import { RulesPanel } from '../components/RulesPanel';
 import { SeverityChips } from '../components/SeverityChips';
-import { useAlertList, useBulkSetStatus, useSecuritySummary } from '../hooks/useSecurity';
+import { useAlertList, useBulkSetStatus, useLiveSecurity, useSecuritySummary } from '../hooks/useSecurity';
 import '../security.css';
 
 const TREND_SERIES = [...SEVERITIES].reverse().map((s) => ({ key: s, label: s.toLowerCase(), color: severityColor(s) }));
@@ -54,8 +55,10 @@ export function SecurityPage() {
   const view = params.get('view') === 'rules' ? 'rules' : 'alerts';
   const openAlert = params.get('alert');
 
-  const summary = useSecuritySummary(project.id, range);
-  const alerts = useAlertList(project.id, range, filters);
+  // While the live socket is connected a new alert refetches the list and the counts; offline, they poll.
+  const { feed, poll } = useLiveSecurity(project.id);
+  const summary = useSecuritySummary(project.id, range, poll);
+  const alerts = useAlertList(project.id, range, filters, poll);
   const bulk = useBulkSetStatus(project.id);
 
   const setFilter = useCallback(
@@ -130,6 +133,7 @@ export function SecurityPage() {
           </p>
         </div>
         <div className="page-header-actions">
+          <LiveStatusIndicator feed={feed} />
           <TimeRangePicker range={range} onPreset={setPreset} />
           <RefreshButton onClick={() => { void summary.refetch(); void alerts.refetch(); }} busy={alerts.isFetching} />
         </div>
@@ -155,7 +159,10 @@ export function SecurityPage() {
             <SeverityChips counts={counts} selected={filters.severity} onChange={(next) => setFilter('severity', next)} />
             {summary.error ? <InlineError message={`Summary failed: ${summary.error.message}`} /> : null}
           </div>
-          <TimeSeriesChart title="Alerts over time" data={points} series={TREND_SERIES} kind="stacked-bar"
+          {/* keyed by the window the range buttons or a zoom chose (not the minute a preset window moves by), so a
+              new range draws a fresh chart: no tooltip left over from a hover over the old one */}
+          <TimeSeriesChart key={range.preset ?? `${range.since.getTime()}-${range.until.getTime()}`}
+            title="Alerts over time" data={points} series={TREND_SERIES} kind="stacked-bar"
             formatValue={formatCompact} onZoom={zoomTo} csvName={`alerts-${project.name}`} height={180} testId="alert-trend" integer />
           <div className="security-list-header">
             <AlertFiltersBar filters={filters} onChange={setFilter} onClear={clearFilters} />
