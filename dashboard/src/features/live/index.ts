@@ -5,6 +5,8 @@ export { NewTracesPill } from './components/NewTracesPill';
 export { useLiveFeed } from './hooks/useLiveFeed';
 export { applyMessages, useLiveAlerts, useLiveSpans, useLiveStore, useLiveTraces } from './hooks/useLiveStore';
 export type { LiveTrace } from './hooks/useLiveStore';
+export { useLiveRefresh } from './hooks/useLiveRefresh';
+export type { LiveRefreshOptions } from './hooks/useLiveRefresh';
 export { useLiveTraceRefresh } from './hooks/useLiveTraceRefresh';
 export { backoffDelayMs, useWebSocket } from './hooks/useWebSocket';
 export type { LiveAlert, LiveFilters, LiveMessage, LiveSpan, LiveStatus, LiveTraceUpdate } from './types';

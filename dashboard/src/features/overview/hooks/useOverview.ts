@@ -1,9 +1,8 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { TimeRange } from '../../../components/charts/timeRange';
-import type { LiveMessage } from '../../live';
+import { useLiveRefresh, type LiveMessage } from '../../live';
 import { getOverview } from '../api';
-import { useLiveRefresh } from './useLiveRefresh';
 
 /** Polling while the live socket is not connected (connecting, reconnecting, paused, refused). */
 export const OVERVIEW_REFRESH_MS = 10_000;

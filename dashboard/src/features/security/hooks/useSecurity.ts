@@ -1,8 +1,7 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { TimeRange } from '../../../components/charts/timeRange';
-import type { LiveMessage } from '../../live';
-import { useLiveRefresh } from '../../overview/hooks/useLiveRefresh';
+import { useLiveRefresh, type LiveMessage } from '../../live';
 import type { AlertFilters } from '../alertFilters';
 import {
   bulkSetStatus,

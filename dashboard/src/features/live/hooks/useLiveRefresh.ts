@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { useLiveFeed, type LiveFilters, type LiveMessage } from '../../live';
+import type { LiveFilters, LiveMessage } from '../types';
+import { useLiveFeed } from './useLiveFeed';
 
 export interface LiveRefreshOptions {
   projectId: string;
