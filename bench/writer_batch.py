@@ -78,22 +78,22 @@ def main() -> None:
 
     def before() -> None:
         for batch in batches:
-            items = [item for fields in batch for item in writer.decode_entry(fields)]  # type: ignore[arg-type]
+            items = [item for fields in batch for item in writer.decode_entry(fields)]
             writer.block_of(items)
             pack_chunks(before_summaries(items, prices))
 
     def now() -> None:
         for batch in batches:
-            items = [item for fields in batch for item in writer.decode_entry(fields)]  # type: ignore[arg-type]
+            items = [item for fields in batch for item in writer.decode_entry(fields)]
             _, costs = writer.priced_block(items)
             pack_chunks(item_summaries(items, prices, costs))
 
     def decode_and_block() -> None:
         for batch in batches:
-            items = [item for fields in batch for item in writer.decode_entry(fields)]  # type: ignore[arg-type]
+            items = [item for fields in batch for item in writer.decode_entry(fields)]
             writer.priced_block(items)
 
-    check = [item for fields in batches[0] for item in writer.decode_entry(fields)]  # type: ignore[arg-type]
+    check = [item for fields in batches[0] for item in writer.decode_entry(fields)]
     assert item_summaries(check, prices, writer.priced_block(check)[1]) == before_summaries(check, prices)
 
     def best(fn: Any) -> float:
