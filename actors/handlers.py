@@ -53,7 +53,7 @@ def _writer(ctx: HandlerContext) -> tuple[SpanHandler, object]:
     # items from SpanWriter.decode_entry (the consumer asks the sink for it); the live feed publishes each
     # batch right after its durable insert (serve_apps/live.py reads it)
     feed = LiveFeed(ctx.redis, ctx.prices, ctx.settings.live_stream_maxlen)
-    return with_live_feed_items(writer.write_items, feed), writer
+    return with_live_feed_items(writer.write_items_priced, feed), writer
 
 
 def _cost(ctx: HandlerContext) -> tuple[SpanHandler, object]:

@@ -30,9 +30,13 @@ SpanHandler = Callable[[list[dict[str, Any]]], Awaitable[object]]
 #: The writer's item of one span (`actors.writer.WriteItem`): its encoded base row and its usage item.
 WriteItem = tuple[bytes, list[Any] | None]
 ItemHandler = Callable[[list[WriteItem]], Awaitable[object]]
+#: The writer's insert that also returns each item's cost as written (`SpanWriter.write_items_priced`).
+PricedItemHandler = Callable[[list[WriteItem]], Awaitable[tuple[int, list[float]]]]
 #: The leading `SPAN_COLUMNS` of an encoded row a summary needs (project … status); the rest is never decoded.
 _SUMMARY_FIELDS = ("project_id", "trace_id", "span_id", "parent_span_id", "name", "kind", "service_name",
                    "start_time", "end_time", "duration_ms", "status")
+#: A msgpack array header of `len(_SUMMARY_FIELDS)` (a fixarray), put before an encoded row to read those fields.
+_SUMMARY_HEADER = bytes([0x90 | len(_SUMMARY_FIELDS)])
 
 
 def span_summaries(spans: list[dict[str, Any]], prices: PriceBook) -> list[dict[str, Any]]:
@@ -61,23 +65,32 @@ def span_summaries(spans: list[dict[str, Any]], prices: PriceBook) -> list[dict[
     return out
 
 
-def item_summaries(items: list[WriteItem], prices: PriceBook) -> list[dict[str, Any]]:
-    """`span_summaries` for the writer's items: reads only the leading columns of each encoded row."""
-    usages = [None if usage is None else LlmUsage(*usage[4:11]) for _, usage in items]
-    costs = prices.price(usages).cost_usd.tolist()
+def item_summaries(items: list[WriteItem], prices: PriceBook, costs: list[float] | None = None) -> list[dict[str, Any]]:
+    """`span_summaries` for the writer's items: reads only the leading columns of each encoded row.
+
+    `costs` are the writer's (`SpanWriter.priced_block`, one per item, as written in `cost_usd`), so the
+    batch is not priced a second time; without them the items' usage is priced here with `prices`.
+    """
+    if costs is None:
+        usages = [None if usage is None else LlmUsage(*usage[4:11]) for _, usage in items]
+        costs = prices.price(usages).cost_usd.tolist()
     out: list[dict[str, Any]] = []
-    n = len(_SUMMARY_FIELDS)
-    for (row, _), usage, cost in zip(items, usages, costs):
-        unpacker = msgpack.Unpacker(raw=False)
-        unpacker.feed(row)
-        values = [unpacker.unpack() for _ in range(n)]
-        summary = dict(zip(_SUMMARY_FIELDS, values))
-        del summary["duration_ms"]
-        summary["parent_span_id"] = summary["parent_span_id"] or None
-        if usage is not None:
-            summary.update(
-                model=usage.model, input_tokens=usage.input, output_tokens=usage.output, cost_usd=round(float(cost), 8)
-            )
+    unpackb, extra_data, header = msgpack.unpackb, msgpack.ExtraData, _SUMMARY_HEADER
+    for (row, usage), cost in zip(items, costs):
+        # The row's values follow one another with no array header: given one for the leading fields,
+        # `unpackb` decodes just those (one C call, no Unpacker) and reports the rest as extra data.
+        try:
+            values = unpackb(header + row)
+        except extra_data as extra:
+            values = extra.unpacked
+        project, trace, span, parent, name, kind, service, start, end, _, status = values
+        summary: dict[str, Any] = {
+            "project_id": project, "trace_id": trace, "span_id": span, "parent_span_id": parent or None,
+            "name": name, "kind": kind, "service_name": service, "start_time": start, "end_time": end,
+            "status": status,
+        }
+        if usage is not None:  # usage_item layout: project, trace, span, start, model, provider, input, output, …
+            summary.update(model=usage[4], input_tokens=usage[6], output_tokens=usage[7], cost_usd=round(float(cost), 8))
         out.append(summary)
     return out
 
@@ -108,9 +121,10 @@ class LiveFeed:
         """XADD the summaries of `spans` (already durably written); returns how many. Never raises."""
         return await self._publish(spans, span_summaries)
 
-    async def publish_items(self, items: list[WriteItem]) -> int:
-        """`publish` for the writer's items (encoded rows + usage), as the writer pool hands them over."""
-        return await self._publish(items, item_summaries)
+    async def publish_items(self, items: list[WriteItem], costs: list[float] | None = None) -> int:
+        """`publish` for the writer's items (encoded rows + usage), as the writer pool hands them over, with
+        each item's cost as the writer computed it (else priced here)."""
+        return await self._publish(items, lambda batch, prices: item_summaries(batch, prices, costs))
 
     async def _publish(self, spans: list[Any], summarise: Callable[[list[Any], PriceBook], list[dict[str, Any]]]) -> int:
         if not spans:
@@ -147,12 +161,13 @@ def with_live_feed(handler: SpanHandler, feed: LiveFeed) -> SpanHandler:
     return write_then_publish
 
 
-def with_live_feed_items(handler: ItemHandler, feed: LiveFeed) -> ItemHandler:
-    """`handler` (the writer's durable block insert), then publish the items it wrote on the live feed."""
+def with_live_feed_items(handler: PricedItemHandler, feed: LiveFeed) -> ItemHandler:
+    """`handler` (the writer's durable block insert), then publish the items it wrote on the live feed,
+    with the costs the insert computed (the batch is priced once)."""
 
     async def write_then_publish(items: list[WriteItem]) -> object:
-        result = await handler(items)
-        await feed.publish_items(items)
-        return result
+        written, costs = await handler(items)
+        await feed.publish_items(items, costs)
+        return written
 
     return write_then_publish

@@ -91,24 +91,31 @@ class SpanWriter:
         return [(pack_block(span_row(span)), usage_item(span)) for span in spans]
 
     def block_of(self, items: list[WriteItem]) -> bytes:
-        """One insert block: each encoded row followed by its usage and cost columns.
+        """One insert block: each encoded row followed by its usage and cost columns (`priced_block`)."""
+        return self.priced_block(items)[0]
+
+    def priced_block(self, items: list[WriteItem]) -> tuple[bytes, list[float]]:
+        """One insert block and the cost in USD of each item (0.0 for a span without LLM usage).
 
         The LLM spans are priced as columns (each (provider, model) resolved once per batch, the token
         arithmetic one numpy expression, as the cost pool does), so per span only its usage values are
-        encoded; a span without LLM usage gets the same constant bytes.
+        encoded; a span without LLM usage gets the same constant bytes. The costs are those written in
+        the block's `cost_usd` column, so the live feed reuses them instead of pricing the batch again.
         """
         rows, usages = zip(*items) if items else ((), ())
         llm = [i for i, usage in enumerate(usages) if usage is not None]
+        costs = [0.0] * len(rows)
         if not llm:
-            return b"".join(part for row in rows for part in (row, _NO_USAGE))
-        encoded = self._usage_blocks([usages[i] for i in llm])  # None filtered out above
+            return b"".join(part for row in rows for part in (row, _NO_USAGE)), costs
+        encoded, llm_costs = self._usage_blocks([usages[i] for i in llm])  # None filtered out above
         tails = [_NO_USAGE] * len(rows)
-        for i, block in zip(llm, encoded):
+        for i, block, cost in zip(llm, encoded, llm_costs):
             tails[i] = block
-        return b"".join(part for pair in zip(rows, tails) for part in pair)
+            costs[i] = cost
+        return b"".join(part for pair in zip(rows, tails) for part in pair), costs
 
-    def _usage_blocks(self, usages: list[list[Any]]) -> list[bytes]:
-        """The encoded `SPAN_USAGE_COLUMNS` of each LLM usage item (`cluster.bus.usage_item` layout)."""
+    def _usage_blocks(self, usages: list[list[Any]]) -> tuple[list[bytes], list[float]]:
+        """The encoded `SPAN_USAGE_COLUMNS` of each LLM usage item (`cluster.bus.usage_item` layout), and its cost."""
         columns = list(zip(*usages))
         models, providers = columns[4], columns[5]
         pairs = list(zip(providers, models))
@@ -123,25 +130,29 @@ class SpanWriter:
         tokens[:, 2] = counts[3]
         tokens[:, 3] = np.maximum(counts[1] - counts[4], 0)
         tokens[:, 4] = counts[4]
-        cost = np.einsum("ij,ij->i", tokens, rate_rows[codes]).tolist()
+        cost: list[float] = np.einsum("ij,ij->i", tokens, rate_rows[codes]).tolist()
         status = ["unpriced" if flag else "priced" for flag in unpriced.tolist()]
         pack = _PACKER.pack
-        return [
+        blocks = [
             pack((model, provider, n_in, n_out, n_cr, n_cw, n_rs, price, status[code]))[1:]  # fixarray header cut
             for model, provider, n_in, n_out, n_cr, n_cw, n_rs, price, code in zip(
                 models, providers, *columns[6:11], cost, codes.tolist()
             )
         ]
+        return blocks, cost
 
     async def write_items(self, items: list[WriteItem]) -> int:
         """Insert a batch of decoded entries' items as one block; returns rows written."""
+        return (await self.write_items_priced(items))[0]
+
+    async def write_items_priced(self, items: list[WriteItem]) -> tuple[int, list[float]]:
+        """`write_items`, also returning each item's cost as written (what the live feed publishes)."""
         if not items:
-            return 0
-        written = await self._store.insert_block(
-            "spans", self.block_of(items), len(items), WRITE_COLUMNS, INSERT_SETTINGS
-        )
+            return 0, []
+        block, costs = self.priced_block(items)
+        written = await self._store.insert_block("spans", block, len(items), WRITE_COLUMNS, INSERT_SETTINGS)
         self.rows_written += written
-        return written
+        return written, costs
 
     async def write(self, spans: list[dict[str, Any]]) -> int:
         """Insert validated wire spans (each carrying `project_id`)."""

@@ -53,7 +53,7 @@ class FloorStore:
 def _writer_floor(ctx: HandlerContext) -> tuple[Any, object]:
     writer = SpanWriter(FloorStore(), ctx.prices)
     feed = LiveFeed(ctx.redis, ctx.prices, ctx.settings.live_stream_maxlen)
-    return with_live_feed_items(writer.write_items, feed), writer
+    return with_live_feed_items(writer.write_items_priced, feed), writer
 
 
 register_handler("writer_floor", _writer_floor)

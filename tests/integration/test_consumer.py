@@ -264,3 +264,48 @@ def test_an_entry_reaching_a_quiet_stream_is_handled_at_once_and_a_busy_one_stil
     quiet_took, pending = asyncio.run(run())
     assert quiet_took < 1.0  # not held for the 1.5 s linger
     assert batches == [2, 2, 16] and pending["pending"] == 0  # the trickle: one batch of all eight entries
+
+
+def test_the_writers_live_feed_publishes_the_costs_it_stored_and_the_summaries_of_the_spans(redis_url, store):
+    """The writer pool's handler (insert, then live feed with the insert's own costs): what `spans.live` carries
+    equals the spans' summaries, and each LLM span's cost there is the one stored in `spans.cost_usd`."""
+    import uuid
+
+    import msgpack
+
+    from actors.live_feed import LiveFeed, span_summaries, with_live_feed_items
+    from actors.pricing import PriceBook
+    from cluster.streams import LIVE_SUMMARIES
+
+    spans = spans_of("8" * 32, T0 + 180 * 10**9)
+    spans[0]["attributes"] = {"gen_ai.request.model": "gpt-4o", "gen_ai.provider.name": "openai",
+                              "gen_ai.usage.input_tokens": 1234, "gen_ai.usage.output_tokens": 321,
+                              "gen_ai.usage.cache_read.input_tokens": 200}
+    spans.append(dict(spans[0], span_id="c" * 16, attributes={"gen_ai.request.model": "mystery-model",
+                                                             "gen_ai.usage.input_tokens": 5, "gen_ai.usage.output_tokens": 1}))
+    live_stream = f"spans.live.test-{uuid.uuid4().hex}"
+    prices = PriceBook()
+
+    async def run() -> list[dict]:
+        redis = connect_redis(redis_url)
+        writer = SpanWriter(DirectStoreClient(store), prices)
+        feed = LiveFeed(redis, prices, stream=live_stream)
+        handler = with_live_feed_items(writer.write_items_priced, feed)
+        consumer = StreamConsumer(redis, WRITER_GROUP, "w0", [ingest_stream(0)], handler, block_ms=50,
+                                  decode=writer.decode_entry)
+        await consumer.ensure_groups()
+        await publish_spans(redis, {0: spans})
+        handled = sum([await consumer.poll_once() for _ in range(3)])
+        entries = await redis.xrange(live_stream)
+        await redis.delete(live_stream)
+        await redis.aclose()
+        assert handled == len(spans) and feed.published == len(spans) and feed.failures == 0
+        return [s for _, fields in entries for s in msgpack.unpackb(fields[LIVE_SUMMARIES], raw=False)]
+
+    published = asyncio.run(run())
+    assert published == span_summaries(spans, prices)
+    stored = {r["span_id"]: r["cost_usd"] for r in store.query(
+        "SELECT span_id, cost_usd FROM spans FINAL WHERE trace_id = '" + "8" * 32 + "'")}
+    by_span = {s["span_id"]: s for s in published}
+    assert by_span[spans[0]["span_id"]]["cost_usd"] == round(stored[spans[0]["span_id"]], 8) > 0
+    assert by_span["c" * 16]["cost_usd"] == 0.0 and "cost_usd" not in by_span["a" * 16]  # unpriced; no LLM call

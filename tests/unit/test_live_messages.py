@@ -118,6 +118,25 @@ def test_summaries_from_the_writers_encoded_items_equal_those_from_spans() -> No
     assert item_summaries(SpanWriter.items(spans), PriceBook()) == span_summaries(spans, PriceBook())
 
 
+def test_summaries_with_the_writers_costs_equal_those_priced_from_spans() -> None:
+    # the writer's feed path: the costs the block was written with, not a second pricing of the batch
+    llm = {**summary("a" * 32, "1", kind="llm"), "attributes": {
+        "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1234, "gen_ai.usage.output_tokens": 97,
+        "gen_ai.usage.cache_read.input_tokens": 200, "gen_ai.usage.reasoning.output_tokens": 11}}
+    other = {**summary("a" * 32, "2", parent="1", kind="llm"), "attributes": {
+        "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-sonnet-4-20250514",
+        "gen_ai.usage.input_tokens": 5000, "gen_ai.usage.output_tokens": 700}}
+    unknown = {**summary("b" * 32, "3"), "service_name": "", "status": "", "attributes": {
+        "gen_ai.request.model": "mystery-model", "gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 1}}
+    tool = {**summary("a" * 32, "4", parent="1"), "attributes": {"tool.name": "search"}, "input": "x" * 5000}
+    spans = [llm, other, unknown, tool]
+    items = SpanWriter.items(spans)
+    _, costs = SpanWriter(None, PriceBook()).priced_block(items)  # type: ignore[arg-type]  # no store needed
+    assert len(costs) == len(items) and costs[0] > 0 and costs[3] == 0.0
+    assert item_summaries(items, PriceBook(), costs) == span_summaries(spans, PriceBook())
+    assert item_summaries([], PriceBook(), []) == []
+
+
 def test_compact_format_carries_each_span_as_a_row_inside_its_trace_message() -> None:
     llm = {**summary("a" * 32, "2", parent="1", kind="llm"), "model": "gpt-4o", "input_tokens": 10, "output_tokens": 2, "cost_usd": 0.5}
     llm["start_time"], llm["end_time"] = 1_500_000_000, 2_000_000_000
